@@ -1,0 +1,74 @@
+"""The ``minigrad`` command line: ``minigrad <command> [options]``.
+
+Each command lives in ``minigrad/commands/<name>.py`` with two functions,
+``configure(parser)`` (declare options) and ``run(args) -> int`` (exit code);
+heavy imports happen inside ``run`` so ``minigrad --help`` stays fast.
+
+Errors minigrad raises on purpose are printed as one paragraph without a
+traceback (``--debug`` shows it): exit code 2 for bad configuration or names,
+1 for anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from minigrad.errors import ConfigError, MinigradError, UnknownComponentError
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+#: Command names, in the order ``--help`` lists them.
+COMMANDS = ("plugins",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command's sub-parser.
+
+    Example:
+        >>> from minigrad.cli import build_parser
+        >>> build_parser().parse_args(["plugins"]).command
+        'plugins'
+    """
+    parser = argparse.ArgumentParser(
+        prog="minigrad",
+        description="minigrad: plugin-based reverse-mode autograd on NumPy.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"minigrad.commands.{name}")
+        summary = (module.__doc__ or "").strip().split("\n")[0]
+        command = sub.add_parser(name, help=summary, description=module.__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.configure(command)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code.
+
+    Example:
+        >>> from minigrad.cli import main
+        >>> main(["plugins", "--family", "nothing-here"])  # the message goes to stderr
+        2
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except MinigradError as err:
+        if args.debug:
+            raise
+        print(f"minigrad: error: {err}", file=sys.stderr)
+        return 2 if isinstance(err, ConfigError | UnknownComponentError) else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The ``minigrad`` sub-commands, one module each (see :mod:`minigrad.cli`)."""

@@ -1,0 +1,401 @@
+"""Finite-difference gradient checking, the course's method made into a tool.
+
+For every element θᵢ of every checked tensor the two-sided difference
+
+    dθ_approx[i] = (J(θ + ε eᵢ) − J(θ − ε eᵢ)) / (2ε),   ε = 1e-7
+
+is compared with the gradient backpropagation computes, by the relative error
+
+    ‖dθ_approx − dθ‖₂ / (‖dθ_approx‖₂ + ‖dθ‖₂)
+
+and read against the course's bands: below 1e-7 *great*, up to 1e-3 *inspect*
+(look at the worst components), from 1e-3 on *bug*. Everything runs in float64,
+even for float32 models, and random draws (dropout masks, NumPy's global random
+state) are held fixed across evaluations, so stochastic layers are checkable.
+A function with a non-scalar output is reduced to J = ⟨v, f(x)⟩ with a fixed random
+v, which checks vᵀJ, a random combination of its rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from minigrad import tensor as _tensor
+from minigrad.errors import MinigradError
+from minigrad.module import Module
+from minigrad.randomness import RandomTape
+from minigrad.tensor import Tensor, no_grad
+
+__all__ = ["GradcheckError", "GradcheckReport", "TensorCheck", "assert_gradcheck", "gradcheck"]
+
+GREAT = 1e-7
+BUG = 1e-3
+
+
+class GradcheckError(MinigradError, AssertionError):
+    """Raised by :func:`assert_gradcheck` when the gradients disagree; carries the
+    report as :attr:`report`.
+
+    Example:
+        >>> import minigrad as mg
+        >>> issubclass(mg.GradcheckError, AssertionError)
+        True
+    """
+
+    def __init__(self, report: GradcheckReport) -> None:
+        super().__init__(str(report))
+        self.report = report
+
+
+def verdict_for(error: float, *, great: float = GREAT, bug: float = BUG) -> str:
+    """The course's band for a relative error: ``"great"``, ``"inspect"`` or ``"bug"``.
+
+    Example:
+        >>> from minigrad.gradcheck import verdict_for
+        >>> verdict_for(3e-9), verdict_for(1e-5), verdict_for(0.2)
+        ('great', 'inspect', 'bug')
+    """
+    if not error < bug:  # NaN is a bug too
+        return "bug"
+    return "great" if error < great else "inspect"
+
+
+def relative_error(approx: np.ndarray, grad: np.ndarray) -> float:
+    """‖approx − grad‖₂ / (‖approx‖₂ + ‖grad‖₂), 0 when both are zero.
+
+    Example:
+        >>> import numpy as np
+        >>> from minigrad.gradcheck import relative_error
+        >>> relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0]))
+        0.0
+        >>> relative_error(np.array([1.0]), np.array([-1.0]))
+        1.0
+    """
+    denominator = np.linalg.norm(approx) + np.linalg.norm(grad)
+    if denominator == 0:
+        return 0.0
+    return float(np.linalg.norm(approx - grad) / denominator)
+
+
+@dataclass
+class TensorCheck:
+    """The comparison for one checked tensor.
+
+    ``worst_index`` is the element where |numeric − analytic| is largest (full mode),
+    with both values there.
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    relative_error: float
+    verdict: str
+    worst_index: tuple[int, ...] | None = None
+    worst_analytic: float | None = None
+    worst_numeric: float | None = None
+
+
+@dataclass
+class GradcheckReport:
+    """What :func:`gradcheck` found: per-tensor results and the overall verdict.
+
+    Attributes:
+        checks: one :class:`TensorCheck` per checked tensor.
+        relative_error: the error over all checked tensors stacked into one vector θ.
+        verdict: ``"great"``, ``"inspect"`` or ``"bug"``.
+        passed: True unless the verdict is ``"bug"``.
+        mode: ``"full"`` (every element) or ``"fast"`` (random directions).
+        evaluations: how many times the function was evaluated.
+    """
+
+    checks: list[TensorCheck]
+    relative_error: float
+    verdict: str
+    mode: str
+    eps: float
+    great: float
+    bug: float
+    evaluations: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """True when the relative error is below the bug threshold."""
+        return self.verdict != "bug"
+
+    @property
+    def worst(self) -> TensorCheck | None:
+        """The checked tensor with the largest relative error."""
+        return max(self.checks, key=lambda c: c.relative_error, default=None)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        head = (
+            f"gradcheck ({self.mode} mode, eps={self.eps:g}): relative error "
+            f"{self.relative_error:.3e} -> {self.verdict.upper()} "
+            f"(great < {self.great:g}, bug >= {self.bug:g}; {self.evaluations} evaluations)"
+        )
+        lines = [head]
+        for c in self.checks:
+            line = f"  {c.name:<24} shape {c.shape!s:<14} rel. error {c.relative_error:.3e}  {c.verdict}"
+            lines.append(line)
+        worst = self.worst
+        if worst is not None and worst.verdict != "great":
+            where = f"{worst.name}"
+            if worst.worst_index is not None:
+                where += (
+                    f"{list(worst.worst_index)}: backprop {worst.worst_analytic:.6g}, "
+                    f"finite differences {worst.worst_numeric:.6g}"
+                )
+            lines.append(f"  worst: {where}")
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+
+def _named_params(params: Any) -> list[tuple[str, Tensor]]:
+    if params is None:
+        return []
+    if isinstance(params, Module):
+        return list(params.named_parameters())
+    if isinstance(params, dict):
+        return list(params.items())
+    return [(p.name or f"param {i}", p) for i, p in enumerate(params)]
+
+
+@contextmanager
+def _float64_params(params: list[tuple[str, Tensor]]) -> Iterator[None]:
+    """Swap each parameter's data for a float64 copy; put the originals back after."""
+    saved = [(p, p.data, p.grad) for _, p in params]
+    try:
+        for _, p in params:
+            p.data = np.array(p.data, dtype=np.float64)
+            p.grad = None
+        yield
+    finally:
+        for p, data, grad in saved:
+            p.data, p.grad = data, grad
+
+
+class _Evaluator:
+    """Evaluates J with the randomness, dtype promotion and reduction held fixed."""
+
+    def __init__(self, fn: Callable, args: list[Any], seed: int) -> None:
+        self.fn, self.args = fn, args
+        self.tape = RandomTape()
+        self.np_state = np.random.get_state()
+        self.seed = seed
+        self.cotangent: np.ndarray | None = None
+        self.count = 0
+
+    def _output(self) -> Tensor:
+        np.random.set_state(self.np_state)
+        state = _tensor._state
+        previous = state.promote64
+        state.promote64 = True
+        try:
+            with self.tape.replaying():
+                out = self.fn(*self.args)
+        finally:
+            state.promote64 = previous
+        self.count += 1
+        if not isinstance(out, Tensor):
+            raise MinigradError(
+                f"gradcheck: the function returned a {type(out).__name__}; it must return a Tensor"
+            )
+        if self.cotangent is None:
+            rng = np.random.default_rng(self.seed)
+            self.cotangent = np.ones(()) if out.size == 1 else rng.standard_normal(out.shape)
+        return out
+
+    def value(self) -> float:
+        with no_grad():
+            out = self._output()
+        return float(np.sum(out.data.astype(np.float64) * self.cotangent))
+
+    def gradients(self, tensors: list[Tensor]) -> list[np.ndarray]:
+        for t in tensors:
+            t.grad = None
+        out = self._output()
+        if not out.requires_grad:
+            raise MinigradError(
+                "gradcheck: the output does not depend on any checked tensor (no gradient "
+                "flows); check that fn uses its inputs and that they require gradients"
+            )
+        out.backward(np.broadcast_to(self.cotangent, out.shape).astype(out.dtype))
+        return [np.zeros(t.shape) if t.grad is None else t.grad.astype(np.float64) for t in tensors]
+
+
+def gradcheck(
+    fn: Callable[..., Tensor],
+    inputs: Iterable[Any] = (),
+    *,
+    params: Any = None,
+    eps: float = 1e-7,
+    great: float = GREAT,
+    bug: float = BUG,
+    fast: bool = False,
+    directions: int = 4,
+    seed: int = 0,
+) -> GradcheckReport:
+    """Compare backprop's gradients of ``fn(*inputs)`` with finite differences.
+
+    Args:
+        fn: called as ``fn(*inputs)``, returns a Tensor (non-scalar outputs are
+            reduced with a fixed random vector).
+        inputs: the arguments. Float arrays and tensors with ``requires_grad=True`` are
+            checked (as float64 copies); tensors without it and non-float values are
+            passed as constants.
+        params: tensors ``fn`` uses without taking them as arguments, checked too:
+            a :class:`~minigrad.Module` (its parameters, with dotted names), a dict
+            name -> tensor, or a list. Their data is swapped for float64 copies during
+            the check and restored afterwards.
+        eps: the step of the two-sided difference.
+        great, bug: the verdict thresholds.
+        fast: check ``directions`` random directional derivatives vᵀJu per tensor
+            instead of every element (for large models).
+        seed: seeds the random directions and the output reduction.
+
+    Returns:
+        A :class:`GradcheckReport`; ``str(report)`` is readable, ``report.passed``
+        is False for the bug band.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> x = np.array([[0.5, -1.0], [2.0, 0.3]])
+        >>> report = mg.gradcheck(lambda t: (t.tanh() * t).sum(), [x])
+        >>> report.passed, report.verdict
+        (True, 'great')
+    """
+    named = _named_params(params)
+    args: list[Any] = []
+    checked: list[tuple[str, Tensor]] = []
+    for i, value in enumerate(inputs):
+        if isinstance(value, Tensor):
+            if value.requires_grad:
+                t = Tensor(np.array(value.data, dtype=np.float64), requires_grad=True)
+                checked.append((value.name or f"input {i}", t))
+                args.append(t)
+            else:
+                args.append(value)
+        elif isinstance(value, np.ndarray | list | float) and np.asarray(value).dtype.kind == "f":
+            t = Tensor(np.array(value, dtype=np.float64), requires_grad=True)
+            checked.append((f"input {i}", t))
+            args.append(t)
+        else:
+            args.append(value)
+    if not checked and not named:
+        raise MinigradError(
+            "gradcheck: nothing to check; pass float inputs, tensors with "
+            "requires_grad=True, or params="
+        )
+    with _float64_params(named):
+        checked_all = checked + named
+        tensors = [t for _, t in checked_all]
+        evaluator = _Evaluator(fn, args, seed)
+        analytic = evaluator.gradients(tensors)
+        if fast:
+            checks = _fast_checks(evaluator, checked_all, analytic, eps, directions, seed, great, bug)
+            total = float(np.sqrt(np.mean([c.relative_error**2 for c in checks])))
+        else:
+            numeric = [_numeric_gradient(evaluator, t, eps) for t in tensors]
+            checks = [
+                _full_check(name, num, ana, great, bug)
+                for (name, _), num, ana in zip(checked_all, numeric, analytic)
+            ]
+            total = relative_error(
+                np.concatenate([n.ravel() for n in numeric]),
+                np.concatenate([a.ravel() for a in analytic]),
+            )
+    return GradcheckReport(
+        checks=checks,
+        relative_error=total,
+        verdict=verdict_for(total, great=great, bug=bug),
+        mode="fast" if fast else "full",
+        eps=eps,
+        great=great,
+        bug=bug,
+        evaluations=evaluator.count,
+    )
+
+
+def _numeric_gradient(evaluator: _Evaluator, t: Tensor, eps: float) -> np.ndarray:
+    flat = t.data.reshape(-1)  # a view: perturbing it perturbs t
+    approx = np.empty(flat.size)
+    for i in range(flat.size):
+        original = flat[i]
+        flat[i] = original + eps
+        plus = evaluator.value()
+        flat[i] = original - eps
+        minus = evaluator.value()
+        flat[i] = original
+        approx[i] = (plus - minus) / (2 * eps)  # two-sided difference, error O(eps^2)
+    return approx.reshape(t.shape)
+
+
+def _full_check(name: str, numeric: np.ndarray, analytic: np.ndarray, great: float, bug: float) -> TensorCheck:
+    error = relative_error(numeric, analytic)
+    check = TensorCheck(name, numeric.shape, error, verdict_for(error, great=great, bug=bug))
+    if numeric.size:
+        diff = np.abs(numeric - analytic)
+        diff = np.where(np.isnan(diff), np.inf, diff)
+        index = np.unravel_index(int(np.argmax(diff)), numeric.shape)
+        check.worst_index = tuple(int(i) for i in index)
+        check.worst_analytic = float(analytic[index])
+        check.worst_numeric = float(numeric[index])
+    return check
+
+
+def _fast_checks(
+    evaluator: _Evaluator,
+    named: list[tuple[str, Tensor]],
+    analytic: list[np.ndarray],
+    eps: float,
+    directions: int,
+    seed: int,
+    great: float,
+    bug: float,
+) -> list[TensorCheck]:
+    rng = np.random.default_rng([seed, 1])
+    checks = []
+    for (name, t), grad in zip(named, analytic):
+        numeric_dd, analytic_dd = [], []
+        for _ in range(directions):
+            u = rng.standard_normal(t.shape)
+            original = t.data.copy()
+            t.data[...] = original + eps * u
+            plus = evaluator.value()
+            t.data[...] = original - eps * u
+            minus = evaluator.value()
+            t.data[...] = original
+            numeric_dd.append((plus - minus) / (2 * eps))  # d/dh J(x + h u) at h = 0
+            analytic_dd.append(float(np.sum(grad * u)))  # = <grad J, u>
+        error = relative_error(np.array(numeric_dd), np.array(analytic_dd))
+        checks.append(TensorCheck(name, t.shape, error, verdict_for(error, great=great, bug=bug)))
+    return checks
+
+
+def assert_gradcheck(fn: Callable[..., Tensor], inputs: Iterable[Any] = (), **options: Any) -> GradcheckReport:
+    """Run :func:`gradcheck` and raise :class:`GradcheckError` unless it passes.
+
+    ``max_error=`` tightens the pass mark (e.g. ``1e-7`` to demand the great band);
+    every other option is :func:`gradcheck`'s.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> report = mg.assert_gradcheck(lambda t: (t ** 3).sum(), [np.array([1.0, 2.0])], max_error=1e-7)
+        >>> report.verdict
+        'great'
+    """
+    max_error = options.pop("max_error", None)
+    report = gradcheck(fn, inputs, **options)
+    if not report.passed or (max_error is not None and not report.relative_error < max_error):
+        raise GradcheckError(report)
+    return report

@@ -1,0 +1,357 @@
+"""Trainable building blocks: :class:`Parameter`, :class:`Module`, :class:`Sequential`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from minigrad.errors import MinigradError, StateDictError
+from minigrad.tensor import Tensor, _as_array
+
+__all__ = ["Module", "Parameter", "Sequential"]
+
+
+class Parameter(Tensor):
+    """A tensor a :class:`Module` owns and an optimizer updates in place.
+
+    It always requires a gradient and holds a private copy of the data it is given.
+    ``regularize=False`` exempts it from weight penalties by default (biases,
+    batch-norm parameters).
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> w = mg.Parameter(np.zeros((2, 3)))
+        >>> w.requires_grad, w.shape
+        (True, (2, 3))
+    """
+
+    __slots__ = ("regularize",)
+
+    def __init__(
+        self, data: Any, *, dtype: Any = None, name: str | None = None, regularize: bool = True
+    ) -> None:
+        super().__init__(np.array(_as_array(data, dtype, "Parameter")), True, name=name)
+        #: Whether weight penalties (L2, L1, ...) apply to it by default: True for
+        #: weights, False for biases and batch-norm scales and shifts.
+        self.regularize = regularize
+
+    def __repr__(self) -> str:
+        return "Parameter" + super().__repr__()[len("Tensor") :]
+
+
+class Module:
+    """Base class of layers and models.
+
+    Assigning a :class:`Parameter` or another ``Module`` to an attribute registers it,
+    so :meth:`parameters`, :meth:`named_parameters`, :meth:`state_dict` and
+    :meth:`train`/:meth:`eval` reach it. Arrays that are state but not trained
+    (batch norm's running statistics) are registered with :meth:`register_buffer`.
+    Subclasses implement :meth:`forward`; call the module itself to run it.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> class Affine(mg.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.w = mg.Parameter(np.ones((2, 1)))
+        ...         self.b = mg.Parameter(np.zeros(1))
+        ...     def forward(self, x):
+        ...         return x @ self.w + self.b
+        >>> model = Affine()
+        >>> [name for name, _ in model.named_parameters()]
+        ['w', 'b']
+        >>> model(mg.Tensor([[1.0, 2.0]]))
+        Tensor([[3.]], requires_grad=True)
+    """
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise MinigradError(
+                f"{type(self).__name__}: call super().__init__() at the top of __init__ "
+                "before assigning attributes"
+            )
+        params, modules, buffers = self._parameters, self._modules, self._buffers
+        if isinstance(value, Parameter):
+            modules.pop(name, None)
+            buffers.pop(name, None)
+            params[name] = value
+        elif isinstance(value, Module):
+            params.pop(name, None)
+            buffers.pop(name, None)
+            modules[name] = value
+        else:  # a plain value; a registered buffer stays registered when reassigned
+            params.pop(name, None)
+            modules.pop(name, None)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._modules, self._buffers):
+            registry.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, array: np.ndarray) -> None:
+        """Register a non-trained array (saved in :meth:`state_dict`) as attribute ``name``.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> m = mg.Module()
+            >>> m.register_buffer("running_mean", np.zeros(3))
+            >>> list(m.state_dict())
+            ['running_mean']
+        """
+        self.__setattr__(name, array)
+        self._buffers[name] = None
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Compute the module's output; subclasses override this."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # -------------------------------------------------------------- traversal
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """Yield ``(dotted_name, module)`` for this module and every submodule.
+
+        Example:
+            >>> import minigrad as mg
+            >>> seq = mg.Sequential(mg.Module(), mg.Sequential(mg.Module()))
+            >>> [name for name, _ in seq.named_modules()]
+            ['', '0', '1', '1.0']
+        """
+        yield prefix, self
+        for name, child in self._modules.items():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def children(self) -> Iterator[Module]:
+        """The direct submodules, in registration order.
+
+        Example:
+            >>> import minigrad as mg
+            >>> len(list(mg.Sequential(mg.Module(), mg.Module()).children()))
+            2
+        """
+        yield from self._modules.values()
+
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        """Yield ``(dotted_name, parameter)`` for every parameter, each once.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> inner = mg.Module(); inner.w = mg.Parameter(np.ones(2))
+            >>> [n for n, _ in mg.Sequential(inner).named_parameters()]
+            ['0.w']
+        """
+        seen: set[int] = set()
+        for prefix, module in self.named_modules():
+            for name, param in module._parameters.items():
+                if id(param) not in seen:
+                    seen.add(id(param))
+                    yield (f"{prefix}.{name}" if prefix else name), param
+
+    def parameters(self) -> list[Parameter]:
+        """Every parameter of this module and its submodules, in a stable order.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> m = mg.Module(); m.w = mg.Parameter(np.ones(2))
+            >>> len(m.parameters())
+            1
+        """
+        return [param for _, param in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Zero every parameter's gradient in place.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> m = mg.Module(); m.w = mg.Parameter(np.ones(2))
+            >>> (m.w * 2).sum().backward(); m.zero_grad(); m.w.grad
+            array([0., 0.])
+        """
+        for param in self.parameters():
+            param.zero_grad()
+
+    # ------------------------------------------------------------------ modes
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (dropout active, batch norm uses batch statistics) here and
+        in every submodule; returns ``self``.
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.Sequential(mg.Module()).train(False).training
+            False
+        """
+        for _, module in self.named_modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode, i.e. ``train(False)``; returns ``self``.
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.Module().eval().training
+            False
+        """
+        return self.train(False)
+
+    # ------------------------------------------------------------- state dict
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer, by dotted name.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> m = mg.Module(); m.w = mg.Parameter(np.ones(2))
+            >>> m.state_dict()
+            {'w': array([1., 1.])}
+        """
+        state: dict[str, np.ndarray] = {}
+        for prefix, module in self.named_modules():
+            dot = f"{prefix}." if prefix else ""
+            for name, param in module._parameters.items():
+                state[dot + name] = param.data.copy()
+            for name in module._buffers:
+                state[dot + name] = np.array(getattr(module, name), copy=True)
+        return state
+
+    def load_state_dict(self, state: dict[str, Any], *, strict: bool = True) -> None:
+        """Copy arrays from ``state`` into the parameters and buffers, in place.
+
+        Every problem is reported at once: missing keys, unexpected keys (ignored when
+        ``strict=False``) and entries whose shape or dtype differs.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> m = mg.Module(); m.w = mg.Parameter(np.ones(2))
+            >>> m.load_state_dict({"w": np.array([3.0, 4.0])}); m.w.data
+            array([3., 4.])
+            >>> try:
+            ...     m.load_state_dict({"w": np.ones(3), "v": np.ones(1)})
+            ... except mg.StateDictError as err:
+            ...     print(err)
+            load_state_dict into Module: unexpected keys ['v']; w: shape (3,) in the state dict but (2,) in the model
+        """
+        targets: dict[str, tuple[Module, str, bool]] = {}
+        for prefix, module in self.named_modules():
+            dot = f"{prefix}." if prefix else ""
+            for name in module._parameters:
+                targets[dot + name] = (module, name, True)
+            for name in module._buffers:
+                targets[dot + name] = (module, name, False)
+        problems = []
+        missing = [k for k in targets if k not in state]
+        unexpected = [k for k in state if k not in targets]
+        if missing:
+            problems.append(f"missing keys {missing}")
+        if unexpected and strict:
+            problems.append(f"unexpected keys {unexpected}")
+        arrays = {}
+        for key, (module, name, is_param) in targets.items():
+            if key not in state:
+                continue
+            current = getattr(module, name)
+            current = current.data if is_param else np.asarray(current)
+            new = np.asarray(state[key])
+            if new.shape != current.shape:
+                problems.append(
+                    f"{key}: shape {new.shape} in the state dict but {current.shape} in the model"
+                )
+            elif new.dtype != current.dtype:
+                problems.append(
+                    f"{key}: dtype {new.dtype} in the state dict but {current.dtype} in the model"
+                )
+            else:
+                arrays[key] = new
+        if problems:
+            raise StateDictError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
+        for key, new in arrays.items():
+            module, name, is_param = targets[key]
+            if is_param:
+                getattr(module, name).data[...] = new
+            else:
+                object.__setattr__(module, name, np.array(new, copy=True))
+
+    def extra_repr(self) -> str:
+        """One line describing this module's options, shown by ``repr``."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        for name, child in self._modules.items():
+            child_repr = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child_repr}")
+        if len(lines) == 1:
+            return lines[0] + ")"
+        return "\n".join(lines) + "\n)"
+
+
+class Sequential(Module):
+    """Modules applied one after the other; child ``i`` is named ``"i"``.
+
+    Indexing returns a layer (or a new ``Sequential`` for a slice), ``len`` counts them.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> class Double(mg.Module):
+        ...     def forward(self, x):
+        ...         return x * 2
+        >>> model = mg.Sequential(Double(), Double())
+        >>> model(mg.Tensor([1.0]))
+        Tensor([4.])
+    """
+
+    def __init__(self, *layers: Module) -> None:
+        super().__init__()
+        for index, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise MinigradError(
+                    f"Sequential: item {index} is a {type(layer).__name__}, not a Module; "
+                    "pass layers such as mg.layer('dense', 4, 8)"
+                )
+            setattr(self, str(index), layer)
+
+    def append(self, layer: Module) -> Sequential:
+        """Add ``layer`` at the end; returns ``self``.
+
+        Example:
+            >>> import minigrad as mg
+            >>> len(mg.Sequential().append(mg.Module()))
+            1
+        """
+        setattr(self, str(len(self._modules)), layer)
+        return self
+
+    def forward(self, x: Any) -> Any:
+        for layer in self._modules.values():
+            x = layer(x)
+        return x
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Module:
+        layers = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(*layers[index])
+        return layers[index]

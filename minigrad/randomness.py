@@ -1,0 +1,92 @@
+"""Random draws that can be replayed, so stochastic layers are gradient-checkable.
+
+A stochastic op (dropout, noise) takes its random numbers through
+:func:`draw_random` instead of calling its generator directly. Normally that is
+just ``sample(generator)``. Inside a :class:`RandomTape`'s :meth:`~RandomTape.replaying`
+scope, the first pass records every draw and later passes get the same arrays
+back in the same order, which is how :func:`~minigrad.gradcheck` holds dropout
+masks fixed across its many function evaluations.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+__all__ = ["RandomTape", "draw_random"]
+
+
+class _Current(threading.local):
+    tape: RandomTape | None = None
+
+
+_current = _Current()
+
+
+def draw_random(
+    generator: np.random.Generator, sample: Callable[[np.random.Generator], np.ndarray]
+) -> np.ndarray:
+    """Return ``sample(generator)``, or the recorded draw while a tape is replaying.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> rng = np.random.default_rng(0)
+        >>> tape = mg.RandomTape()
+        >>> with tape.replaying():
+        ...     first = mg.draw_random(rng, lambda g: g.random(3))
+        >>> with tape.replaying():
+        ...     again = mg.draw_random(rng, lambda g: g.random(3))
+        >>> bool((first == again).all())
+        True
+    """
+    tape = _current.tape
+    if tape is None:
+        return sample(generator)
+    return tape._next(generator, sample)
+
+
+class RandomTape:
+    """Records the random draws of one evaluation and replays them in later ones.
+
+    Example:
+        >>> import minigrad as mg
+        >>> tape = mg.RandomTape()
+        >>> len(tape)
+        0
+    """
+
+    def __init__(self) -> None:
+        self._draws: list[np.ndarray] = []
+        self._position = 0
+
+    def __len__(self) -> int:
+        return len(self._draws)
+
+    @contextmanager
+    def replaying(self) -> Iterator[RandomTape]:
+        """Scope in which draws are recorded (first time) or replayed (afterwards).
+
+        Example:
+            >>> import minigrad as mg
+            >>> with mg.RandomTape().replaying() as tape:
+            ...     isinstance(tape, mg.RandomTape)
+            True
+        """
+        previous = _current.tape
+        _current.tape = self
+        self._position = 0
+        try:
+            yield self
+        finally:
+            _current.tape = previous
+
+    def _next(self, generator: np.random.Generator, sample: Callable) -> np.ndarray:
+        if self._position == len(self._draws):
+            self._draws.append(sample(generator))
+        value = self._draws[self._position]
+        self._position += 1
+        return value

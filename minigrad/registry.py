@@ -1,0 +1,231 @@
+"""Registries: name -> :class:`Component`, one per family of plugin components."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from minigrad.errors import ConfigError, MinigradError, PluginError, RegistrationError, UnknownComponentError
+
+__all__ = ["Component", "Registry"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Component:
+    """One registered component: what a plugin added to a :class:`Registry`.
+
+    Attributes:
+        family: e.g. ``"layers"``.
+        name: the registered name, e.g. ``"dense"``.
+        factory: builds an instance from options.
+        plugin: the name of the plugin that registered it.
+        doc: one-line description (the formula, where there is one).
+        example: builds a small instance and sample inputs for the conformance kit.
+        metadata: anything else the registration declared.
+        overrides: the component this one replaced (with ``override=True``), if any.
+
+    Example:
+        >>> import minigrad as mg
+        >>> reg = mg.Registry("schedules")
+        >>> reg.add("constant", lambda lr0: (lambda epoch: lr0), plugin="demo", doc="lr0")
+        >>> reg.get("constant").create(0.1)(5)
+        0.1
+    """
+
+    family: str
+    name: str
+    factory: Callable[..., Any]
+    plugin: str
+    doc: str = ""
+    example: Callable[..., Any] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    overrides: Component | None = None
+
+    def create(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the factory; errors name the component and its plugin.
+
+        A wrong argument becomes :class:`~minigrad.ConfigError` listing the factory's
+        signature; a crash inside the plugin becomes :class:`~minigrad.PluginError`.
+        """
+        try:
+            return self.factory(*args, **kwargs)
+        except MinigradError:
+            raise
+        except TypeError as err:
+            try:
+                signature = str(inspect.signature(self.factory))
+            except (TypeError, ValueError):
+                signature = "(...)"
+            raise ConfigError(
+                f"{self.family} '{self.name}' (plugin {self.plugin}): {err}; "
+                f"it takes {self.name}{signature}"
+            ) from err
+        except Exception as err:
+            raise PluginError(
+                f"{self.family} '{self.name}' from plugin '{self.plugin}' failed while being "
+                f"created: {type(err).__name__}: {err}"
+            ) from err
+
+
+class Registry:
+    """The components of one family (layers, losses, ...), by name.
+
+    Plugins receive a registry in their ``minigrad_register_<family>`` hook and call
+    :meth:`add`. Users look components up with :meth:`get` / :meth:`create`, or more
+    simply with :func:`minigrad.layer`, :func:`minigrad.loss`, ....
+
+    Example:
+        >>> import minigrad as mg
+        >>> reg = mg.Registry("schedules")
+        >>> reg.add("constant", lambda lr0: (lambda epoch: lr0), plugin="demo")
+        >>> "constant" in reg, reg.names()
+        (True, ['constant'])
+    """
+
+    def __init__(self, family: str) -> None:
+        self.family = family
+        self._components: dict[str, Component] = {}
+        self._plugin: str | None = None
+
+    @contextmanager
+    def registering(self, plugin: str) -> Iterator[Registry]:
+        """Attribute every :meth:`add` in this scope to ``plugin`` (used by the manager).
+
+        Example:
+            >>> import minigrad as mg
+            >>> reg = mg.Registry("schedules")
+            >>> with reg.registering("my_plugin"):
+            ...     reg.add("flat", lambda lr0: (lambda epoch: lr0))
+            >>> reg.get("flat").plugin
+            'my_plugin'
+        """
+        previous, self._plugin = self._plugin, plugin
+        try:
+            yield self
+        finally:
+            self._plugin = previous
+
+    def add(
+        self,
+        name: str,
+        factory: Callable[..., Any],
+        *,
+        doc: str | None = None,
+        example: Callable[..., Any] | None = None,
+        override: bool = False,
+        plugin: str | None = None,
+        **metadata: Any,
+    ) -> None:
+        """Register ``factory`` under ``name``.
+
+        Args:
+            name: lower-case letters, digits and underscores, starting with a letter.
+            factory: callable building the component from its options.
+            doc: one line (the formula); defaults to the factory docstring's first line.
+            example: builds a small instance and inputs for the conformance kit.
+            override: replace a component another plugin registered under ``name``.
+                Without it, a second registration of a name is a
+                :class:`~minigrad.RegistrationError` naming both plugins.
+            plugin: who registers it (set by the plugin manager; give it when adding by
+                hand).
+            **metadata: anything else the family's checks or docs use.
+
+        Example:
+            >>> import minigrad as mg
+            >>> reg = mg.Registry("schedules")
+            >>> reg.add("constant", lambda lr0: (lambda epoch: lr0), plugin="a")
+            >>> reg.add("constant", lambda lr0: (lambda epoch: 2 * lr0), plugin="b", override=True)
+            >>> reg.get("constant").plugin, reg.get("constant").overrides.plugin
+            ('b', 'a')
+        """
+        owner = plugin or self._plugin or "<unknown plugin>"
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise RegistrationError(
+                f"plugin '{owner}' registered {self.family} name {name!r}: names are lower-case "
+                "letters, digits and underscores starting with a letter, e.g. 'leaky_relu'"
+            )
+        if not callable(factory):
+            raise RegistrationError(
+                f"plugin '{owner}' registered {self.family} '{name}' with a "
+                f"{type(factory).__name__}, which is not callable; pass a factory function or class"
+            )
+        previous = self._components.get(name)
+        if previous is not None and not override:
+            raise RegistrationError(
+                f"{self.family} '{name}' is registered twice: by plugin '{previous.plugin}' and "
+                f"by plugin '{owner}'; rename one of them, or pass override=True to replace "
+                "it deliberately"
+            )
+        if doc is None:
+            doc = (inspect.getdoc(factory) or "").strip().split("\n")[0]
+        self._components[name] = Component(
+            family=self.family,
+            name=name,
+            factory=factory,
+            plugin=owner,
+            doc=doc,
+            example=example,
+            metadata=dict(metadata),
+            overrides=previous,
+        )
+
+    def get(self, name: str) -> Component:
+        """The component registered as ``name``; unknown names list close matches.
+
+        Example:
+            >>> import minigrad as mg
+            >>> reg = mg.Registry("schedules")
+            >>> reg.add("constant", lambda lr0: (lambda epoch: lr0), plugin="demo")
+            >>> reg.get("constant").name
+            'constant'
+        """
+        try:
+            return self._components[name]
+        except (KeyError, TypeError):
+            raise UnknownComponentError(self._unknown_message(name)) from None
+
+    def _unknown_message(self, name: Any) -> str:
+        known = sorted(self._components)
+        close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        listing = ", ".join(known) if known else "none are registered"
+        return f"unknown {self.family} {name!r}{hint} (known {self.family}: {listing})"
+
+    def create(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """``get(name).create(*args, **kwargs)``.
+
+        Example:
+            >>> import minigrad as mg
+            >>> reg = mg.Registry("schedules")
+            >>> reg.add("constant", lambda lr0: (lambda epoch: lr0), plugin="demo")
+            >>> reg.create("constant", 0.5)(3)
+            0.5
+        """
+        return self.get(name).create(*args, **kwargs)
+
+    def names(self) -> list[str]:
+        """Registered names, sorted."""
+        return sorted(self._components)
+
+    def components(self) -> list[Component]:
+        """Registered components, sorted by name."""
+        return [self._components[n] for n in self.names()]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._components
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self._components)
+
+    def __repr__(self) -> str:
+        return f"Registry({self.family!r}, {self.names()})"

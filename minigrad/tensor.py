@@ -1,0 +1,574 @@
+"""The :class:`Tensor`, gradient mode (:func:`no_grad`) and the backward engine.
+
+A Tensor wraps one ``numpy.ndarray`` (:attr:`Tensor.data`). When it was produced
+by a :class:`~minigrad.Function` from inputs that need gradients, it keeps the
+:class:`~minigrad.Context` node that made it; :meth:`Tensor.backward` walks those
+nodes in reverse topological order (iteratively, so a chain of 100,000 ops is
+fine) and accumulates gradients into the leaves' :attr:`Tensor.grad`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from minigrad.errors import BackwardError, DTypeError, InvalidGradientError
+
+__all__ = [
+    "Tensor",
+    "enable_grad",
+    "get_default_dtype",
+    "is_grad_enabled",
+    "no_grad",
+    "set_default_dtype",
+]
+
+_FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+
+
+class _State(threading.local):
+    """Per-thread autograd switches (read on every op, so plain attributes)."""
+
+    def __init__(self) -> None:
+        self.enabled = True  # record graphs?
+        self.promote64 = False  # gradcheck: compute every float op in float64
+        self.anomaly = None  # an AnomalyDetector while detect_anomaly() is active
+
+
+_state = _State()
+_default_dtype = np.dtype(np.float64)
+
+
+def get_default_dtype() -> np.dtype:
+    """The float dtype for Python numbers and lists turned into tensors, and for new
+    parameters (float64 unless changed with :func:`set_default_dtype`).
+
+    Example:
+        >>> import minigrad as mg
+        >>> mg.get_default_dtype()
+        dtype('float64')
+    """
+    return _default_dtype
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the float dtype of tensors made from Python data and of new parameters.
+
+    NumPy arrays always keep their own dtype.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> mg.set_default_dtype(np.float32)
+        >>> mg.Tensor([1.0]).dtype
+        dtype('float32')
+        >>> mg.set_default_dtype(np.float64)
+    """
+    global _default_dtype
+    dt = np.dtype(dtype)
+    if dt not in _FLOAT_DTYPES:
+        raise DTypeError(
+            f"set_default_dtype: {dt} is not a float dtype; use np.float32 or np.float64"
+        )
+    _default_dtype = dt
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops currently record the graph for backward.
+
+    Example:
+        >>> import minigrad as mg
+        >>> with mg.no_grad():
+        ...     mg.is_grad_enabled()
+        False
+    """
+    return _state.enabled
+
+
+@contextmanager
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    previous = _state.enabled
+    _state.enabled = enabled
+    try:
+        yield
+    finally:
+        _state.enabled = previous
+
+
+def no_grad() -> Any:
+    """Context manager (and decorator) in which ops record no graph: faster, less memory.
+
+    Use it for evaluation, prediction and parameter updates.
+
+    Example:
+        >>> import minigrad as mg
+        >>> w = mg.Tensor([1.0], requires_grad=True)
+        >>> with mg.no_grad():
+        ...     y = w * 2
+        >>> y.requires_grad
+        False
+    """
+    return _grad_mode(False)
+
+
+def enable_grad() -> Any:
+    """Context manager that turns graph recording back on inside :func:`no_grad`.
+
+    Example:
+        >>> import minigrad as mg
+        >>> with mg.no_grad(), mg.enable_grad():
+        ...     mg.is_grad_enabled()
+        True
+    """
+    return _grad_mode(True)
+
+
+def _as_array(data: Any, dtype: Any, what: str) -> np.ndarray:
+    """Convert user data to an ndarray without copying ndarrays of the right dtype."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+    if isinstance(data, np.ndarray | np.generic):
+        array = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
+    else:
+        array = np.asarray(data)
+        if dtype is not None:
+            array = array.astype(dtype, copy=False)
+        elif array.dtype.kind == "f":
+            array = array.astype(_default_dtype, copy=False)
+    if array.dtype.kind not in "biuf":
+        raise DTypeError(
+            f"{what}: cannot hold data of dtype {array.dtype} ({type(data).__name__}); "
+            "pass numbers: a float, int or bool array or nested lists of them"
+        )
+    return array
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
+
+    Args:
+        data: array-like. NumPy arrays keep their dtype (and are not copied);
+            Python floats and lists of them become :func:`get_default_dtype`.
+        requires_grad: accumulate a gradient into :attr:`grad` on backward.
+            Needs a float dtype.
+        dtype: optional dtype to convert to.
+        name: optional label, used in error reports.
+
+    Example:
+        >>> import minigrad as mg
+        >>> x = mg.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> (x @ x).sum().backward()
+        >>> x.grad
+        array([[ 7., 11.],
+               [ 9., 13.]])
+    """
+
+    __slots__ = ("__weakref__", "_ctx", "data", "grad", "name", "requires_grad")
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected op
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        *,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        array = _as_array(data, dtype, type(self).__name__)
+        if requires_grad and array.dtype.kind != "f":
+            raise DTypeError(
+                f"{type(self).__name__}: requires_grad=True needs a float dtype, got "
+                f"{array.dtype}; convert first, e.g. np.asarray(data, dtype=np.float64)"
+            )
+        self.data = array
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx = None
+        self.name = name
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of :attr:`data`."""
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of :attr:`data`."""
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (inputs and parameters)."""
+        return self._ctx is None
+
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied).
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.Tensor([1.0, 2.0]).numpy()
+            array([1., 2.])
+        """
+        return self.data
+
+    def item(self) -> float | int | bool:
+        """The single element as a Python number.
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.Tensor([2.5]).item()
+            2.5
+        """
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """A tensor sharing :attr:`data` but cut off from the graph.
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.Tensor([1.0], requires_grad=True).detach().requires_grad
+            False
+        """
+        return Tensor(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set :attr:`requires_grad` in place and return ``self``.
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.Tensor([1.0]).requires_grad_().requires_grad
+            True
+        """
+        if requires_grad and self.data.dtype.kind != "f":
+            raise DTypeError(f"requires_grad_: needs a float dtype, got {self.data.dtype}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def zero_grad(self) -> None:
+        """Fill :attr:`grad` with zeros in place (keeping the buffer), if there is one.
+
+        Example:
+            >>> import minigrad as mg
+            >>> x = mg.Tensor([1.0], requires_grad=True)
+            >>> (x * 3).sum().backward(); x.zero_grad(); x.grad
+            array([0.])
+        """
+        if self.grad is not None:
+            self.grad.fill(0)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        if self.data.dtype != _default_dtype and self.data.dtype.kind == "f":
+            extra += f", dtype={self.data.dtype}"
+        return f"Tensor({body}{extra})"
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    # --------------------------------------------------------------- backward
+    def backward(self, gradient: Any = None, *, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires it.
+
+        Args:
+            gradient: the upstream gradient, same shape as ``self``; may be omitted
+                for a tensor with one element (it defaults to 1).
+            retain_graph: keep the graph's saved arrays so backward can run again.
+                Without it the graph is freed and a second backward is an error.
+
+        Example:
+            >>> import minigrad as mg
+            >>> w = mg.Tensor([2.0, -1.0], requires_grad=True)
+            >>> loss = (w * w).sum()
+            >>> loss.backward()
+            >>> w.grad
+            array([ 4., -2.])
+        """
+        if not self.requires_grad:
+            raise BackwardError(
+                "backward: this tensor does not require a gradient (no input of the ops "
+                "that made it has requires_grad=True, or it was made under no_grad())"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise BackwardError(
+                    f"backward: the output has shape {self.data.shape}, not a scalar; "
+                    "reduce it first (e.g. .sum() or .mean()) or pass gradient= of that shape"
+                )
+            seed = np.ones(self.data.shape, dtype=self.data.dtype)
+        else:
+            seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
+            if seed.shape != self.data.shape:
+                raise BackwardError(
+                    f"backward: gradient has shape {seed.shape} but the tensor has shape "
+                    f"{self.data.shape}; pass a gradient of the tensor's shape"
+                )
+            seed = seed.astype(self.data.dtype, copy=False)
+        if self._ctx is None:
+            _accumulate_leaf(self, seed)
+            return
+        _run_backward(self._ctx, seed, retain_graph)
+
+    # ------------------------------------------------------ operators & methods
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.getitem(self, index)
+
+    # Comparisons give constant boolean tensors (no gradient flows through them).
+    # == and != keep identity semantics so tensors can live in sets and dicts.
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor(self.data < _raw(other))
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor(self.data <= _raw(other))
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor(self.data > _raw(other))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor(self.data >= _raw(other))
+
+    __hash__ = object.__hash__
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (None: all; int or tuple). See :func:`minigrad.ops.sum`."""
+        return _ops.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis``. See :func:`minigrad.ops.mean`."""
+        return _ops.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; ties share the gradient equally."""
+        return _ops.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Minimum over ``axis``; ties share the gradient equally."""
+        return _ops.min(self, axis=axis, keepdims=keepdims)
+
+    def exp(self) -> Tensor:
+        """Elementwise e**x."""
+        return _ops.exp(self)
+
+    def log(self) -> Tensor:
+        """Elementwise natural logarithm."""
+        return _ops.log(self)
+
+    def sqrt(self) -> Tensor:
+        """Elementwise square root."""
+        return _ops.sqrt(self)
+
+    def abs(self) -> Tensor:
+        """Elementwise absolute value (gradient 0 at 0)."""
+        return _ops.abs(self)
+
+    def tanh(self) -> Tensor:
+        """Elementwise hyperbolic tangent."""
+        return _ops.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        """Elementwise logistic function 1 / (1 + e**-x)."""
+        return _ops.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        """Elementwise max(x, 0)."""
+        return _ops.relu(self)
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        """Limit values to [min, max]; the gradient is 0 where clipped."""
+        return _ops.clip(self, min, max)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """Same data, new shape (``-1`` infers one axis)."""
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        return _ops.reshape(self, shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Permute axes (reverse them when none are given)."""
+        if len(axes) == 1 and isinstance(axes[0], tuple | list):
+            axes = tuple(axes[0])
+        return _ops.transpose(self, axes or None)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - the NumPy name
+        """The transpose (axes reversed)."""
+        return _ops.transpose(self, None)
+
+    def flatten(self) -> Tensor:
+        """All elements in one axis."""
+        return _ops.reshape(self, (-1,))
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A copy converted to the float ``dtype``; the gradient is converted back."""
+        return _ops.astype(self, dtype)
+
+
+def _raw(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+# ------------------------------------------------------------------ the engine
+def _topological_order(root: Any) -> list:
+    """Context nodes reachable from ``root``, every node after all its inputs' nodes.
+
+    Iterative depth-first search with an explicit stack: no recursion limit.
+    """
+    order: list = []
+    visited = {root}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent is not None:
+                ctx = parent._ctx
+                if ctx is not None and ctx not in visited:
+                    visited.add(ctx)
+                    stack.append((ctx, iter(ctx.parents)))
+                    break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
+    if leaf.grad is None:
+        leaf.grad = np.array(grad, dtype=leaf.data.dtype, copy=True)
+    else:
+        np.add(leaf.grad, grad, out=leaf.grad)
+
+
+def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
+    order = _topological_order(root)
+    grads = {root: seed}
+    promote = _state.promote64
+    anomaly = _state.anomaly
+    try:
+        for ctx in reversed(order):
+            grad_out = grads.pop(ctx, None)
+            if grad_out is None:
+                continue
+            if ctx.freed:
+                raise BackwardError(
+                    f"backward: the graph through {ctx.fn.op_name()} was already freed by an "
+                    "earlier backward(); call backward(retain_graph=True) the first time "
+                    "to run backward twice"
+                )
+            in_grads = ctx.fn.backward(ctx, grad_out)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            parents = ctx.parents
+            if len(in_grads) != len(parents):
+                raise InvalidGradientError(
+                    f"{ctx.fn.__name__}.backward returned {len(in_grads)} gradient(s) for "
+                    f"{len(parents)} input(s) of forward; return one per input (None for "
+                    "inputs without a gradient)"
+                )
+            if anomaly is not None:
+                anomaly.check_backward(ctx, in_grads)
+            for position, (parent, grad) in enumerate(zip(parents, in_grads)):
+                if parent is None or grad is None:
+                    continue
+                grad = _checked_grad(ctx, position, parent, grad, promote)
+                parent_ctx = parent._ctx
+                if parent_ctx is None:
+                    _accumulate_leaf(parent, grad)
+                else:
+                    previous = grads.get(parent_ctx)
+                    grads[parent_ctx] = grad if previous is None else previous + grad
+    finally:
+        if not retain_graph:
+            for ctx in order:
+                ctx.release()
+
+
+def _checked_grad(ctx: Any, position: int, parent: Tensor, grad: Any, promote: bool) -> Any:
+    """The InvalidGradientError check of the Function contract."""
+    expected = parent.data
+    shape = getattr(grad, "shape", None)
+    if shape != expected.shape:
+        got = f"shape {shape}" if shape is not None else f"a {type(grad).__name__}"
+        raise InvalidGradientError(
+            f"{ctx.fn.__name__}.backward returned a gradient with {got} for input "
+            f"{position}, whose shape is {expected.shape}; the gradient must have "
+            "exactly the input's shape (use minigrad.unbroadcast to undo broadcasting)"
+        )
+    if grad.dtype != expected.dtype:
+        if promote:
+            return grad.astype(expected.dtype)
+        raise InvalidGradientError(
+            f"{ctx.fn.__name__}.backward returned a gradient of dtype {grad.dtype} for "
+            f"input {position}, whose dtype is {expected.dtype}; return the input's dtype"
+        )
+    return grad
+
+
+from minigrad import ops as _ops  # noqa: E402  (ops builds on Tensor)
