@@ -828,7 +828,7 @@ def clip(a: Any, min: Any = None, max: Any = None) -> Tensor:
     """
     if min is None and max is None:
         raise ShapeError("clip: give at least one of min and max")
-    return Clip.apply(_tensor(a), min, max)
+    return Clip.apply(_tensor(a), low=min, high=max)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
