@@ -9,6 +9,7 @@ Example:
            [ 9., 13.]])
 """
 
+from minigrad import ops
 from minigrad.errors import (
     BackwardError,
     ConfigError,
@@ -21,30 +22,6 @@ from minigrad.errors import (
     StateDictError,
     UnknownComponentError,
 )
-from minigrad.tensor import (
-    Tensor,
-    enable_grad,
-    get_default_dtype,
-    is_grad_enabled,
-    no_grad,
-    set_default_dtype,
-)
-from minigrad.function import Context, Function, unbroadcast
-from minigrad import ops
-from minigrad.ops import concatenate, maximum, minimum, stack, where
-from minigrad.randomness import RandomTape, draw_random
-from minigrad.module import Module, Parameter, Sequential
-from minigrad.hookspecs import hookimpl
-from minigrad.registry import Component, Registry
-from minigrad.manager import (
-    PluginManager,
-    component,
-    components,
-    get_plugin_manager,
-    register_plugin,
-    reset_plugin_manager,
-    unregister_plugin,
-)
 from minigrad.factories import (
     augmentation,
     callback,
@@ -55,7 +32,30 @@ from minigrad.factories import (
     regularizer,
     schedule,
 )
+from minigrad.function import Context, Function, unbroadcast
 from minigrad.gradcheck import GradcheckError, GradcheckReport, assert_gradcheck, gradcheck
+from minigrad.hookspecs import hookimpl
+from minigrad.manager import (
+    PluginManager,
+    component,
+    components,
+    get_plugin_manager,
+    register_plugin,
+    reset_plugin_manager,
+    unregister_plugin,
+)
+from minigrad.module import Module, Parameter, Sequential
+from minigrad.ops import concatenate, maximum, minimum, stack, where
+from minigrad.randomness import RandomTape, draw_random
+from minigrad.registry import Component, Registry
+from minigrad.tensor import (
+    Tensor,
+    enable_grad,
+    get_default_dtype,
+    is_grad_enabled,
+    no_grad,
+    set_default_dtype,
+)
 
 __version__ = "0.1.0"
 
@@ -104,8 +104,8 @@ __all__ = [
     "minimum",
     "no_grad",
     "ops",
-    "regularizer",
     "register_plugin",
+    "regularizer",
     "reset_plugin_manager",
     "schedule",
     "set_default_dtype",

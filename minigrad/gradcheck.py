@@ -292,8 +292,7 @@ def gradcheck(
             args.append(value)
     if not checked and not named:
         raise MinigradError(
-            "gradcheck: nothing to check; pass float inputs, tensors with "
-            "requires_grad=True, or params="
+            "gradcheck: nothing to check; pass float inputs, tensors with requires_grad=True, or params="
         )
     with _float64_params(named):
         checked_all = checked + named
@@ -339,7 +338,9 @@ def _numeric_gradient(evaluator: _Evaluator, t: Tensor, eps: float) -> np.ndarra
     return approx.reshape(t.shape)
 
 
-def _full_check(name: str, numeric: np.ndarray, analytic: np.ndarray, great: float, bug: float) -> TensorCheck:
+def _full_check(
+    name: str, numeric: np.ndarray, analytic: np.ndarray, great: float, bug: float
+) -> TensorCheck:
     error = relative_error(numeric, analytic)
     check = TensorCheck(name, numeric.shape, error, verdict_for(error, great=great, bug=bug))
     if numeric.size:
@@ -381,7 +382,9 @@ def _fast_checks(
     return checks
 
 
-def assert_gradcheck(fn: Callable[..., Tensor], inputs: Iterable[Any] = (), **options: Any) -> GradcheckReport:
+def assert_gradcheck(
+    fn: Callable[..., Tensor], inputs: Iterable[Any] = (), **options: Any
+) -> GradcheckReport:
     """Run :func:`gradcheck` and raise :class:`GradcheckError` unless it passes.
 
     ``max_error=`` tightens the pass mark (e.g. ``1e-7`` to demand the great band);

@@ -245,8 +245,9 @@ class Module:
             >>> try:
             ...     m.load_state_dict({"w": np.ones(3), "v": np.ones(1)})
             ... except mg.StateDictError as err:
-            ...     print(err)
-            load_state_dict into Module: unexpected keys ['v']; w: shape (3,) in the state dict but (2,) in the model
+            ...     print(*str(err).split("; "), sep="|")
+            load_state_dict into Module: unexpected keys ['v']|w: shape (3,) in the state dict but
+            (2,) in the model
         """
         targets: dict[str, tuple[Module, str, bool]] = {}
         for prefix, module in self.named_modules():

@@ -563,9 +563,7 @@ class Transpose(Function):
 
 def _is_basic_index(index: Any) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
-    return builtins.all(
-        p is None or p is Ellipsis or isinstance(p, slice | numbers.Integral) for p in parts
-    )
+    return builtins.all(p is None or p is Ellipsis or isinstance(p, slice | numbers.Integral) for p in parts)
 
 
 class GetItem(Function):
@@ -940,8 +938,7 @@ def _check_same_dtype(tensors: list[Tensor], op: str) -> None:
     dtypes = {t.data.dtype for t in tensors}
     if len(dtypes) > 1 and not _state.promote64:
         raise DTypeError(
-            f"{op}: all tensors need one dtype, got {sorted(map(str, dtypes))}; "
-            "convert with .astype() first"
+            f"{op}: all tensors need one dtype, got {sorted(map(str, dtypes))}; convert with .astype() first"
         )
 
 

@@ -64,8 +64,7 @@ class Component:
             except (TypeError, ValueError):
                 signature = "(...)"
             raise ConfigError(
-                f"{self.family} '{self.name}' (plugin {self.plugin}): {err}; "
-                f"it takes {self.name}{signature}"
+                f"{self.family} '{self.name}' (plugin {self.plugin}): {err}; it takes {self.name}{signature}"
             ) from err
         except Exception as err:
             raise PluginError(

@@ -71,9 +71,7 @@ def set_default_dtype(dtype: Any) -> None:
     global _default_dtype
     dt = np.dtype(dtype)
     if dt not in _FLOAT_DTYPES:
-        raise DTypeError(
-            f"set_default_dtype: {dt} is not a float dtype; use np.float32 or np.float64"
-        )
+        raise DTypeError(f"set_default_dtype: {dt} is not a float dtype; use np.float32 or np.float64")
     _default_dtype = dt
 
 
@@ -458,7 +456,7 @@ class Tensor:
         return _ops.transpose(self, axes or None)
 
     @property
-    def T(self) -> Tensor:  # noqa: N802 - the NumPy name
+    def T(self) -> Tensor:
         """The transpose (axes reversed)."""
         return _ops.transpose(self, None)
 

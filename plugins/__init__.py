@@ -8,7 +8,6 @@ below call them, so one plugin carries every built-in family.
 
 from __future__ import annotations
 
-from minigrad import hookimpl
 from minigrad_plugins import (
     activations,
     augmentations,
@@ -21,6 +20,8 @@ from minigrad_plugins import (
     regularizers,
     schedules,
 )
+
+from minigrad import hookimpl
 
 __all__ = [
     "minigrad_register_augmentations",
