@@ -36,6 +36,7 @@ from minigrad.function import Context, Function, unbroadcast
 from minigrad.gradcheck import GradcheckError, GradcheckReport, assert_gradcheck, gradcheck
 from minigrad.hookspecs import hookimpl
 from minigrad.manager import (
+    PluginInfo,
     PluginManager,
     component,
     components,
@@ -73,6 +74,7 @@ __all__ = [
     "Module",
     "Parameter",
     "PluginError",
+    "PluginInfo",
     "PluginManager",
     "RandomTape",
     "RegistrationError",

@@ -51,26 +51,73 @@ class Component:
     def create(self, *args: Any, **kwargs: Any) -> Any:
         """Call the factory; errors name the component and its plugin.
 
-        A wrong argument becomes :class:`~minigrad.ConfigError` listing the factory's
-        signature; a crash inside the plugin becomes :class:`~minigrad.PluginError`.
+        Arguments that do not fit the factory's signature raise
+        :class:`~minigrad.ConfigError` showing the signature (and the closest
+        keyword, for a misspelled one); any other exception raised inside the plugin's
+        factory becomes :class:`~minigrad.PluginError`. Errors minigrad raises on
+        purpose (a :class:`~minigrad.MinigradError`, e.g. an option out of range) pass
+        through unchanged.
+
+        Example:
+            >>> import minigrad as mg
+            >>> reg = mg.Registry("schedules")
+            >>> reg.add("step", lambda lr0, *, drop=0.5: (lambda epoch: lr0 * drop**epoch), plugin="demo")
+            >>> reg.get("step").create(1.0, drop=0.25)(2)
+            0.0625
+            >>> try:
+            ...     reg.get("step").create(1.0, dorp=0.25)
+            ... except mg.ConfigError as err:
+            ...     print(str(err).split(";")[1])
+             did you mean 'drop'? It takes step(lr0, *, drop=0.5)
         """
+        signature = _signature(self.factory)
+        if signature is not None:
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError as err:
+                raise ConfigError(self._bad_arguments(err, signature, kwargs)) from None
         try:
             return self.factory(*args, **kwargs)
         except MinigradError:
             raise
         except TypeError as err:
-            try:
-                signature = str(inspect.signature(self.factory))
-            except (TypeError, ValueError):
-                signature = "(...)"
-            raise ConfigError(
-                f"{self.family} '{self.name}' (plugin {self.plugin}): {err}; it takes {self.name}{signature}"
-            ) from err
+            if signature is not None:  # the arguments fit, so the plugin itself failed
+                raise self._crashed(err) from err
+            raise ConfigError(self._bad_arguments(err, None, kwargs)) from err
         except Exception as err:
-            raise PluginError(
-                f"{self.family} '{self.name}' from plugin '{self.plugin}' failed while being "
-                f"created: {type(err).__name__}: {err}"
-            ) from err
+            raise self._crashed(err) from err
+
+    def _bad_arguments(self, err: TypeError, signature: inspect.Signature | None, kwargs: dict) -> str:
+        hint = ""
+        if signature is not None:
+            accepted = [p.name for p in signature.parameters.values() if p.kind not in _VARIADIC]
+            for key in kwargs:
+                if key not in accepted:
+                    close = difflib.get_close_matches(key, accepted, n=1)
+                    if close:
+                        hint = f"; did you mean {close[0]!r}?"
+                        break
+        shown = f"{self.name}{signature}" if signature is not None else f"{self.name}(...)"
+        sep = " It takes" if hint else "; it takes"
+        return f"{self.family} '{self.name}' (plugin {self.plugin}): {err}{hint}{sep} {shown}"
+
+    def _crashed(self, err: Exception) -> PluginError:
+        return PluginError(
+            f"{self.family} '{self.name}' from plugin '{self.plugin}' failed while being created: "
+            f"{type(err).__name__}: {err}. This is a bug in plugin '{self.plugin}'; report it to its "
+            f"authors (or skip the plugin with MINIGRAD_DISABLE_PLUGINS={self.plugin})"
+        )
+
+
+_VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+
+
+def _signature(factory: Callable[..., Any]) -> inspect.Signature | None:
+    """The factory's call signature, or None where Python cannot tell (some builtins)."""
+    try:
+        return inspect.signature(factory)
+    except (TypeError, ValueError):
+        return None
 
 
 class Registry:
@@ -92,6 +139,7 @@ class Registry:
         self.family = family
         self._components: dict[str, Component] = {}
         self._plugin: str | None = None
+        self._frozen = False
 
     @contextmanager
     def registering(self, plugin: str) -> Iterator[Registry]:
@@ -144,7 +192,19 @@ class Registry:
             >>> reg.get("constant").plugin, reg.get("constant").overrides.plugin
             ('b', 'a')
         """
-        owner = plugin or self._plugin or "<unknown plugin>"
+        if self._plugin is not None and plugin is not None and plugin != self._plugin:
+            raise RegistrationError(
+                f"plugin '{self._plugin}' registered {self.family} {name!r} with plugin={plugin!r}; "
+                "inside a hook, components always belong to the plugin whose hook adds them: "
+                "drop the plugin= argument"
+            )
+        owner = self._plugin or plugin or "<unknown plugin>"
+        if self._frozen:
+            raise RegistrationError(
+                f"{self.family} {name!r} (plugin '{owner}') was added after the plugin manager "
+                "finished building the registry; add components inside a minigrad_register_"
+                f"{self.family} hook and register the plugin with mg.register_plugin(...)"
+            )
         if not isinstance(name, str) or not _NAME.match(name):
             raise RegistrationError(
                 f"plugin '{owner}' registered {self.family} name {name!r}: names are lower-case "
@@ -156,6 +216,11 @@ class Registry:
                 f"{type(factory).__name__}, which is not callable; pass a factory function or class"
             )
         previous = self._components.get(name)
+        if previous is not None and not override and previous.plugin == owner:
+            raise RegistrationError(
+                f"plugin '{owner}' registered {self.family} '{name}' twice; "
+                "each name can be added once per registry"
+            )
         if previous is not None and not override:
             raise RegistrationError(
                 f"{self.family} '{name}' is registered twice: by plugin '{previous.plugin}' and "
@@ -189,6 +254,22 @@ class Registry:
             return self._components[name]
         except (KeyError, TypeError):
             raise UnknownComponentError(self._unknown_message(name)) from None
+
+    def freeze(self) -> None:
+        """Refuse further :meth:`add` calls (the plugin manager freezes the registries it
+        builds, so components only ever come from plugin hooks).
+
+        Example:
+            >>> import minigrad as mg
+            >>> reg = mg.Registry("schedules")
+            >>> reg.freeze()
+            >>> try:
+            ...     reg.add("late", lambda lr0: (lambda epoch: lr0), plugin="demo")
+            ... except mg.RegistrationError:
+            ...     print("refused")
+            refused
+        """
+        self._frozen = True
 
     def _unknown_message(self, name: Any) -> str:
         known = sorted(self._components)
