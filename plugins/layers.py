@@ -1,7 +1,358 @@
-"""Built-in layers (being written)."""
+"""Built-in layers: ``dense``, ``dropout``, ``batch_norm`` and ``flatten``.
+
+Each factory returns a :class:`minigrad.Module`. Rows are examples: a layer receives
+X of shape (m, n_features) and returns (m, n_out). Layers check their input at the
+boundary (feature count, dtype) and name themselves in the error, e.g.
+``dense(3 -> 4): expected input with 3 features, got shape (5, 2)``.
+"""
 
 from __future__ import annotations
 
+import numbers
+from typing import Any
 
-def register(registry):
-    """Register the built-in layers on ``registry``."""
+import numpy as np
+
+import minigrad as mg
+from minigrad.nn_functions import BatchNorm as _BatchNormFn
+from minigrad.nn_functions import Dense as _DenseFn
+from minigrad.nn_functions import check_dtype
+
+__all__ = ["BatchNorm", "Dense", "Dropout", "Flatten", "register"]
+
+
+def _as_tensor(x: Any) -> mg.Tensor:
+    return x if isinstance(x, mg.Tensor) else mg.Tensor(x)
+
+
+def _float_input(x: Any, dtype: np.dtype) -> mg.Tensor:
+    """``x`` as a Tensor; integer and boolean data become ``dtype`` (exact for labels/pixels)."""
+    t = _as_tensor(x)
+    if t.data.dtype.kind != "f":
+        t = mg.Tensor(t.data.astype(dtype))
+    return t
+
+
+def _positive_int(layer: str, label: str, value: Any) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise mg.ConfigError(f"{layer}: {label} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _float_dtype(layer: str, dtype: Any) -> np.dtype:
+    dt = mg.get_default_dtype() if dtype is None else np.dtype(dtype)
+    if dt.kind != "f":
+        raise mg.ConfigError(f"{layer}: dtype must be a float dtype (np.float32 or np.float64), got {dt}")
+    return dt
+
+
+def _features_error(layer: str, n: int, shape: tuple[int, ...]) -> mg.ShapeError:
+    return mg.ShapeError(
+        f"{layer}: expected input with {n} features, got shape {shape}; rows are examples, "
+        f"so pass an array of shape (m, {n})"
+    )
+
+
+# --------------------------------------------------------------------- dense
+class Dense(mg.Module):
+    """Fully connected layer ``Z = X @ W + b`` as one fused node.
+
+    Args:
+        n_in: features per input example.
+        n_out: units (features per output example).
+        init: a registered initializer name (``"he"``, ``"xavier"``, ``"zeros"``, ...) or
+            an initializer callable ``init(shape, *, fan_in, fan_out, rng, dtype)``.
+        bias: add the bias ``b``; use ``bias=False`` before ``batch_norm``, whose β
+            takes its role.
+        rng: a seed or ``numpy.random.Generator`` for the initial weights.
+        dtype: float dtype of the parameters (default :func:`minigrad.get_default_dtype`).
+
+    Attributes:
+        W: :class:`~minigrad.Parameter` of shape (n_in, n_out), regularized.
+        b: :class:`~minigrad.Parameter` of shape (n_out,), zeros, ``regularize=False``;
+            None without a bias.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> layer = mg.layer("dense", 3, 2, init="xavier", rng=0)
+        >>> layer
+        Dense(3 -> 2, init='xavier', bias=True, dtype=float64)
+        >>> layer(np.ones((5, 3))).shape
+        (5, 2)
+        >>> [(name, p.regularize) for name, p in layer.named_parameters()]
+        [('W', True), ('b', False)]
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        *,
+        init: Any = "he",
+        bias: bool = True,
+        rng: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        n_in = _positive_int("dense", "n_in", n_in)
+        n_out = _positive_int("dense", "n_out", n_out)
+        self.n_in, self.n_out = n_in, n_out
+        self.init = init
+        self.dtype = _float_dtype(f"dense({n_in} -> {n_out})", dtype)
+        initializer = mg.initializer(init) if isinstance(init, str) else init
+        if not callable(initializer):
+            raise mg.ConfigError(
+                f"dense({n_in} -> {n_out}): init must be an initializer name such as 'he' or a "
+                f"callable init(shape, *, fan_in, fan_out, rng, dtype), got {init!r}"
+            )
+        generator = np.random.default_rng(rng)
+        weights = np.asarray(
+            initializer((n_in, n_out), fan_in=n_in, fan_out=n_out, rng=generator, dtype=self.dtype)
+        )
+        if weights.shape != (n_in, n_out):
+            raise mg.ConfigError(
+                f"dense({n_in} -> {n_out}): initializer {init!r} returned shape {weights.shape}, "
+                f"expected ({n_in}, {n_out})"
+            )
+        self.W = mg.Parameter(weights, dtype=self.dtype)
+        self.b = mg.Parameter(np.zeros(n_out, dtype=self.dtype), regularize=False) if bias else None
+
+    @property
+    def label(self) -> str:
+        """How errors name this layer: ``dense(n_in -> n_out)``."""
+        return f"dense({self.n_in} -> {self.n_out})"
+
+    def forward(self, x: Any) -> mg.Tensor:
+        w = self.W
+        x = _float_input(x, w.data.dtype)
+        shape = x.data.shape
+        if len(shape) == 0 or shape[-1] != self.n_in:
+            raise _features_error(self.label, self.n_in, shape)
+        if x.data.dtype != w.data.dtype:
+            check_dtype(self.label, x.data.dtype, w.data.dtype)
+        return _DenseFn.apply(x, w, self.b)
+
+    def extra_repr(self) -> str:
+        init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", self.init)
+        return f"{self.n_in} -> {self.n_out}, init={init!r}, bias={self.b is not None}, dtype={self.dtype}"
+
+
+def _dense_example(rng: np.random.Generator) -> tuple[mg.Module, list[np.ndarray]]:
+    layer = Dense(3, 4, rng=rng, dtype=np.float64)
+    layer.b.data[...] = rng.standard_normal(4)  # a non-zero bias exercises db
+    return layer, [rng.standard_normal((5, 3))]
+
+
+# ------------------------------------------------------------------- dropout
+class Dropout(mg.Module):
+    """Inverted dropout: in training, keep each unit with probability ``keep_prob``
+    and scale the survivors by ``1 / keep_prob``; in eval mode, the identity.
+
+    ``a = mask * a / keep_prob`` with ``mask = u < keep_prob``, ``u ~ U[0, 1)``, keeps
+    the expected activation unchanged, so nothing needs rescaling at test time.
+    The mask is drawn through :func:`minigrad.draw_random`, so
+    :func:`~minigrad.gradcheck` replays it and can check dropout in training mode.
+
+    Args:
+        keep_prob: probability of keeping a unit, in (0, 1]; 1 disables dropout.
+        rng: a seed or ``numpy.random.Generator``; the same seed gives the same
+            sequence of masks.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> drop = mg.layer("dropout", 0.5, rng=0)
+        >>> out = drop(np.ones((2, 4))).data
+        >>> sorted(set(out.ravel().tolist()))
+        [0.0, 2.0]
+        >>> drop.eval()(np.ones((1, 2)))
+        Tensor([[1., 1.]])
+    """
+
+    def __init__(self, keep_prob: float, *, rng: Any = None) -> None:
+        super().__init__()
+        valid = isinstance(keep_prob, numbers.Real) and not isinstance(keep_prob, bool)
+        if not valid or not 0 < keep_prob <= 1:
+            raise mg.ConfigError(
+                f"dropout: keep_prob must be a probability in (0, 1], got {keep_prob!r}; "
+                "it is the chance of keeping a unit (0.8 drops 20%), 1 turns dropout off"
+            )
+        self.keep_prob = float(keep_prob)
+        self.generator = np.random.default_rng(rng)
+
+    def forward(self, x: Any) -> mg.Tensor:
+        x = _float_input(x, mg.get_default_dtype())
+        if not self.training or self.keep_prob == 1.0:
+            return x
+        shape, keep = x.data.shape, self.keep_prob
+        u = mg.draw_random(self.generator, lambda g: g.random(shape))
+        scale = (u < keep).astype(x.data.dtype) / x.data.dtype.type(keep)  # mask / keep_prob
+        return x * scale
+
+    def extra_repr(self) -> str:
+        return f"keep_prob={self.keep_prob}"
+
+
+def _dropout_example(rng: np.random.Generator) -> tuple[mg.Module, list[np.ndarray]]:
+    return Dropout(0.7, rng=rng), [rng.standard_normal((6, 4))]
+
+
+# ---------------------------------------------------------------- batch norm
+class BatchNorm(mg.Module):
+    """Batch normalization of Z over the mini-batch (axis 0), one fused node.
+
+    Training mode, per feature: ``μ, σ²`` of the batch, ``Ẑ = (Z − μ) / √(σ² + eps)``,
+    output ``γ Ẑ + β`` with learnable γ (ones) and β (zeros), both ``regularize=False``.
+    The batch statistics also update the running averages, with the course's
+    exponentially weighted average convention::
+
+        running = momentum * running + (1 - momentum) * batch        (momentum = 0.9)
+
+    (PyTorch's ``momentum=0.1`` means the same as ``momentum=0.9`` here.) Eval mode
+    normalizes with the running mean and variance instead, so a single example gets a
+    deterministic output.
+
+    Variance estimates: the forward pass normalizes with the *biased* batch variance
+    (1/m, as the course and the original paper do), but the running variance
+    accumulates the *unbiased* one, σ² · m/(m − 1), as PyTorch does: at test time it
+    stands for the variance of the whole population, which the biased batch value
+    underestimates by a factor (m − 1)/m (12.5% for m = 8). Training therefore needs
+    m ≥ 2 examples per batch.
+
+    Args:
+        n_features: number of features (columns of Z).
+        eps: added to the variance before the square root, > 0.
+        momentum: weight of the old running value, in [0, 1).
+        dtype: float dtype of γ, β and the running statistics.
+
+    Attributes:
+        gamma, beta: the learnable scale and shift, shape (n_features,).
+        running_mean, running_var: buffers (zeros and ones at first), saved in the
+            state dict.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> bn = mg.layer("batch_norm", 2)
+        >>> z = np.array([[1.0, 10.0], [3.0, 30.0]])
+        >>> np.round(bn(z).data, 3)
+        array([[-1., -1.],
+               [ 1.,  1.]])
+        >>> bn.running_mean
+        array([0.2, 2. ])
+    """
+
+    def __init__(
+        self, n_features: int, *, eps: float = 1e-5, momentum: float = 0.9, dtype: Any = None
+    ) -> None:
+        super().__init__()
+        n = _positive_int("batch_norm", "n_features", n_features)
+        self.n_features = n
+        if not isinstance(eps, numbers.Real) or isinstance(eps, bool) or not eps > 0:
+            raise mg.ConfigError(f"batch_norm({n}): eps must be a number > 0, got {eps!r}")
+        if not isinstance(momentum, numbers.Real) or isinstance(momentum, bool) or not 0 <= momentum < 1:
+            raise mg.ConfigError(
+                f"batch_norm({n}): momentum must be in [0, 1), got {momentum!r} (it weights the "
+                "old running average: running = momentum * running + (1 - momentum) * batch)"
+            )
+        self.eps, self.momentum = float(eps), float(momentum)
+        self.dtype = _float_dtype(f"batch_norm({n})", dtype)
+        self.gamma = mg.Parameter(np.ones(n, dtype=self.dtype), regularize=False)
+        self.beta = mg.Parameter(np.zeros(n, dtype=self.dtype), regularize=False)
+        self.register_buffer("running_mean", np.zeros(n, dtype=self.dtype))
+        self.register_buffer("running_var", np.ones(n, dtype=self.dtype))
+
+    @property
+    def label(self) -> str:
+        """How errors name this layer: ``batch_norm(n_features)``."""
+        return f"batch_norm({self.n_features})"
+
+    def forward(self, x: Any) -> mg.Tensor:
+        gamma = self.gamma
+        x = _float_input(x, gamma.data.dtype)
+        shape = x.data.shape
+        if len(shape) != 2 or shape[1] != self.n_features:
+            raise _features_error(self.label, self.n_features, shape)
+        if x.data.dtype != gamma.data.dtype:
+            check_dtype(self.label, x.data.dtype, gamma.data.dtype)
+        if not self.training:
+            # (z − running_mean) γ / √(running_var + eps) + β, with constant statistics
+            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
+            return (x - self.running_mean) * (gamma * inv_std) + self.beta
+        m = shape[0]
+        if m < 2:
+            raise mg.ShapeError(
+                f"{self.label}: training mode needs at least 2 examples per batch to estimate "
+                f"a variance, got shape {shape}; call .eval() to use the running statistics"
+            )
+        stats: dict[str, np.ndarray] = {}
+        out = _BatchNormFn.apply(x, gamma, self.beta, eps=self.eps, stats=stats)
+        keep = self.momentum
+        # running = momentum * running + (1 - momentum) * batch; the variance unbiased (m / (m - 1))
+        self.running_mean[...] = keep * self.running_mean + (1 - keep) * stats["mean"]
+        self.running_var[...] = keep * self.running_var + (1 - keep) * stats["var"] * (m / (m - 1))
+        return out
+
+    def extra_repr(self) -> str:
+        return f"{self.n_features}, eps={self.eps:g}, momentum={self.momentum:g}, dtype={self.dtype}"
+
+
+def _batch_norm_example(rng: np.random.Generator) -> tuple[mg.Module, list[np.ndarray]]:
+    layer = BatchNorm(3, dtype=np.float64)
+    layer.gamma.data[...] = rng.uniform(0.5, 2.0, 3)
+    layer.beta.data[...] = rng.standard_normal(3)
+    return layer, [rng.standard_normal((6, 3)) * 2.0 + 1.0]
+
+
+# ------------------------------------------------------------------- flatten
+class Flatten(mg.Module):
+    """Flatten every axis but the batch axis: (m, d1, d2, ...) -> (m, d1·d2·...).
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> mg.layer("flatten")(np.zeros((5, 2, 3, 4))).shape
+        (5, 24)
+    """
+
+    def forward(self, x: Any) -> mg.Tensor:
+        x = _as_tensor(x)
+        shape = x.data.shape
+        if len(shape) == 0:
+            raise mg.ShapeError("flatten: expected an input with a batch axis, got a scalar (shape ())")
+        return x.reshape(shape[0], -1) if shape[0] else x.reshape(0, int(np.prod(shape[1:])))
+
+
+def _flatten_example(rng: np.random.Generator) -> tuple[mg.Module, list[np.ndarray]]:
+    return Flatten(), [rng.standard_normal((3, 2, 2))]
+
+
+def register(registry: mg.Registry) -> None:
+    """Register the built-in layers on ``registry``.
+
+    Example:
+        >>> import minigrad as mg
+        >>> mg.component("layers", "dropout").metadata["stochastic"]
+        True
+    """
+    registry.add(
+        "dense",
+        Dense,
+        doc="Z = X @ W + b, W (n_in, n_out) from init (default 'he'), b = 0",
+        example=_dense_example,
+    )
+    registry.add(
+        "dropout",
+        Dropout,
+        doc="training: A * mask / keep_prob, mask = (U[0,1) < keep_prob); eval: A",
+        example=_dropout_example,
+        stochastic=True,
+    )
+    registry.add(
+        "batch_norm",
+        BatchNorm,
+        doc="gamma * (Z - mu_B) / sqrt(var_B + eps) + beta; running averages in eval mode",
+        example=_batch_norm_example,
+    )
+    registry.add("flatten", Flatten, doc="(m, d1, d2, ...) -> (m, d1 * d2 * ...)", example=_flatten_example)
