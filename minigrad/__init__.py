@@ -10,12 +10,26 @@ Example:
 """
 
 from minigrad import ops
+from minigrad.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from minigrad.data import (
+    EWMA,
+    DataLoader,
+    Normalizer,
+    Split,
+    compose_augmentations,
+    ewma,
+    load_dataset,
+    minibatches,
+    split,
+)
+from minigrad.diagnose import Diagnosis, diagnose
 from minigrad.errors import (
     BackwardError,
     ConfigError,
     DTypeError,
     InvalidGradientError,
     MinigradError,
+    MissingExtraError,
     PluginError,
     RegistrationError,
     ShapeError,
@@ -47,6 +61,12 @@ from minigrad.manager import (
 )
 from minigrad.module import Module, Parameter, Sequential
 from minigrad.ops import concatenate, maximum, minimum, stack, where
+from minigrad.plots import (
+    plot_decision_boundary,
+    plot_gradient_norms,
+    plot_hyperparameter_scatter,
+    plot_learning_curves,
+)
 from minigrad.randomness import RandomTape, draw_random
 from minigrad.registry import Component, Registry
 from minigrad.tensor import (
@@ -57,21 +77,42 @@ from minigrad.tensor import (
     no_grad,
     set_default_dtype,
 )
+from minigrad.train import (
+    Ensemble,
+    GradientWarning,
+    History,
+    Trainer,
+    evaluate,
+    fit,
+    fit_ensemble,
+    predict,
+    predict_proba,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BackwardError",
+    "Checkpoint",
+    "CheckpointError",
     "Component",
     "ConfigError",
     "Context",
     "DTypeError",
+    "DataLoader",
+    "Diagnosis",
+    "EWMA",
+    "Ensemble",
     "Function",
     "GradcheckError",
     "GradcheckReport",
+    "GradientWarning",
+    "History",
     "InvalidGradientError",
     "MinigradError",
+    "MissingExtraError",
     "Module",
+    "Normalizer",
     "Parameter",
     "PluginError",
     "PluginInfo",
@@ -81,8 +122,10 @@ __all__ = [
     "Registry",
     "Sequential",
     "ShapeError",
+    "Split",
     "StateDictError",
     "Tensor",
+    "Trainer",
     "UnknownComponentError",
     "__version__",
     "assert_gradcheck",
@@ -90,10 +133,16 @@ __all__ = [
     "callback",
     "component",
     "components",
+    "compose_augmentations",
     "concatenate",
     "dataset",
+    "diagnose",
     "draw_random",
     "enable_grad",
+    "evaluate",
+    "ewma",
+    "fit",
+    "fit_ensemble",
     "get_default_dtype",
     "get_plugin_manager",
     "gradcheck",
@@ -101,16 +150,27 @@ __all__ = [
     "initializer",
     "is_grad_enabled",
     "layer",
+    "load_checkpoint",
+    "load_dataset",
     "loss",
     "maximum",
+    "minibatches",
     "minimum",
     "no_grad",
     "ops",
+    "plot_decision_boundary",
+    "plot_gradient_norms",
+    "plot_hyperparameter_scatter",
+    "plot_learning_curves",
+    "predict",
+    "predict_proba",
     "register_plugin",
     "regularizer",
     "reset_plugin_manager",
+    "save_checkpoint",
     "schedule",
     "set_default_dtype",
+    "split",
     "stack",
     "unbroadcast",
     "unregister_plugin",

@@ -22,6 +22,7 @@ __all__ = [
     "DTypeError",
     "InvalidGradientError",
     "MinigradError",
+    "MissingExtraError",
     "PluginError",
     "RegistrationError",
     "ShapeError",
@@ -177,5 +178,18 @@ class ConfigError(MinigradError, ValueError):
     Example:
         >>> import minigrad as mg
         >>> issubclass(mg.ConfigError, ValueError)
+        True
+    """
+
+
+class MissingExtraError(MinigradError, ImportError):
+    """A feature needs an optional dependency that is not installed.
+
+    The message names the feature and the extra that provides it, e.g.
+    ``pip install 'minigrad[plot]'``.
+
+    Example:
+        >>> import minigrad as mg
+        >>> issubclass(mg.MissingExtraError, ImportError)
         True
     """

@@ -1,0 +1,975 @@
+"""Data for training: train/dev/test splits, input normalization, mini-batches,
+augmentation on the fly, dataset files, and exponentially weighted averages.
+
+The course's practical method, in the order you use it:
+
+1. :func:`split` the data into train / dev / test (60/20/20 for small data, 98/1/1
+   above a million examples), shuffled with a seed, optionally stratified by label.
+2. Fit a :class:`Normalizer` on the **training set only** and apply the same
+   transform to dev, test and every later prediction; save it with the model.
+3. Iterate over :func:`minibatches` (or a reusable :class:`DataLoader`, which can
+   also augment images on the fly): shuffle, then partition; the last, smaller
+   batch is kept. ``batch_size = m`` is batch gradient descent, ``1`` is SGD.
+
+Rows are examples everywhere: ``X`` has shape ``(m, ...)`` and ``Y`` has ``m`` rows.
+
+Example:
+    >>> import numpy as np
+    >>> import minigrad as mg
+    >>> X, Y = mg.dataset("moons", n=100, seed=0)
+    >>> (X_train, Y_train), (X_dev, Y_dev), (X_test, Y_test) = mg.split(X, Y, seed=0)
+    >>> len(X_train), len(X_dev), len(X_test)
+    (60, 20, 20)
+    >>> norm = mg.Normalizer().fit(X_train)
+    >>> batches = list(mg.minibatches(norm.transform(X_train), Y_train, batch_size=16, rng=0))
+    >>> [len(xb) for xb, yb in batches]
+    [16, 16, 16, 12]
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from minigrad.errors import ConfigError, DTypeError, ShapeError, StateDictError
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "EWMA",
+    "LARGE_DATA_RATIOS",
+    "LARGE_DATA_THRESHOLD",
+    "SMALL_DATA_RATIOS",
+    "DataLoader",
+    "Normalizer",
+    "Split",
+    "compose_augmentations",
+    "ewma",
+    "load_dataset",
+    "minibatches",
+    "split",
+]
+
+#: Above this many examples :func:`split` switches from small-data to big-data ratios.
+LARGE_DATA_THRESHOLD = 1_000_000
+#: train/dev/test ratios for up to :data:`LARGE_DATA_THRESHOLD` examples (the course: 60/20/20).
+SMALL_DATA_RATIOS = (0.6, 0.2, 0.2)
+#: train/dev/test ratios above :data:`LARGE_DATA_THRESHOLD` examples (the course: 98/1/1).
+LARGE_DATA_RATIOS = (0.98, 0.01, 0.01)
+#: Default mini-batch size: a power of two, as the course recommends.
+DEFAULT_BATCH_SIZE = 64
+
+Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_features(X: Any, *, where: str, name: str = "X") -> np.ndarray:
+    """``X`` as a numeric array with at least one row and finite values."""
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise DTypeError(
+            f"{where}: {name} has dtype {X.dtype}; it must be numeric (bool, int or float). "
+            "Convert text or object columns to numbers first"
+        )
+    if X.ndim == 0:
+        raise ShapeError(f"{where}: {name} is a scalar; pass an array with one row per example")
+    if X.shape[0] == 0:
+        raise ShapeError(f"{where}: {name} is empty (shape {X.shape}); pass at least one example")
+    _check_finite(X, where=where, name=name)
+    return X
+
+
+def _check_finite(X: np.ndarray, *, where: str, name: str) -> None:
+    if X.dtype.kind != "f":
+        return
+    finite = np.isfinite(X)
+    if not finite.all():
+        bad = np.argwhere(~finite)
+        first = tuple(int(i) for i in bad[0])
+        value = X[first]
+        position = f"row {first[0]}" + (f", column {first[1]}" if len(first) == 2 else "")
+        if len(first) > 2:
+            position = f"row {first[0]}, index {first[1:]}"
+        raise ConfigError(
+            f"{where}: {name} has {len(bad)} non-finite value(s) (NaN or inf); the first is {value} "
+            f"at {position}. Remove or impute those examples before training"
+        )
+
+
+def _check_targets(Y: Any, m: int, *, where: str) -> np.ndarray:
+    Y = np.asarray(Y)
+    if Y.ndim == 0:
+        raise ShapeError(f"{where}: Y is a scalar; pass one label (row) per example")
+    if Y.shape[0] != m:
+        raise ShapeError(
+            f"{where}: X has {m} examples (rows) but Y has {Y.shape[0]} (shape {Y.shape}); "
+            "X and Y need one row per example, in the same order"
+        )
+    if Y.dtype.kind not in "biuf":
+        raise DTypeError(f"{where}: Y has dtype {Y.dtype}; labels must be numeric (encode class names)")
+    _check_finite(Y, where=where, name="Y")
+    return Y
+
+
+def _generator(rng: np.random.Generator | int | None, *, where: str) -> np.random.Generator:
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    raise ConfigError(
+        f"{where}: rng must be a numpy Generator, an int seed or None, not {type(rng).__name__}"
+    )
+
+
+# --------------------------------------------------------------------------- split
+
+
+class Split(NamedTuple):
+    """The result of :func:`split`: ``(X, Y)`` pairs for each part.
+
+    Unpacks as ``train, dev, test = mg.split(X, Y)``. ``test`` is ``None`` when two
+    ratios were given (train and dev only).
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> parts = mg.split(np.arange(20.0).reshape(10, 2), np.arange(10), ratios=(0.8, 0.2))
+        >>> parts.train[0].shape, parts.dev[0].shape, parts.test
+        ((8, 2), (2, 2), None)
+    """
+
+    train: tuple[np.ndarray, np.ndarray]
+    dev: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray] | None
+
+
+def _check_ratios(ratios: Any) -> tuple[float, ...]:
+    try:
+        values = tuple(float(r) for r in ratios)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"split: ratios must be 2 or 3 numbers (train, dev[, test]) summing to 1, e.g. (0.6, 0.2, 0.2); "
+            f"got {ratios!r}"
+        ) from None
+    if len(values) not in (2, 3):
+        raise ConfigError(
+            f"split: ratios needs 2 parts (train, dev) or 3 (train, dev, test); got {len(values)}: {ratios!r}"
+        )
+    if not all(math.isfinite(r) and r > 0 for r in values):
+        raise ConfigError(f"split: every ratio must be a positive number; got {ratios!r}")
+    if abs(sum(values) - 1.0) > 1e-6:
+        raise ConfigError(f"split: ratios must sum to 1; {ratios!r} sums to {sum(values):g}")
+    return values
+
+
+def _part_sizes(m: int, ratios: Sequence[float]) -> list[int]:
+    """Largest-remainder rounding of ``m * ratios`` (sizes sum to exactly ``m``)."""
+    exact = [m * r for r in ratios]
+    sizes = [math.floor(e) for e in exact]
+    order = sorted(range(len(ratios)), key=lambda k: (sizes[k] - exact[k], k))
+    for k in order[: m - sum(sizes)]:
+        sizes[k] += 1
+    return sizes
+
+
+def _class_labels(Y: np.ndarray) -> np.ndarray:
+    if Y.ndim == 1:
+        return Y
+    flat = Y.reshape(Y.shape[0], -1)
+    if flat.shape[1] == 1:
+        return flat[:, 0]
+    return flat.argmax(axis=1)  # one-hot rows -> class index
+
+
+def split(
+    X: Any,
+    Y: Any,
+    *,
+    ratios: Sequence[float] | None = None,
+    seed: int | None = 0,
+    stratify: bool = False,
+    shuffle: bool = True,
+    large_data_threshold: int = LARGE_DATA_THRESHOLD,
+) -> Split:
+    """Split examples into train / dev (/ test) sets.
+
+    Without ``ratios`` the course's rule of thumb picks them: :data:`SMALL_DATA_RATIOS`
+    (60/20/20) for up to ``large_data_threshold`` examples (default
+    :data:`LARGE_DATA_THRESHOLD`, one million), :data:`LARGE_DATA_RATIOS` (98/1/1)
+    above. Part sizes are rounded so they add up to ``m`` exactly.
+
+    Args:
+        X: features, shape ``(m, ...)``; must be numeric and finite.
+        Y: labels or targets with ``m`` rows (class indices, one-hot rows or values).
+        ratios: 2 (train, dev) or 3 (train, dev, test) positive numbers summing to 1.
+        seed: seeds the shuffle; the same seed gives the same split.
+        stratify: keep each class's share the same in every part (labels are ``Y``, or
+            its arg-max for one-hot rows).
+        shuffle: shuffle before splitting; ``False`` keeps the original order
+            (e.g. time series).
+        large_data_threshold: overrides the small/large boundary of the automatic ratios.
+
+    Returns:
+        :class:`Split` ``(train, dev, test)`` of ``(X, Y)`` pairs (``test`` is ``None``
+        for two ratios).
+
+    Raises:
+        ShapeError: X and Y have different numbers of rows, or no rows.
+        ConfigError: bad ratios, a part that would be empty, NaN or inf in X.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> X, Y = np.arange(200.0).reshape(100, 2), np.repeat([0, 1], 50)
+        >>> train, dev, test = mg.split(X, Y, stratify=True)
+        >>> len(train[0]), len(dev[0]), len(test[0]), int(dev[1].sum())
+        (60, 20, 20, 10)
+    """
+    where = "split"
+    X = _check_features(X, where=where)
+    m = X.shape[0]
+    Y = _check_targets(Y, m, where=where)
+    if ratios is None:
+        ratios = LARGE_DATA_RATIOS if m > large_data_threshold else SMALL_DATA_RATIOS
+    ratios = _check_ratios(ratios)
+    rng = np.random.default_rng(seed)
+
+    if stratify:
+        labels = _class_labels(Y)
+        parts: list[list[np.ndarray]] = [[] for _ in ratios]
+        for label in np.unique(labels):
+            members = np.flatnonzero(labels == label)
+            if shuffle:
+                members = rng.permutation(members)
+            bounds = np.cumsum(_part_sizes(len(members), ratios))[:-1]
+            for k, chunk in enumerate(np.split(members, bounds)):
+                parts[k].append(chunk)
+        indices = [np.concatenate(p) for p in parts]
+        # shuffled: mix the classes inside each part; unshuffled: keep the original order
+        indices = [rng.permutation(i) if shuffle else np.sort(i) for i in indices]
+    else:
+        order = rng.permutation(m) if shuffle else np.arange(m)
+        indices = np.split(order, np.cumsum(_part_sizes(m, ratios))[:-1])
+
+    names = ("train", "dev", "test")
+    for name, idx in zip(names, indices):
+        if len(idx) == 0:
+            raise ConfigError(
+                f"split: the {name} set would be empty with ratios {ratios} and m={m} examples; "
+                "use more data, a larger ratio for that part, or two ratios (train, dev)"
+            )
+    pairs = [(X[idx], Y[idx]) for idx in indices]
+    return Split(pairs[0], pairs[1], pairs[2] if len(pairs) == 3 else None)
+
+
+# --------------------------------------------------------------------------- normalization
+
+
+class Normalizer:
+    """Standardize inputs with the training set's mean and variance: (x - μ) / σ.
+
+    The course's input normalization, per feature (per position of ``X.shape[1:]``)::
+
+        μ  = 1/m Σ x(i)
+        σ² = 1/m Σ (x(i) - μ)²
+        x̂ = (x - μ) / sqrt(σ² + eps)
+
+    Fit on the training set only, then apply the same ``transform`` to dev, test and
+    every input at prediction time. ``eps`` (default ``1e-8``) keeps the division
+    finite for tiny variances. A feature that is constant on the training set
+    (zero variance) is only centred (its scale is 1): dividing by ``sqrt(eps)`` would
+    blow any different value at prediction time up by 10⁴.
+
+    ``state_dict()`` holds plain arrays (``mean``, ``variance``, ``scale``, ``eps``) so the
+    normalizer can be saved next to the model's weights.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> X_train = np.array([[1.0, 10.0], [3.0, 10.0]])
+        >>> norm = mg.Normalizer().fit(X_train)
+        >>> norm.transform(X_train)
+        array([[-1.,  0.],
+               [ 1.,  0.]])
+        >>> norm.transform(np.array([[2.0, 12.0]]))
+        array([[0., 2.]])
+        >>> norm.inverse_transform(norm.transform(X_train))
+        array([[ 1., 10.],
+               [ 3., 10.]])
+    """
+
+    def __init__(self, *, eps: float = 1e-8) -> None:
+        if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps >= 0):
+            raise ConfigError(f"Normalizer: eps must be a non-negative number, got {eps!r}")
+        self.eps = float(eps)
+        self.mean: np.ndarray | None = None
+        self.variance: np.ndarray | None = None
+        self.scale: np.ndarray | None = None
+
+    @property
+    def fitted(self) -> bool:
+        """Whether :meth:`fit` (or :meth:`load_state_dict`) has run."""
+        return self.mean is not None
+
+    def fit(self, X: Any) -> Normalizer:
+        """Learn μ and σ² from the training set ``X`` (shape ``(m, ...)``); returns ``self``.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> mg.Normalizer().fit(np.array([[0.0], [2.0]])).variance
+            array([1.])
+        """
+        X = _check_features(X, where="Normalizer.fit")
+        X = X.astype(np.float64, copy=False)
+        self.mean = X.mean(axis=0)
+        self.variance = X.var(axis=0)  # 1/m Σ (x - μ)², the course's (biased) variance
+        constant = (X[:1] == X).all(axis=0)  # identical values in every row
+        self.scale = np.where(constant, 1.0, np.sqrt(self.variance + self.eps))
+        return self
+
+    def _check_fitted(self, method: str) -> None:
+        if not self.fitted:
+            raise ConfigError(
+                f"Normalizer.{method}: the normalizer is not fitted; call fit(X_train) on the "
+                "training set first (or load_state_dict a saved one)"
+            )
+
+    def _check_shape(self, X: np.ndarray, method: str) -> None:
+        assert self.mean is not None
+        if X.ndim < 1 or X.shape[1:] != self.mean.shape:
+            raise ShapeError(
+                f"Normalizer.{method}: input has shape {X.shape}, so {X.shape[1:]} per example, but "
+                f"the normalizer was fitted on examples of shape {self.mean.shape}"
+            )
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Apply (x - μ) / σ with the fitted statistics. Returns a new array
+        (float inputs keep their dtype; integers become float64).
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> norm = mg.Normalizer().fit(np.array([[0.0], [4.0]]))
+            >>> norm.transform([[6.0]])
+            array([[2.]])
+        """
+        self._check_fitted("transform")
+        X = _check_features(X, where="Normalizer.transform")
+        self._check_shape(X, "transform")
+        dtype = X.dtype if X.dtype.kind == "f" else np.float64
+        return ((X - self.mean) / self.scale).astype(dtype, copy=False)
+
+    def fit_transform(self, X: Any) -> np.ndarray:
+        """``fit(X)`` then ``transform(X)``; use it on the training set only.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> mg.Normalizer().fit_transform(np.array([[1.0], [3.0]]))
+            array([[-1.],
+                   [ 1.]])
+        """
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, Z: Any) -> np.ndarray:
+        """Undo :meth:`transform`: x = z σ + μ.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> norm = mg.Normalizer().fit(np.array([[1.0], [3.0]]))
+            >>> norm.inverse_transform([[0.0]])
+            array([[2.]])
+        """
+        self._check_fitted("inverse_transform")
+        Z = _check_features(Z, where="Normalizer.inverse_transform", name="Z")
+        self._check_shape(Z, "inverse_transform")
+        dtype = Z.dtype if Z.dtype.kind == "f" else np.float64
+        return (Z * self.scale + self.mean).astype(dtype, copy=False)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of the statistics as plain arrays: ``mean``, ``variance``, ``scale``, ``eps``.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> sorted(mg.Normalizer().fit(np.ones((2, 3))).state_dict())
+            ['eps', 'mean', 'scale', 'variance']
+        """
+        self._check_fitted("state_dict")
+        assert self.mean is not None and self.variance is not None and self.scale is not None
+        return {
+            "mean": self.mean.copy(),
+            "variance": self.variance.copy(),
+            "scale": self.scale.copy(),
+            "eps": np.asarray(self.eps, dtype=np.float64),
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore statistics saved by :meth:`state_dict`.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> saved = mg.Normalizer().fit(np.array([[1.0], [3.0]])).state_dict()
+            >>> norm = mg.Normalizer(); norm.load_state_dict(saved)
+            >>> norm.transform([[3.0]])
+            array([[1.]])
+        """
+        required = ("mean", "variance", "scale", "eps")
+        missing = [k for k in required if k not in state]
+        unexpected = sorted(k for k in state if k not in required)
+        if missing or unexpected:
+            raise StateDictError(
+                f"Normalizer.load_state_dict: missing keys {missing}, unexpected keys {unexpected}; "
+                f"expected exactly {list(required)} (from Normalizer.state_dict())"
+            )
+        mean, variance, scale = (np.array(state[k], dtype=np.float64) for k in ("mean", "variance", "scale"))
+        if not (mean.shape == variance.shape == scale.shape):
+            raise StateDictError(
+                f"Normalizer.load_state_dict: mean {mean.shape}, variance {variance.shape} and scale "
+                f"{scale.shape} must have the same shape"
+            )
+        self.mean, self.variance, self.scale = mean, variance, scale
+        self.eps = float(np.asarray(state["eps"]))
+
+    def __repr__(self) -> str:
+        shape = None if self.mean is None else self.mean.shape
+        return f"Normalizer(eps={self.eps:g}, fitted_shape={shape})"
+
+
+# --------------------------------------------------------------------------- mini-batches
+
+
+def _check_batch_size(batch_size: Any, *, where: str) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ConfigError(
+            f"{where}: batch_size must be a positive integer (m for batch gradient descent, 1 for "
+            f"SGD, a power of two such as {DEFAULT_BATCH_SIZE} in between); got {batch_size!r}"
+        )
+
+
+def _batch_bounds(m: int, batch_size: int, drop_last: bool) -> list[tuple[int, int]]:
+    stop = m - m % batch_size if drop_last else m
+    return [(start, min(start + batch_size, m)) for start in range(0, stop, batch_size)]
+
+
+def minibatches(
+    X: Any,
+    Y: Any = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    shuffle: bool = True,
+    rng: np.random.Generator | int | None = None,
+    drop_last: bool = False,
+) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """One epoch of mini-batches: shuffle (X, Y) together, then partition.
+
+    The course's recipe: every batch has ``batch_size`` examples except the last,
+    which holds the remaining ``m mod batch_size`` (dropped with ``drop_last=True``).
+    ``batch_size = m`` (or more) gives one batch: batch gradient descent;
+    ``batch_size = 1`` is stochastic gradient descent.
+
+    Arguments are validated when you call this function, before iterating.
+
+    Args:
+        X: features, shape ``(m, ...)``.
+        Y: labels with ``m`` rows, or ``None`` (then every batch's second item is ``None``).
+        batch_size: examples per batch, a positive integer.
+        shuffle: shuffle first (without it the batches are views in the original order).
+        rng: a numpy Generator, an int seed, or ``None`` for fresh OS entropy.
+        drop_last: drop the last batch when it is smaller than ``batch_size``.
+
+    Yields:
+        ``(X_batch, Y_batch)`` pairs.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> X, Y = np.arange(10.0).reshape(5, 2), np.arange(5)
+        >>> [yb.tolist() for _, yb in mg.minibatches(X, Y, batch_size=2, shuffle=False)]
+        [[0, 1], [2, 3], [4]]
+        >>> len(list(mg.minibatches(X, Y, batch_size=5, rng=0)))  # batch gradient descent
+        1
+    """
+    where = "minibatches"
+    X = _check_features(X, where=where)
+    m = X.shape[0]
+    if Y is not None:
+        Y = _check_targets(Y, m, where=where)
+    _check_batch_size(batch_size, where=where)
+    bounds = _batch_bounds(m, int(batch_size), drop_last)
+    if not bounds:
+        raise ConfigError(
+            f"{where}: drop_last=True with batch_size={batch_size} and only m={m} examples leaves no "
+            "batch; lower batch_size or set drop_last=False"
+        )
+    order = _generator(rng, where=where).permutation(m) if shuffle else None
+    return _iterate(X, Y, bounds, order)
+
+
+def _iterate(
+    X: np.ndarray, Y: np.ndarray | None, bounds: list[tuple[int, int]], order: np.ndarray | None
+) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    for start, stop in bounds:
+        if order is None:
+            yield X[start:stop], (None if Y is None else Y[start:stop])
+        else:
+            idx = order[start:stop]
+            yield X[idx], (None if Y is None else Y[idx])
+
+
+def compose_augmentations(*augments: Augment) -> Augment:
+    """Chain augmentations: ``compose_augmentations(a, b)(batch, rng)`` is ``b(a(batch, rng), rng)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> flip = mg.augmentation("horizontal_flip", p=1.0)
+        >>> twice = mg.compose_augmentations(flip, flip)
+        >>> batch = np.arange(8.0).reshape(2, 2, 2)
+        >>> bool((twice(batch, np.random.default_rng(0)) == batch).all())
+        True
+    """
+    for k, aug in enumerate(augments):
+        if not callable(aug):
+            raise ConfigError(
+                f"compose_augmentations: item {k} is a {type(aug).__name__}, not an augment(batch, rng) "
+                "callable; build one with mg.augmentation(name, **options)"
+            )
+
+    def composed(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        for aug in augments:
+            batch = aug(batch, rng)
+        return batch
+
+    composed.steps = augments  # type: ignore[attr-defined]
+    return composed
+
+
+def _resolve_augment(augment: Any) -> Augment | None:
+    if augment is None:
+        return None
+    if isinstance(augment, str):
+        from minigrad.factories import augmentation
+
+        return augmentation(augment)
+    if callable(augment):
+        return augment
+    if isinstance(augment, Sequence):
+        return compose_augmentations(*(_resolve_augment(a) for a in augment))
+    raise ConfigError(
+        f"DataLoader: augment must be an augment(batch, rng) callable, a registered augmentation "
+        f"name, or a list of those; got {type(augment).__name__}"
+    )
+
+
+class DataLoader:
+    """Reusable mini-batch iterator: each ``iter()`` is one freshly shuffled epoch.
+
+    Holds its own random generators, so a training run is reproducible from
+    ``rng`` alone: one stream shuffles, an independent one drives the augmentations
+    (changing the augmentation never changes the batch order).
+
+    Args:
+        X: features, shape ``(m, ...)``.
+        Y: labels with ``m`` rows, or ``None``.
+        batch_size: examples per batch (positive int); ``len(X)`` is batch gradient descent.
+        shuffle: reshuffle every epoch.
+        rng: a numpy Generator, an int seed, or ``None`` for fresh OS entropy.
+        drop_last: drop each epoch's last, smaller batch.
+        augment: applied to every X batch on the fly: an ``augment(batch, rng) -> batch``
+            callable, a registered augmentation name, or a list of those (composed).
+            Augmentations work on image batches ``(b, H, W)`` or ``(b, C, H, W)``.
+        image_shape: for flat features (``X`` of shape ``(m, H*W)``), the per-example image
+            shape (e.g. ``(8, 8)``) batches are reshaped to while they are augmented.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> X, Y = mg.dataset("digits", n=100, seed=0)
+        >>> loader = mg.DataLoader(X, Y, batch_size=32, rng=0, augment="horizontal_flip",
+        ...                        image_shape=(8, 8))
+        >>> len(loader), [xb.shape for xb, yb in loader]
+        (4, [(32, 64), (32, 64), (32, 64), (4, 64)])
+    """
+
+    def __init__(
+        self,
+        X: Any,
+        Y: Any = None,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        shuffle: bool = True,
+        rng: np.random.Generator | int | None = None,
+        drop_last: bool = False,
+        augment: Any = None,
+        image_shape: Sequence[int] | None = None,
+    ) -> None:
+        where = "DataLoader"
+        self.X = _check_features(X, where=where)
+        self.Y = None if Y is None else _check_targets(Y, self.X.shape[0], where=where)
+        _check_batch_size(batch_size, where=where)
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.augment = _resolve_augment(augment)
+        self.image_shape = None if image_shape is None else tuple(int(s) for s in image_shape)
+        if self.image_shape is not None and math.prod(self.image_shape) != math.prod(self.X.shape[1:]):
+            raise ShapeError(
+                f"{where}: image_shape {self.image_shape} holds {math.prod(self.image_shape)} values but "
+                f"each example of X has shape {self.X.shape[1:]}"
+            )
+        example_ndim = 1 + len(self.image_shape or self.X.shape[1:])
+        if self.augment is not None and example_ndim not in (3, 4):
+            raise ShapeError(
+                f"{where}: augmentations need image batches (m, H, W) or (m, C, H, W), but X has shape "
+                f"{self.X.shape}; pass image_shape=(H, W) for flat features"
+            )
+        self._bounds = _batch_bounds(self.num_examples, self.batch_size, self.drop_last)
+        if not self._bounds:
+            raise ConfigError(
+                f"{where}: drop_last=True with batch_size={batch_size} and only m={self.num_examples} "
+                "examples leaves no batch; lower batch_size or set drop_last=False"
+            )
+        base = _generator(rng, where=where)
+        self.shuffle_rng, self.augment_rng = base.spawn(2)
+
+    @property
+    def num_examples(self) -> int:
+        """m, the number of examples."""
+        return int(self.X.shape[0])
+
+    def __len__(self) -> int:
+        """Batches per epoch."""
+        return len(self._bounds)
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        order = self.shuffle_rng.permutation(self.num_examples) if self.shuffle else None
+        for xb, yb in _iterate(self.X, self.Y, self._bounds, order):
+            if self.augment is not None:
+                xb = self._augment(xb)
+            yield xb, yb
+
+    def _augment(self, xb: np.ndarray) -> np.ndarray:
+        if self.image_shape is None:
+            return self.augment(xb, self.augment_rng)
+        images = xb.reshape(xb.shape[0], *self.image_shape)
+        return self.augment(images, self.augment_rng).reshape(xb.shape)
+
+    def state_dict(self) -> dict[str, dict]:
+        """The random generators' states (JSON-serializable dicts), for exact resumption.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> loader = mg.DataLoader(np.arange(6.0).reshape(6, 1), batch_size=2, rng=0)
+            >>> saved = loader.state_dict()
+            >>> first = [xb.ravel().tolist() for xb, _ in loader]
+            >>> loader.load_state_dict(saved)
+            >>> [xb.ravel().tolist() for xb, _ in loader] == first
+            True
+        """
+        return {
+            "shuffle_rng": self.shuffle_rng.bit_generator.state,
+            "augment_rng": self.augment_rng.bit_generator.state,
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore generator states saved by :meth:`state_dict`."""
+        missing = [k for k in ("shuffle_rng", "augment_rng") if k not in state]
+        if missing:
+            raise StateDictError(
+                f"DataLoader.load_state_dict: missing keys {missing}; expected the dict from "
+                "DataLoader.state_dict()"
+            )
+        self.shuffle_rng.bit_generator.state = dict(state["shuffle_rng"])
+        self.augment_rng.bit_generator.state = dict(state["augment_rng"])
+
+    def __repr__(self) -> str:
+        return (
+            f"DataLoader(m={self.num_examples}, batch_size={self.batch_size}, batches={len(self)}, "
+            f"shuffle={self.shuffle}, augment={self.augment is not None})"
+        )
+
+
+# --------------------------------------------------------------------------- EWMA
+
+
+class EWMA:
+    """Streaming exponentially weighted moving average, v_t = β v_{t-1} + (1-β) θ_t.
+
+    ``value`` is bias-corrected, v_t / (1 - β^t), unless ``bias_correction=False``; it
+    averages roughly the last 1 / (1 - β) values. Use it to smooth a noisy mini-batch
+    loss (the progress bar does).
+
+    Example:
+        >>> import minigrad as mg
+        >>> avg = mg.EWMA(beta=0.9)
+        >>> [round(avg.update(t), 4) for t in (40, 49, 45)]
+        [40.0, 44.7368, 44.8339]
+        >>> round(avg.raw, 2)  # the course's V3 before bias correction
+        12.15
+    """
+
+    def __init__(self, beta: float = 0.9, *, bias_correction: bool = True) -> None:
+        _check_beta(beta, where="EWMA")
+        self.beta = float(beta)
+        self.bias_correction = bool(bias_correction)
+        self.raw = 0.0
+        self.steps = 0
+
+    def update(self, value: float) -> float:
+        """Fold in one value; returns the current :attr:`value`."""
+        self.steps += 1
+        self.raw = self.beta * self.raw + (1.0 - self.beta) * value
+        return self.value
+
+    @property
+    def value(self) -> float:
+        """The (bias-corrected) average so far; ``nan`` before the first update."""
+        if self.steps == 0:
+            return math.nan
+        if not self.bias_correction:
+            return self.raw
+        return self.raw / (1.0 - self.beta**self.steps)
+
+
+def _check_beta(beta: Any, *, where: str) -> None:
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.floating)) or not 0.0 <= beta < 1.0:
+        raise ConfigError(
+            f"{where}: beta must be a number in [0, 1) (0.9 averages about the last 10 values); got {beta!r}"
+        )
+
+
+def ewma(values: Any, beta: float = 0.9, *, bias_correction: bool = True) -> np.ndarray:
+    """Exponentially weighted moving average of a sequence, along axis 0.
+
+    ``v_0 = 0``, ``v_t = β v_{t-1} + (1-β) θ_t``; with bias correction the result is
+    ``v_t / (1 - β^t)``, which fixes the start-up bias toward 0. Closed form:
+    ``v_t = (1-β) Σ_{i≤t} β^(t-i) θ_i``.
+
+    Args:
+        values: θ_1, θ_2, ... (shape ``(T,)`` or ``(T, ...)``).
+        beta: in [0, 1); averages roughly the last ``1 / (1 - beta)`` values.
+        bias_correction: divide by ``1 - beta**t``.
+
+    Returns:
+        float64 array of the same shape as ``values``.
+
+    Example:
+        >>> import minigrad as mg
+        >>> mg.ewma([40, 49, 45], beta=0.9, bias_correction=False)  # the course's V1, V2, V3
+        array([ 4.  ,  8.5 , 12.15])
+        >>> mg.ewma([40, 49, 45], beta=0.9).round(4)
+        array([40.    , 44.7368, 44.8339])
+    """
+    _check_beta(beta, where="ewma")
+    theta = np.asarray(values, dtype=np.float64)
+    if theta.ndim == 0:
+        raise ShapeError("ewma: values is a scalar; pass a sequence of values (e.g. per-step losses)")
+    out = np.empty_like(theta)
+    v = np.zeros(theta.shape[1:])
+    for t in range(theta.shape[0]):
+        v = beta * v + (1.0 - beta) * theta[t]
+        out[t] = v
+    if bias_correction and len(theta):
+        steps = np.arange(1, theta.shape[0] + 1, dtype=np.float64)
+        out /= (1.0 - beta**steps).reshape((-1,) + (1,) * (theta.ndim - 1))
+    return out
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _as_labels(Y: np.ndarray) -> np.ndarray:
+    """int64 when every value is a whole number, float64 otherwise (regression targets)."""
+    if Y.dtype.kind in "biu":
+        return Y.astype(np.int64)
+    if Y.size and np.all(np.floor(Y) == Y) and np.abs(Y).max() < 2**53:
+        return Y.astype(np.int64)
+    return Y.astype(np.float64)
+
+
+def load_dataset(
+    path: str | Path,
+    *,
+    target: str | int | None = None,
+    features: str | Sequence[str | int] | None = None,
+    delimiter: str = ",",
+    header: bool | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Load your own data from a ``.npz`` or ``.csv`` file as ``(X float64, Y)``.
+
+    ``Y`` is int64 when all its values are whole numbers (class labels), float64
+    otherwise. Pickled arrays are never loaded (``allow_pickle=False``).
+
+    Args:
+        path: a ``.npz`` (arrays by key) or ``.csv`` (one example per row) file.
+        target: ``.npz``: the key of the labels (default ``"Y"``). ``.csv``: the label
+            column, by header name or index (negative counts from the end; default the
+            last column).
+        features: ``.npz``: the key of the features (default ``"X"``). ``.csv``: the
+            feature columns (names or indices; default every column but the target).
+        delimiter: the CSV field separator.
+        header: whether the CSV's first row holds column names; ``None`` detects it
+            (a first row with any non-numeric field is a header).
+
+    Raises:
+        ConfigError: missing file, key or column (with the available ones), unsupported
+            suffix, non-numeric or missing values, NaN or inf.
+        ShapeError: X and Y with different numbers of rows.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> import minigrad as mg
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "data.csv").write_text("x1,x2,label\\n0.5,1.5,0\\n2.0,3.0,1\\n")
+        >>> X, Y = mg.load_dataset(folder / "data.csv", target="label")
+        >>> X, Y
+        (array([[0.5, 1.5],
+               [2. , 3. ]]), array([0, 1]))
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"load_dataset: no such file '{path}'")
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
+        X, Y = _load_npz(path, target=target, features=features)
+    elif suffix == ".csv":
+        X, Y = _load_csv(path, target=target, features=features, delimiter=delimiter, header=header)
+    else:
+        raise ConfigError(
+            f"load_dataset: '{path}' has suffix {path.suffix!r}; supported files are .npz and .csv"
+        )
+    where = f"load_dataset('{path}')"
+    X = _check_features(X, where=where).astype(np.float64)
+    Y = _check_targets(Y, X.shape[0], where=where)
+    return X, _as_labels(Y)
+
+
+def _load_npz(path: Path, *, target: Any, features: Any) -> tuple[np.ndarray, np.ndarray]:
+    x_key = "X" if features is None else features
+    y_key = "Y" if target is None else target
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except ValueError as err:
+        raise ConfigError(
+            f"load_dataset: '{path}' could not be read as a .npz archive without unpickling ({err}); "
+            "save plain numeric arrays with np.savez"
+        ) from None
+    with archive:
+        keys = list(archive.files)
+        arrays = {}
+        for role, key in (("features", x_key), ("target", y_key)):
+            if key not in keys:
+                close = difflib.get_close_matches(str(key), keys, n=3)
+                hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+                raise ConfigError(
+                    f"load_dataset: '{path}' has no array {key!r} for the {role}{hint} "
+                    f"(keys in the file: {keys}); pass {'features' if role == 'features' else 'target'}="
+                    "'<key>'"
+                )
+            try:
+                arrays[role] = archive[key]
+            except ValueError as err:
+                raise ConfigError(
+                    f"load_dataset: array {key!r} in '{path}' holds Python objects ({err}); only plain "
+                    "numeric arrays are loaded (never unpickled)"
+                ) from None
+    return arrays["features"], arrays["target"]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _column_index(spec: Any, names: list[str] | None, width: int, path: Path, role: str) -> int:
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+        if not -width <= spec < width:
+            raise ConfigError(
+                f"load_dataset: {role} column index {spec} is out of range for '{path}', which has "
+                f"{width} columns (indices 0..{width - 1} or -{width}..-1)"
+            )
+        return int(spec) % width
+    if isinstance(spec, str):
+        if names is None:
+            raise ConfigError(
+                f"load_dataset: {role} column {spec!r} is a name but '{path}' has no header row; "
+                "give the column index instead, or header=True"
+            )
+        if spec not in names:
+            close = difflib.get_close_matches(spec, names, n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise ConfigError(f"load_dataset: '{path}' has no column {spec!r}{hint} (columns: {names})")
+        return names.index(spec)
+    raise ConfigError(f"load_dataset: {role} column must be a name or an index, got {spec!r}")
+
+
+def _load_csv(
+    path: Path, *, target: Any, features: Any, delimiter: str, header: bool | None
+) -> tuple[np.ndarray, np.ndarray]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = [row for row in csv.reader(handle, delimiter=delimiter) if row and any(f.strip() for f in row)]
+    if not rows:
+        raise ConfigError(f"load_dataset: '{path}' is empty")
+    if header is None:
+        header = not all(_is_number(f) for f in rows[0])
+    names = [f.strip() for f in rows[0]] if header else None
+    body = rows[1:] if header else rows
+    if not body:
+        raise ConfigError(f"load_dataset: '{path}' has a header but no data rows")
+    width = len(names) if names is not None else len(body[0])
+    if width < 2:
+        raise ConfigError(
+            f"load_dataset: '{path}' has {width} column; it needs feature columns and a target column "
+            f"(is the delimiter {delimiter!r} right?)"
+        )
+    line_offset = 2 if header else 1
+    values = np.empty((len(body), width), dtype=np.float64)
+    for r, row in enumerate(body):
+        if len(row) != width:
+            raise ConfigError(
+                f"load_dataset: '{path}' line {r + line_offset} has {len(row)} fields but the file has "
+                f"{width} columns"
+            )
+        for c, field in enumerate(row):
+            try:
+                values[r, c] = float(field)
+            except ValueError:
+                column = names[c] if names else c
+                what = "a missing value" if not field.strip() else f"the non-numeric value {field!r}"
+                raise ConfigError(
+                    f"load_dataset: '{path}' line {r + line_offset}, column {column!r} holds {what}; "
+                    "every field must be a number (encode categories as integers, remove or impute "
+                    "missing values)"
+                ) from None
+    y_col = _column_index(-1 if target is None else target, names, width, path, "target")
+    if features is None:
+        x_cols = [c for c in range(width) if c != y_col]
+    else:
+        specs = [features] if isinstance(features, (str, int)) else list(features)
+        x_cols = [_column_index(s, names, width, path, "feature") for s in specs]
+        if y_col in x_cols:
+            raise ConfigError(f"load_dataset: column {y_col} of '{path}' is both a feature and the target")
+    nonfinite = ~np.isfinite(values[:, [*x_cols, y_col]])
+    if nonfinite.any():
+        r, c = (int(i) for i in np.argwhere(nonfinite)[0])
+        col = [*x_cols, y_col][c]
+        raise ConfigError(
+            f"load_dataset: '{path}' line {r + line_offset}, column {names[col] if names else col!r} is "
+            f"{values[r, col]}; remove or impute NaN/inf values"
+        )
+    return values[:, x_cols], values[:, y_col]
