@@ -43,6 +43,7 @@ from minigrad.factories import (
     initializer,
     layer,
     loss,
+    optimizer,
     regularizer,
     schedule,
 )
@@ -61,11 +62,13 @@ from minigrad.manager import (
 )
 from minigrad.module import Module, Parameter, Sequential
 from minigrad.ops import concatenate, maximum, minimum, stack, where
+from minigrad.optim import Optimizer
 from minigrad.plots import (
     plot_decision_boundary,
     plot_gradient_norms,
     plot_hyperparameter_scatter,
     plot_learning_curves,
+    plot_schedule,
 )
 from minigrad.randomness import RandomTape, draw_random
 from minigrad.registry import Component, Registry
@@ -92,6 +95,7 @@ from minigrad.train import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "EWMA",
     "BackwardError",
     "Checkpoint",
     "CheckpointError",
@@ -101,7 +105,6 @@ __all__ = [
     "DTypeError",
     "DataLoader",
     "Diagnosis",
-    "EWMA",
     "Ensemble",
     "Function",
     "GradcheckError",
@@ -113,6 +116,7 @@ __all__ = [
     "MissingExtraError",
     "Module",
     "Normalizer",
+    "Optimizer",
     "Parameter",
     "PluginError",
     "PluginInfo",
@@ -158,10 +162,12 @@ __all__ = [
     "minimum",
     "no_grad",
     "ops",
+    "optimizer",
     "plot_decision_boundary",
     "plot_gradient_norms",
     "plot_hyperparameter_scatter",
     "plot_learning_curves",
+    "plot_schedule",
     "predict",
     "predict_proba",
     "register_plugin",

@@ -1,7 +1,397 @@
-"""Built-in callbacks (being written)."""
+"""Built-in training callbacks: early stopping, a progress bar, checkpoints, CSV logging,
+stop-on-NaN and weight snapshots.
+
+Each factory returns an object implementing some of the hooks of the callback
+protocol (see :mod:`minigrad.train`): ``on_train_begin(trainer)``,
+``on_epoch_begin(trainer, epoch)``, ``on_batch_end(trainer, step, logs)``,
+``on_epoch_end(trainer, epoch, logs)``, ``on_train_end(trainer)``. Callbacks with state
+implement ``state_dict()`` / ``load_state_dict()`` so a resumed run continues exactly.
+"""
 
 from __future__ import annotations
+
+import math
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from minigrad.errors import ConfigError
+
+__all__ = [
+    "CSVLogger",
+    "Checkpoint",
+    "EarlyStopping",
+    "ProgressBar",
+    "Snapshot",
+    "StopOnNaN",
+    "register",
+]
+
+
+def _mode(monitor: str, mode: str) -> str:
+    if mode == "auto":
+        return "max" if "accuracy" in monitor else "min"
+    if mode not in ("min", "max"):
+        raise ConfigError(f"mode={mode!r}: use 'min', 'max' or 'auto'")
+    return mode
+
+
+def _monitored(trainer: Any, monitor: str, logs: dict[str, float], who: str) -> float:
+    if monitor not in logs:
+        hint = (
+            " (fit() got no dev set; pass dev=(X, Y) or monitor='train_cost')"
+            if monitor.startswith("dev_")
+            else ""
+        )
+        raise ConfigError(f"{who}: monitor={monitor!r} is not recorded{hint}; recorded: {sorted(logs)}")
+    return float(logs[monitor])
+
+
+def _copy_state(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: np.array(v, copy=True) for k, v in state.items()}
+
+
+class EarlyStopping:
+    """Stop when the monitored value stops improving and restore the best weights.
+
+    Args:
+        monitor: a history key, ``"dev_cost"`` by default.
+        patience: epochs without improvement before stopping.
+        min_delta: how much better a value must be to count as an improvement.
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (max for accuracies).
+        restore_best_weights: at the end of training load the weights of the best
+            epoch, whether training stopped early or ran out of epochs (also when the
+            best epoch is the last one).
+        start_from_epoch: ignore epochs before this one (warm-up).
+
+    Example:
+        >>> import minigrad as mg
+        >>> stopper = mg.callback("early_stopping", patience=2)
+        >>> stopper.monitor, stopper.patience
+        ('dev_cost', 2)
+    """
+
+    def __init__(
+        self,
+        *,
+        monitor: str = "dev_cost",
+        patience: int = 10,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best_weights: bool = True,
+        start_from_epoch: int = 0,
+    ) -> None:
+        if not isinstance(patience, int) or patience < 0:
+            raise ConfigError(f"early_stopping: patience={patience!r}; it must be an int >= 0")
+        if not isinstance(min_delta, int | float) or min_delta < 0:
+            raise ConfigError(f"early_stopping: min_delta={min_delta!r}; it must be a number >= 0")
+        self.monitor = monitor
+        self.patience = patience
+        self.min_delta = float(min_delta)
+        self.mode = _mode(monitor, mode)
+        self.restore_best_weights = bool(restore_best_weights)
+        self.start_from_epoch = int(start_from_epoch)
+        self.best: float = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch: int | None = None
+        self.best_weights: dict[str, np.ndarray] | None = None
+        self.wait = 0
+        self.stopped_epoch: int | None = None
+
+    def _improved(self, value: float) -> bool:
+        if math.isnan(value):
+            return False
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
+        if epoch < self.start_from_epoch:
+            return
+        value = _monitored(trainer, self.monitor, logs, "early_stopping")
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = trainer.model.state_dict()
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            trainer.stop_training = True
+            trainer.history.stop_reason = (
+                f"early_stopping: {self.monitor} did not improve for {self.patience} epochs after "
+                f"epoch {self.best_epoch} ({self.monitor} = {self.best:.6g})"
+            )
+
+    def on_train_end(self, trainer: Any) -> None:
+        if self.restore_best_weights and self.best_weights is not None:
+            trainer.model.load_state_dict(self.best_weights)
+            trainer.history.best_epoch = self.best_epoch
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "best_weights": self.best_weights,
+            "wait": self.wait,
+            "stopped_epoch": self.stopped_epoch,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best = float(state["best"])
+        self.best_epoch = state["best_epoch"]
+        self.best_weights = None if state["best_weights"] is None else _copy_state(state["best_weights"])
+        self.wait = int(state["wait"])
+        self.stopped_epoch = state["stopped_epoch"]
+
+
+class ProgressBar:
+    """A tqdm progress bar over epochs showing the bias-corrected exponentially
+    weighted moving average of the mini-batch cost, the dev cost and accuracy.
+
+    The average is the course's ``v_t = β v_{t-1} + (1 − β) J_t`` with the bias
+    correction ``v_t / (1 − β^t)``, so the first batches are not pulled towards 0.
+
+    Args:
+        beta: the EWMA coefficient (averages over about ``1 / (1 - beta)`` batches).
+        file: where to draw (standard error by default).
+        leave: keep the finished bar on screen.
+
+    Example:
+        >>> import minigrad as mg
+        >>> bar = mg.callback("progress_bar", beta=0.9)
+        >>> bar.beta
+        0.9
+    """
+
+    def __init__(self, *, beta: float = 0.9, file: Any = None, leave: bool = True) -> None:
+        if not 0 <= beta < 1:
+            raise ConfigError(f"progress_bar: beta={beta!r}; it must be in [0, 1)")
+        self.beta = float(beta)
+        self.file = file
+        self.leave = leave
+        self.bar = None
+        self._v = 0.0
+        self._t = 0
+
+    @property
+    def smoothed_cost(self) -> float:
+        """The bias-corrected EWMA of the mini-batch costs seen so far."""
+        return self._v / (1 - self.beta**self._t) if self._t else math.nan
+
+    def on_train_begin(self, trainer: Any) -> None:
+        from tqdm.auto import tqdm
+
+        self._v, self._t = 0.0, 0
+        self.bar = tqdm(
+            total=trainer.epochs,
+            initial=trainer.start_epoch,
+            unit="epoch",
+            file=self.file or sys.stderr,
+            leave=self.leave,
+            dynamic_ncols=True,
+        )
+
+    def on_batch_end(self, trainer: Any, step: int, logs: dict[str, float]) -> None:
+        cost = logs["cost"]
+        if math.isfinite(cost):
+            self._t += 1
+            self._v = self.beta * self._v + (1 - self.beta) * cost  # v_t = β v_{t-1} + (1 − β) J_t
+
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
+        if self.bar is None:
+            return
+        postfix = {"cost": f"{self.smoothed_cost:.4f}"}
+        for key, label in (("dev_cost", "dev_cost"), ("dev_accuracy", "dev_acc"), ("train_accuracy", "acc")):
+            if key in logs and (label != "acc" or "dev_accuracy" not in logs):
+                postfix[label] = f"{logs[key]:.4f}"
+        postfix["lr"] = f"{logs.get('lr', math.nan):.3g}"
+        self.bar.set_postfix(postfix, refresh=False)
+        self.bar.update(1)
+
+    def on_train_end(self, trainer: Any) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class Checkpoint:
+    """Save a resumable checkpoint every ``every`` epochs and/or whenever the monitored
+    value improves (written atomically; see :func:`minigrad.save_checkpoint`).
+
+    Runs after every other callback (``order = 100``), so the saved state includes
+    their updates for the epoch.
+
+    Args:
+        path: file of the periodic checkpoint (overwritten each time).
+        every: save every this many epochs (0 disables periodic saves).
+        save_best: also save the best epoch so far to ``best_path``.
+        best_path: defaults to ``<path stem>-best.npz`` next to ``path``.
+        monitor: the history key judged by ``save_best``.
+        mode: ``"min"``, ``"max"`` or ``"auto"``.
+        normalizer: saved with the model (a :class:`minigrad.Normalizer`).
+        extra: saved alongside (e.g. the run's configuration).
+
+    Example:
+        >>> import minigrad as mg
+        >>> ckpt = mg.callback("checkpoint", path="run/last.npz", every=5, save_best=True)
+        >>> ckpt.best_path.name
+        'last-best.npz'
+    """
+
+    order = 100
+
+    def __init__(
+        self,
+        *,
+        path: str | os.PathLike = "checkpoint.npz",
+        every: int = 1,
+        save_best: bool = False,
+        best_path: str | os.PathLike | None = None,
+        monitor: str = "dev_cost",
+        mode: str = "auto",
+        normalizer: Any = None,
+        extra: Any = None,
+    ) -> None:
+        if not isinstance(every, int) or every < 0:
+            raise ConfigError(f"checkpoint: every={every!r}; it must be an int >= 0 (0: only the best)")
+        if every == 0 and not save_best:
+            raise ConfigError("checkpoint: every=0 and save_best=False would never save; enable one")
+        self.path = Path(path)
+        self.every = every
+        self.save_best = bool(save_best)
+        self.best_path = Path(best_path) if best_path else self.path.with_name(f"{self.path.stem}-best.npz")
+        self.monitor = monitor
+        self.mode = _mode(monitor, mode)
+        self.normalizer = normalizer
+        self.extra = extra
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.saved: list[str] = []
+
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
+        if self.save_best:
+            value = _monitored(trainer, self.monitor, logs, "checkpoint")
+            better = value < self.best if self.mode == "min" else value > self.best
+            if better:
+                self.best = value
+                trainer.save_checkpoint(self.best_path, normalizer=self.normalizer, extra=self.extra)
+                self.saved.append(str(self.best_path))
+        if self.every and (epoch + 1) % self.every == 0:
+            trainer.save_checkpoint(self.path, normalizer=self.normalizer, extra=self.extra)
+            self.saved.append(str(self.path))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best = float(state["best"])
+
+
+class CSVLogger:
+    """Rewrite the whole history as CSV after every epoch (atomically, so the file is
+    always complete and matches the run after a resume).
+
+    Example:
+        >>> import minigrad as mg
+        >>> str(mg.callback("csv_logger", path="history.csv").path)
+        'history.csv'
+    """
+
+    order = 90
+
+    def __init__(self, *, path: str | os.PathLike = "history.csv") -> None:
+        self.path = Path(path)
+
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
+        trainer.history.to_csv(self.path)
+
+
+class StopOnNaN:
+    """Stop when a mini-batch cost or a parameter becomes NaN or infinite, restoring
+    the last good state: the model and optimizer state after the last step whose cost
+    and parameters were finite. The report (epoch, step, batch) goes to
+    ``history.stop_reason``, ``self.report`` and a ``RuntimeWarning``.
+
+    Example:
+        >>> import minigrad as mg
+        >>> mg.callback("stop_on_nan").report is None
+        True
+    """
+
+    def __init__(self) -> None:
+        self.report: str | None = None
+        self._good: dict[str, Any] | None = None
+        self._good_step = 0
+
+    def on_train_begin(self, trainer: Any) -> None:
+        self._good = trainer.model_state()
+        self._good_step = trainer.step
+
+    def on_batch_end(self, trainer: Any, step: int, logs: dict[str, float]) -> None:
+        finite = math.isfinite(logs["cost"]) and all(
+            np.isfinite(p.data).all() for p in trainer.model.parameters()
+        )
+        if finite:
+            self._good = trainer.model_state()
+            self._good_step = step
+            return
+        trainer.restore_state(self._good)
+        trainer.stop_training = True
+        self.report = (
+            f"stop_on_nan: the cost or a parameter became non-finite (cost = {logs['cost']}) at epoch "
+            f"{logs['epoch']}, step {step} (batch {logs['batch']} of the epoch); restored the state "
+            f"after step {self._good_step} and stopped. A diverging cost usually means the learning "
+            "rate is too high."
+        )
+        trainer.history.stop_reason = self.report
+        warnings.warn(self.report, RuntimeWarning, stacklevel=2)
+
+
+class Snapshot:
+    """Collect the model's weights every ``every`` epochs (a snapshot ensemble: pair it
+    with a ``cosine_restarts`` schedule whose period is ``every``, so each snapshot is
+    taken at the end of a cycle, at a low learning rate).
+
+    The state dicts go to ``self.snapshots`` and ``history.snapshots``; build the
+    ensemble with :meth:`minigrad.Ensemble.from_snapshots`.
+
+    Example:
+        >>> import minigrad as mg
+        >>> mg.callback("snapshot", every=10).every
+        10
+    """
+
+    def __init__(self, *, every: int) -> None:
+        if not isinstance(every, int) or every < 1:
+            raise ConfigError(f"snapshot: every={every!r}; it must be an int >= 1")
+        self.every = every
+        self.snapshots: list[dict[str, np.ndarray]] = []
+
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
+        if (epoch + 1) % self.every == 0:
+            state = trainer.model.state_dict()
+            self.snapshots.append(state)
+            trainer.history.snapshots.append(state)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"snapshots": self.snapshots}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.snapshots = [_copy_state(s) for s in state["snapshots"]]
 
 
 def register(registry):
     """Register the built-in callbacks on ``registry``."""
+    registry.add(
+        "early_stopping",
+        EarlyStopping,
+        doc="stop when dev cost stops improving (patience, min_delta); restore the best weights",
+    )
+    registry.add("progress_bar", ProgressBar, doc="tqdm bar with the bias-corrected EWMA of the cost")
+    registry.add("checkpoint", Checkpoint, doc="resumable checkpoint every k epochs and/or at the best")
+    registry.add("csv_logger", CSVLogger, doc="the history as CSV, rewritten atomically each epoch")
+    registry.add("stop_on_nan", StopOnNaN, doc="stop on a NaN/inf cost, restoring the last good state")
+    registry.add("snapshot", Snapshot, doc="collect weights every k epochs for a snapshot ensemble")

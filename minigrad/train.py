@@ -1,0 +1,1021 @@
+"""The training loop: :func:`fit`, :class:`History`, :class:`Trainer`, the callback
+protocol, predictions and ensembles.
+
+One epoch of :func:`fit` is the course's mini-batch gradient descent:
+
+1. set the learning rate from the schedule, ``lr = schedule(epoch)`` (epochs count from 0);
+2. shuffle the training set with the run's generator and cut it into mini-batches
+   (:func:`minigrad.minibatches`);
+3. for each mini-batch: forward in training mode (dropout on, batch norm on batch
+   statistics), ``J = loss + penalty``, backward, record per-layer gradient norms,
+   ``optimizer.step()``;
+4. evaluate the whole training set and the dev set in evaluation mode and append
+   cost (with and without the regularization term), accuracy, learning rate and
+   gradient norms to the :class:`History`.
+
+The regularization term of a mini-batch is ``penalty(named_parameters, m)`` with ``m``
+the size of the **training set**, so each mini-batch gradient is an unbiased estimate
+of the gradient of the full cost ``J = 1/m Σ L + λ/(2m) Σ‖W‖²`` and ``train_cost`` is
+exactly that ``J``. ``dev_cost`` adds the same penalty to the dev set's mean loss,
+so train and dev costs are comparable; ``train_loss`` / ``dev_loss`` leave it out.
+
+Models output **logits**; the losses apply the sigmoid or softmax themselves. For
+predictions, one output column means a sigmoid (binary), several mean a softmax
+(``link="auto"``); pass ``link="identity"`` for regression.
+
+Callbacks are objects with any of ``on_train_begin(trainer)``,
+``on_epoch_begin(trainer, epoch)``, ``on_batch_end(trainer, step, logs)``,
+``on_epoch_end(trainer, epoch, logs)``, ``on_train_end(trainer)``. Setting
+``trainer.stop_training = True`` stops after the current batch. Optional extras: an
+``order`` number (callbacks run in increasing order, default 0; checkpoint writers use
+100 so they see every other callback's update), and ``state_dict()`` /
+``load_state_dict(state)`` so a resumed run restores the callback exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import math
+import os
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from minigrad.checkpoint import CheckpointError, atomic_write, load_checkpoint, save_checkpoint
+from minigrad.errors import ConfigError, ShapeError
+from minigrad.module import Module
+from minigrad.tensor import Tensor, no_grad
+
+__all__ = [
+    "EXPLODING_GRADIENT",
+    "VANISHING_GRADIENT",
+    "Ensemble",
+    "GradientWarning",
+    "History",
+    "Trainer",
+    "evaluate",
+    "fit",
+    "fit_ensemble",
+    "predict",
+    "predict_proba",
+]
+
+#: A layer whose mean gradient norm over an epoch falls below this has a vanishing gradient.
+VANISHING_GRADIENT = 1e-7
+#: A layer whose mean gradient norm over an epoch exceeds this (or is not finite) explodes.
+EXPLODING_GRADIENT = 1e3
+
+#: The output link of the built-in losses (models output logits).
+_LOSS_LINKS = {
+    "softmax_cross_entropy": "softmax",
+    "binary_cross_entropy": "sigmoid",
+    "mean_squared_error": "identity",
+}
+_HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+
+
+class GradientWarning(UserWarning):
+    """A layer's gradients vanished or exploded during :func:`fit`.
+
+    Issued once per layer and kind per run, when the layer's mean gradient norm over
+    an epoch is below :data:`VANISHING_GRADIENT` (1e-7) or above
+    :data:`EXPLODING_GRADIENT` (1e3) or not finite (thresholds: ``fit(gradient_limits=...)``).
+    The message names the layer and the norm.
+
+    Example:
+        >>> import minigrad as mg
+        >>> issubclass(mg.GradientWarning, UserWarning)
+        True
+    """
+
+
+# ------------------------------------------------------------------ history
+class History:
+    """Per-epoch record of a training run.
+
+    ``history["dev_cost"]`` is a float array with one entry per epoch (NaN where a
+    value was not recorded). Keys: ``lr``, ``train_cost`` / ``train_loss`` (with /
+    without the regularization term), ``dev_cost`` / ``dev_loss``, ``train_<metric>`` /
+    ``dev_<metric>`` (e.g. ``train_accuracy``), ``batch_cost`` (mean mini-batch cost in
+    training mode) and ``grad_norm/<layer>`` (mean per-batch gradient norm of each
+    layer with parameters, keyed by its name in the model, e.g. ``grad_norm/0``).
+
+    Attributes:
+        epochs: the epoch indices recorded (0-based).
+        snapshots: model state dicts collected for snapshot ensembles.
+        best_epoch: the epoch early stopping restored, if it did.
+        stop_reason: why training stopped early, if it did.
+
+    Example:
+        >>> import minigrad as mg
+        >>> h = mg.History()
+        >>> h.append(0, {"train_cost": 0.7, "lr": 0.1}); h.append(1, {"train_cost": 0.5, "lr": 0.1})
+        >>> h["train_cost"], len(h)
+        (array([0.7, 0.5]), 2)
+    """
+
+    def __init__(self) -> None:
+        self.epochs: list[int] = []
+        self.metrics: dict[str, list[float]] = {}
+        self.snapshots: list[dict[str, np.ndarray]] = []
+        self.best_epoch: int | None = None
+        self.stop_reason: str | None = None
+
+    def append(self, epoch: int, logs: dict[str, float]) -> None:
+        """Record ``logs`` (name -> number) for ``epoch``."""
+        n = len(self.epochs)
+        self.epochs.append(int(epoch))
+        for key, value in logs.items():
+            column = self.metrics.setdefault(key, [math.nan] * n)
+            column.append(float(value))
+        for column in self.metrics.values():
+            if len(column) < n + 1:
+                column.append(math.nan)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        try:
+            return np.array(self.metrics[key], dtype=np.float64)
+        except KeyError:
+            raise KeyError(f"History has no {key!r}; it records {sorted(self.metrics)}") from None
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        # history.train_cost is history["train_cost"] (what the plotting functions read)
+        metrics = self.__dict__.get("metrics")
+        if metrics is not None and name in metrics:
+            return self[name]
+        raise AttributeError(f"History has no attribute or record {name!r}")
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.metrics
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def keys(self) -> list[str]:
+        """The recorded names, in first-seen order."""
+        return list(self.metrics)
+
+    def last(self, key: str, default: float = math.nan) -> float:
+        """The latest value of ``key`` (``default`` when absent or empty).
+
+        Example:
+            >>> import minigrad as mg
+            >>> h = mg.History(); h.append(0, {"dev_cost": 0.3})
+            >>> h.last("dev_cost"), h.last("nothing", 0.0)
+            (0.3, 0.0)
+        """
+        column = self.metrics.get(key)
+        return column[-1] if column else default
+
+    @property
+    def grad_norms(self) -> dict[str, np.ndarray]:
+        """Per-layer gradient norms by layer name: ``{"0": array([...]), ...}``.
+
+        Example:
+            >>> import minigrad as mg
+            >>> h = mg.History(); h.append(0, {"grad_norm/0": 0.5})
+            >>> h.grad_norms
+            {'0': array([0.5])}
+        """
+        prefix = "grad_norm/"
+        return {k[len(prefix) :]: self[k] for k in self.metrics if k.startswith(prefix)}
+
+    def rows(self) -> list[dict[str, float]]:
+        """One dict per epoch: ``{"epoch": e, name: value, ...}``."""
+        return [
+            {"epoch": epoch, **{key: column[i] for key, column in self.metrics.items()}}
+            for i, epoch in enumerate(self.epochs)
+        ]
+
+    def to_csv(self, path: str | os.PathLike | None = None) -> str:
+        """The history as CSV text (a header, then one row per epoch); also written
+        atomically to ``path`` when given.
+
+        Example:
+            >>> import minigrad as mg
+            >>> h = mg.History(); h.append(0, {"train_cost": 0.25})
+            >>> print(h.to_csv().strip())
+            epoch,train_cost
+            0,0.25
+        """
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["epoch", *self.metrics])
+        for row in self.rows():
+            writer.writerow([repr(v) if isinstance(v, float) else v for v in row.values()])
+        text = buffer.getvalue()
+        if path is not None:
+            with atomic_write(path, "w") as handle:
+                handle.write(text)
+        return text
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue the record after a resume."""
+        return {
+            "epochs": list(self.epochs),
+            "metrics": {k: list(v) for k, v in self.metrics.items()},
+            "snapshots": [dict(s) for s in self.snapshots],
+            "best_epoch": self.best_epoch,
+            "stop_reason": self.stop_reason,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self.epochs = [int(e) for e in state["epochs"]]
+        self.metrics = {k: [float(x) for x in v] for k, v in state["metrics"].items()}
+        self.snapshots = [dict(s) for s in state.get("snapshots", [])]
+        self.best_epoch = state.get("best_epoch")
+        self.stop_reason = state.get("stop_reason")
+
+    def __repr__(self) -> str:
+        return f"History({len(self)} epochs, keys={self.keys()})"
+
+
+# -------------------------------------------------------------- predictions
+def _link_for(loss: Any, name: str | None) -> str:
+    if name in _LOSS_LINKS:
+        return _LOSS_LINKS[name]
+    link = getattr(loss, "link", None)
+    return link if isinstance(link, str) else "auto"
+
+
+def _resolve_link(link: str, outputs: np.ndarray) -> str:
+    if link == "auto":
+        return "sigmoid" if outputs.ndim == 1 or outputs.shape[-1] == 1 else "softmax"
+    if link not in ("sigmoid", "softmax", "identity"):
+        raise ConfigError(f"link={link!r} is not one of 'auto', 'sigmoid', 'softmax', 'identity'")
+    return link
+
+
+def _probabilities(outputs: np.ndarray, link: str) -> np.ndarray:
+    link = _resolve_link(link, outputs)
+    if link == "sigmoid":
+        # σ(z) computed without overflow for large |z|
+        e = np.exp(-np.abs(outputs))
+        return np.where(outputs >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    if link == "softmax":
+        shifted = outputs - outputs.max(axis=-1, keepdims=True)  # softmax(z) = softmax(z - max z)
+        e = np.exp(shifted)
+        return e / e.sum(axis=-1, keepdims=True)
+    return outputs
+
+
+def _labels(proba: np.ndarray, link: str) -> np.ndarray:
+    link = _resolve_link(link, proba)
+    if link == "sigmoid":
+        return (proba.reshape(len(proba), -1)[:, 0] > 0.5).astype(np.int64)
+    if link == "softmax":
+        return proba.argmax(axis=-1)
+    return proba
+
+
+def _as_labels(Y: np.ndarray) -> np.ndarray:
+    Y = np.asarray(Y)
+    if Y.ndim == 2 and Y.shape[1] > 1:  # one-hot
+        return Y.argmax(axis=1)
+    return Y.reshape(len(Y))
+
+
+def _forward(model: Module, X: np.ndarray, batch_size: int | None) -> np.ndarray:
+    was_training = getattr(model, "training", False)
+    if hasattr(model, "eval"):
+        model.eval()
+    try:
+        with no_grad():
+            if batch_size is None or len(X) <= batch_size:
+                return np.asarray(model(Tensor(X)).data)
+            parts = [
+                np.asarray(model(Tensor(X[i : i + batch_size])).data) for i in range(0, len(X), batch_size)
+            ]
+            return np.concatenate(parts)
+    finally:
+        if was_training:
+            model.train()
+
+
+def _model_dtype(model: Module) -> np.dtype:
+    params = model.parameters() if hasattr(model, "parameters") else []
+    if params:
+        return params[0].data.dtype
+    from minigrad.tensor import get_default_dtype
+
+    return get_default_dtype()
+
+
+def _features(X: Any, model: Module, what: str) -> np.ndarray:
+    X = np.asarray(X)
+    if X.ndim == 0 or len(X) == 0:
+        raise ShapeError(f"{what}: X has shape {X.shape}; pass an array of shape (m, n_features) with m >= 1")
+    if X.dtype.kind not in "fiub":
+        raise ConfigError(f"{what}: X has dtype {X.dtype}; pass numbers (a float array)")
+    return X.astype(_model_dtype(model), copy=False)
+
+
+def predict_proba(model: Module, X: Any, *, link: str = "auto", batch_size: int | None = 4096) -> np.ndarray:
+    """Class probabilities of ``model`` on ``X`` (evaluation mode, no gradients).
+
+    ``link``: ``"auto"`` (one output column: sigmoid, several: softmax), ``"sigmoid"``,
+    ``"softmax"`` or ``"identity"`` (raw outputs, for regression).
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> class Logits(mg.Module):
+        ...     def forward(self, x):
+        ...         return x
+        >>> mg.predict_proba(Logits(), np.array([[0.0, 0.0], [0.0, np.log(3.0)]]))
+        array([[0.5 , 0.5 ],
+               [0.25, 0.75]])
+    """
+    X = _features(X, model, "predict_proba")
+    return _probabilities(_forward(model, X, batch_size), link)
+
+
+def predict(model: Module, X: Any, *, link: str = "auto", batch_size: int | None = 4096) -> np.ndarray:
+    """Predicted class labels (ints) of ``model`` on ``X``; raw outputs for ``link="identity"``.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> class Logits(mg.Module):
+        ...     def forward(self, x):
+        ...         return x
+        >>> mg.predict(Logits(), np.array([[2.0], [-1.0]]))  # one column: sigmoid, threshold 0.5
+        array([1, 0])
+    """
+    return _labels(predict_proba(model, X, link=link, batch_size=batch_size), link)
+
+
+def _accuracy(proba: np.ndarray, Y: np.ndarray, link: str) -> float:
+    return float(np.mean(_labels(proba, link) == _as_labels(Y)))
+
+
+def _metric_functions(metrics: Iterable[Any]) -> list[tuple[str, Callable | None]]:
+    out: list[tuple[str, Callable | None]] = []
+    for metric in metrics:
+        if metric == "accuracy":
+            out.append(("accuracy", None))
+        elif callable(metric):
+            out.append((getattr(metric, "__name__", "metric"), metric))
+        else:
+            raise ConfigError(
+                f"metrics: unknown metric {metric!r}; use 'accuracy' or a function "
+                "fn(probabilities, Y) -> float"
+            )
+    return out
+
+
+def evaluate(
+    model: Module,
+    X: Any,
+    Y: Any,
+    *,
+    loss: Any = None,
+    regularizer: Callable | None = None,
+    m: int | None = None,
+    metrics: Sequence[Any] = ("accuracy",),
+    link: str | None = None,
+    batch_size: int | None = 4096,
+) -> dict[str, float]:
+    """Cost, loss and metrics of ``model`` on ``(X, Y)`` in evaluation mode.
+
+    Returns ``{"loss": mean loss, "cost": loss + penalty(m), <metric>: value}``;
+    ``loss`` / ``cost`` only when a loss is given. ``m`` (default ``len(X)``) is the
+    example count the regularizer divides by. ``loss`` may be a name (``"softmax_cross_entropy"``)
+    or a loss function.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> class Logits(mg.Module):
+        ...     def forward(self, x):
+        ...         return x
+        >>> mg.evaluate(Logits(), np.array([[3.0, 0.0], [0.0, 2.0]]), np.array([0, 0]))
+        {'accuracy': 0.5}
+    """
+    loss_fn, loss_name = _loss(loss) if loss is not None else (None, None)
+    link = link or _link_for(loss_fn, loss_name)
+    X = _features(X, model, "evaluate")
+    Y = np.asarray(Y)
+    if len(Y) != len(X):
+        raise ShapeError(f"evaluate: X has {len(X)} examples but Y has {len(Y)}; they must match")
+    outputs = _forward(model, X, batch_size)
+    results: dict[str, float] = {}
+    if loss_fn is not None:
+        with no_grad():
+            data_loss = float(np.asarray(loss_fn(Tensor(outputs), Y).data))
+            penalty = 0.0
+            if regularizer is not None:
+                penalty = float(np.asarray(regularizer(model.named_parameters(), m or len(X)).data))
+        results["cost"] = data_loss + penalty
+        results["loss"] = data_loss
+    if metrics:
+        proba = _probabilities(outputs, link)
+        for name, fn in _metric_functions(metrics):
+            results[name] = _accuracy(proba, Y, link) if fn is None else float(fn(proba, Y))
+    return results
+
+
+def _loss(loss: Any) -> tuple[Callable, str | None]:
+    if isinstance(loss, str):
+        from minigrad.factories import loss as make_loss
+
+        return make_loss(loss), loss
+    if not callable(loss):
+        raise ConfigError(
+            f"loss={loss!r} is neither a loss name (e.g. 'softmax_cross_entropy') nor a function "
+            "loss(prediction, target) -> Tensor"
+        )
+    return loss, getattr(loss, "name", None)
+
+
+# ------------------------------------------------------------------ trainer
+def _module_generators(model: Module) -> dict[str, np.random.Generator]:
+    """Every numpy Generator a layer holds (dropout masks, noise), by dotted name."""
+    found: dict[str, np.random.Generator] = {}
+    for prefix, module in model.named_modules():
+        for attr, value in vars(module).items():
+            if isinstance(value, np.random.Generator):
+                found[f"{prefix}.{attr}" if prefix else attr] = value
+    return found
+
+
+def _copy_tree(value: Any) -> Any:
+    """A deep copy of a state dict (arrays copied, containers rebuilt)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _copy_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_copy_tree(v) for v in value)
+    return copy.copy(value)
+
+
+class Trainer:
+    """The state of one :func:`fit` run, handed to every callback.
+
+    Attributes:
+        model: the model being trained.
+        optimizer: its optimizer (``lr`` is set from the schedule each epoch).
+        loss: the loss function; ``regularizer`` the penalty function or None.
+        history: the :class:`History` being filled.
+        epoch: the current epoch (0-based); ``epochs`` the total to run.
+        step: optimizer steps taken so far (over all epochs).
+        stop_training: set it to True to stop after the current batch.
+        train: the ``(X, Y)`` training arrays; ``dev`` the dev arrays or None.
+        m: the number of training examples (the regularizer's ``m``).
+        rng: the generator that shuffles mini-batches (seeded from ``seed``).
+        callbacks: the callbacks, in calling order.
+        link: how outputs become probabilities (``"sigmoid"``, ``"softmax"``, ...).
+
+    Example:
+        >>> import minigrad as mg
+        >>> class Stopper:
+        ...     def on_epoch_end(self, trainer, epoch, logs):
+        ...         trainer.stop_training = epoch >= 1
+        >>> hasattr(Stopper(), "on_epoch_end")
+        True
+    """
+
+    def __init__(
+        self,
+        model: Module,
+        train: tuple[Any, Any],
+        *,
+        dev: tuple[Any, Any] | None,
+        loss: Any,
+        optimizer: Any,
+        schedule: Callable[[int], float] | None,
+        regularizer: Callable | None,
+        epochs: int,
+        batch_size: int,
+        callbacks: Iterable[Any],
+        seed: int,
+        augment: Callable | None,
+        metrics: Sequence[Any],
+        snapshot_every: int | None,
+        gradient_limits: tuple[float, float] | None,
+    ) -> None:
+        if not isinstance(model, Module):
+            raise ConfigError(f"fit: model must be a minigrad Module, got {type(model).__name__}")
+        for name, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
+            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
+                raise ConfigError(f"fit: {name}={value!r}; it must be an int >= {low}")
+        if snapshot_every is not None and (not isinstance(snapshot_every, int) or snapshot_every < 1):
+            raise ConfigError(f"fit: snapshot_every={snapshot_every!r}; it must be an int >= 1 or None")
+        if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+            raise ConfigError(f"fit: seed={seed!r}; it must be a non-negative int")
+        self.model = model
+        self.train = self._pair(train, "train")
+        self.dev = None if dev is None else self._pair(dev, "dev")
+        self.m = len(self.train[0])
+        self.loss, self._loss_name = _loss(loss)
+        self.link = _link_for(self.loss, self._loss_name)
+        if isinstance(optimizer, str):
+            from minigrad import optimizer as make_optimizer
+
+            optimizer = make_optimizer(optimizer, model.parameters())
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.regularizer = regularizer
+        self.epochs = int(epochs)
+        self.batch_size = int(batch_size)
+        self.seed = int(seed)
+        self.augment = augment
+        self.metrics = _metric_functions(metrics)
+        self._metric_names = list(metrics)
+        self.snapshot_every = snapshot_every
+        self.gradient_limits = gradient_limits
+        self.callbacks = self._callbacks(callbacks)
+        self.history = History()
+        self.epoch = 0
+        self.step = 0
+        self.stop_training = False
+        self.start_epoch = 0
+        # One SeedSequence per run; independent streams for shuffling and augmentation.
+        shuffle_seq, augment_seq = np.random.SeedSequence(self.seed).spawn(2)
+        self.rng = np.random.Generator(np.random.PCG64(shuffle_seq))
+        self.augment_rng = np.random.Generator(np.random.PCG64(augment_seq))
+        self._layers = [
+            (prefix or type(module).__name__, type(module).__name__, list(module._parameters.values()))
+            for prefix, module in model.named_modules()
+            if module._parameters
+        ]
+        self._warned: set[tuple[str, str]] = set()
+
+    # ----------------------------------------------------------- plumbing
+    def _pair(self, data: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
+        if not isinstance(data, tuple | list) or len(data) != 2:
+            raise ConfigError(f"fit: {what} must be an (X, Y) pair of arrays, got {type(data).__name__}")
+        X = _features(data[0], self.model, f"fit ({what})")
+        Y = np.asarray(data[1])
+        if len(Y) != len(X):
+            raise ShapeError(
+                f"fit ({what}): X has {len(X)} examples but Y has {len(Y)}; rows are examples, "
+                "so both need the same first dimension"
+            )
+        return X, Y
+
+    @staticmethod
+    def _callbacks(callbacks: Iterable[Any]) -> list[Any]:
+        built = []
+        for cb in callbacks:
+            if isinstance(cb, str):
+                from minigrad.factories import callback
+
+                cb = callback(cb)
+            if not any(hasattr(cb, hook) for hook in _HOOKS):
+                raise ConfigError(
+                    f"fit: callback {cb!r} has none of the hooks {', '.join(_HOOKS)}; "
+                    "see minigrad.train for the callback protocol"
+                )
+            built.append(cb)
+        return sorted(built, key=lambda cb: getattr(cb, "order", 0))
+
+    def _call(self, hook: str, *args: Any) -> None:
+        for cb in self.callbacks:
+            method = getattr(cb, hook, None)
+            if method is not None:
+                method(self, *args)
+
+    # ------------------------------------------------------------ public
+    def cost(self, outputs: Tensor, Y: np.ndarray) -> tuple[Tensor, Tensor]:
+        """``(J, loss)`` for a batch: the loss plus the regularization term (``m`` = the
+        training-set size), and the loss alone."""
+        data_loss = self.loss(outputs, Y)
+        if self.regularizer is None:
+            return data_loss, data_loss
+        return data_loss + self.regularizer(self.model.named_parameters(), self.m), data_loss
+
+    def evaluate(self, X: Any, Y: Any) -> dict[str, float]:
+        """``{"cost", "loss", <metrics>}`` on ``(X, Y)`` in evaluation mode (the
+        penalty uses the training-set ``m``)."""
+        return evaluate(
+            self.model,
+            X,
+            Y,
+            loss=self.loss,
+            regularizer=self.regularizer,
+            m=self.m,
+            metrics=self._metric_names,
+            link=self.link,
+        )
+
+    def model_state(self) -> dict[str, Any]:
+        """Copies of the model's and the optimizer's state (for restoring later)."""
+        optimizer_state = self.optimizer.state_dict() if hasattr(self.optimizer, "state_dict") else None
+        return {"model": self.model.state_dict(), "optimizer": _copy_tree(optimizer_state)}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Load what :meth:`model_state` returned."""
+        self.model.load_state_dict(state["model"])
+        if state.get("optimizer") is not None:
+            self.optimizer.load_state_dict(_copy_tree(state["optimizer"]))
+
+    def rng_state(self) -> dict[str, Any]:
+        """The state of every generator the run draws from, as JSON-able ints."""
+        return {
+            "shuffle": self.rng.bit_generator.state,
+            "augment": self.augment_rng.bit_generator.state,
+            "layers": {name: g.bit_generator.state for name, g in _module_generators(self.model).items()},
+        }
+
+    def _set_rng_state(self, state: dict[str, Any], path: str) -> None:
+        self.rng.bit_generator.state = state["shuffle"]
+        self.augment_rng.bit_generator.state = state["augment"]
+        layers = _module_generators(self.model)
+        for name, saved in state.get("layers", {}).items():
+            if name not in layers:
+                raise CheckpointError(
+                    f"{path}: the checkpoint has a random generator for layer attribute {name!r} "
+                    f"but the model has none there (it has {sorted(layers)}); resume with the same model"
+                )
+            layers[name].bit_generator.state = saved
+
+    def save_checkpoint(self, path: str | os.PathLike, *, normalizer: Any = None, extra: Any = None) -> None:
+        """Write everything needed to resume this run bit-identically to ``path``:
+        model, optimizer, epoch, every generator's state, the history and each
+        callback's ``state_dict()`` (plus ``normalizer`` and ``extra`` if given)."""
+        trainer_state = {
+            "step": self.step,
+            "epochs": self.epochs,
+            "seed": self.seed,
+            "stop_training": bool(self.stop_training),
+            "history": self.history.state_dict(),
+            "callbacks": [
+                {"class": type(cb).__name__, "state": cb.state_dict() if hasattr(cb, "state_dict") else None}
+                for cb in self.callbacks
+            ],
+        }
+        save_checkpoint(
+            path,
+            model=self.model,
+            optimizer=self.optimizer if hasattr(self.optimizer, "state_dict") else None,
+            normalizer=normalizer,
+            epoch=self.epoch,
+            rng_state=self.rng_state(),
+            extra={"trainer": trainer_state, "user": extra},
+        )
+
+    def resume(self, path: str | os.PathLike) -> None:
+        """Restore a run saved by :meth:`save_checkpoint`; training continues at the
+        epoch after the saved one."""
+        path = os.fspath(path)
+        ckpt = load_checkpoint(path)
+        extra = ckpt.extra if isinstance(ckpt.extra, dict) else {}
+        state = extra.get("trainer")
+        if state is None or ckpt.epoch is None or ckpt.rng_state is None:
+            raise CheckpointError(
+                f"{path}: holds a model but no training state, so fit(resume_from=...) cannot "
+                "continue from it; checkpoints written during fit (the 'checkpoint' callback or "
+                "Trainer.save_checkpoint) can be resumed"
+            )
+        self.model.load_state_dict(ckpt.model)
+        if ckpt.optimizer is not None:
+            self.optimizer.load_state_dict(ckpt.optimizer)
+        self._set_rng_state(ckpt.rng_state, path)
+        self.history.load_state_dict(state["history"])
+        self.step = int(state["step"])
+        self.stop_training = bool(state["stop_training"])
+        saved = state["callbacks"]
+        current = [type(cb).__name__ for cb in self.callbacks]
+        if [s["class"] for s in saved] != current:
+            raise CheckpointError(
+                f"{path}: the run was saved with callbacks {[s['class'] for s in saved]} but is "
+                f"resumed with {current}; pass the same callbacks to resume exactly"
+            )
+        for cb, entry in zip(self.callbacks, saved):
+            if entry["state"] is not None and hasattr(cb, "load_state_dict"):
+                cb.load_state_dict(entry["state"])
+        self.epoch = int(ckpt.epoch)
+        self.start_epoch = int(ckpt.epoch) + 1
+
+    # -------------------------------------------------------------- loop
+    def _grad_norms(self) -> list[float]:
+        norms = []
+        for _, _, params in self._layers:
+            total = 0.0
+            for p in params:
+                if p.grad is not None:
+                    g = p.grad.ravel()
+                    total += float(g @ g)
+            norms.append(math.sqrt(total))
+        return norms
+
+    def _check_gradients(self, epoch: int, norms: dict[str, float]) -> None:
+        if self.gradient_limits is None:
+            return
+        low, high = self.gradient_limits
+        kinds = {name: kind for name, kind, _ in self._layers}
+        for name, norm in norms.items():
+            if not math.isfinite(norm) or norm > high:
+                kind, detail = "exploding", f"above {high:g}"
+            elif norm < low:
+                kind, detail = "vanishing", f"below {low:g}"
+            else:
+                continue
+            if (name, kind) in self._warned:
+                continue
+            self._warned.add((name, kind))
+            advice = (
+                "lower the learning rate, normalize the inputs or use He/Xavier initialization"
+                if kind == "exploding"
+                else "use He/Xavier initialization instead of zeros or tiny weights, ReLU "
+                "activations, or batch norm"
+            )
+            warnings.warn(
+                f"{kind} gradients in layer {name} ({kinds[name]}) at epoch {epoch}: mean gradient "
+                f"norm {norm:.3g} is {detail}; {advice}",
+                GradientWarning,
+                stacklevel=4,
+            )
+
+    def _run_epoch(self, epoch: int) -> dict[str, float]:
+        from minigrad.data import minibatches
+
+        X, Y = self.train
+        self.model.train()
+        cost_sum, batches = 0.0, 0
+        norm_sums = [0.0] * len(self._layers)
+        for index, (xb, yb) in enumerate(
+            minibatches(X, Y, batch_size=self.batch_size, shuffle=True, rng=self.rng)
+        ):
+            if self.augment is not None:
+                xb = np.asarray(self.augment(xb, self.augment_rng), dtype=X.dtype)
+            self.optimizer.zero_grad()
+            cost, data_loss = self.cost(self.model(Tensor(xb)), yb)
+            cost.backward()
+            norms = self._grad_norms()
+            self.optimizer.step()
+            self.step += 1
+            batches += 1
+            value = float(np.asarray(cost.data))
+            cost_sum += value
+            norm_sums = [s + n for s, n in zip(norm_sums, norms)]
+            logs = {
+                "epoch": epoch,
+                "batch": index,
+                "size": len(xb),
+                "cost": value,
+                "loss": float(np.asarray(data_loss.data)),
+            }
+            self._call("on_batch_end", self.step, logs)
+            if self.stop_training:
+                break
+        logs: dict[str, float] = {"lr": float(self.optimizer.lr)}
+        for split, data in (("train", self.train), ("dev", self.dev)):
+            if data is None:
+                continue
+            for key, value in self.evaluate(*data).items():
+                logs[f"{split}_{key}"] = value
+        logs["batch_cost"] = cost_sum / max(batches, 1)
+        norms = {name: s / max(batches, 1) for (name, _, _), s in zip(self._layers, norm_sums)}
+        for name, norm in norms.items():
+            logs[f"grad_norm/{name}"] = norm
+        self._check_gradients(epoch, norms)
+        return logs
+
+    def run(self) -> History:
+        """Train from :attr:`start_epoch` to :attr:`epochs`; returns the history."""
+        self._call("on_train_begin")
+        for epoch in range(self.start_epoch, self.epochs):
+            if self.stop_training:
+                break
+            self.epoch = epoch
+            if hasattr(self.optimizer, "set_epoch"):
+                self.optimizer.set_epoch(epoch)  # applies a schedule attached to the optimizer
+            if self.schedule is not None:
+                self.optimizer.lr = float(self.schedule(epoch))
+            self._call("on_epoch_begin", epoch)
+            logs = self._run_epoch(epoch)
+            self.history.append(epoch, logs)
+            if self.snapshot_every and (epoch + 1) % self.snapshot_every == 0:
+                self.history.snapshots.append(self.model.state_dict())
+            self._call("on_epoch_end", epoch, logs)
+        self.model.eval()
+        self._call("on_train_end")
+        return self.history
+
+
+def fit(
+    model: Module,
+    train: tuple[Any, Any],
+    *,
+    dev: tuple[Any, Any] | None = None,
+    loss: Any,
+    optimizer: Any,
+    schedule: Callable[[int], float] | None = None,
+    regularizer: Callable | None = None,
+    epochs: int = 10,
+    batch_size: int = 64,
+    callbacks: Iterable[Any] = (),
+    seed: int = 0,
+    augment: Callable | None = None,
+    resume_from: str | os.PathLike | None = None,
+    metrics: Sequence[Any] = ("accuracy",),
+    snapshot_every: int | None = None,
+    gradient_limits: tuple[float, float] | None = (VANISHING_GRADIENT, EXPLODING_GRADIENT),
+) -> History:
+    """Train ``model`` with mini-batch gradient descent; returns the :class:`History`.
+
+    Args:
+        model: a :class:`~minigrad.Module` that outputs logits.
+        train: ``(X, Y)`` training arrays (rows are examples).
+        dev: ``(X, Y)`` dev arrays, evaluated after every epoch.
+        loss: a loss function ``loss(prediction, target) -> Tensor`` or a registered
+            loss name (``"softmax_cross_entropy"``).
+        optimizer: an optimizer built on ``model.parameters()`` (``mg.optimizer("adam", ...)``).
+        schedule: ``fn(epoch) -> learning rate``, applied at the start of each epoch.
+        regularizer: ``penalty(named_parameters, m) -> Tensor`` added to the cost.
+        epochs: how many epochs to run in total (a resumed run continues up to it).
+        batch_size: mini-batch size; ``len(X)`` gives batch gradient descent, 1 SGD.
+        callbacks: callback objects or registered callback names (see the module docs).
+        seed: seeds the mini-batch shuffling (and augmentation) through a
+            :class:`numpy.random.SeedSequence`; the same seed gives the same run.
+        augment: ``augment(X_batch, rng) -> X_batch`` applied to every training batch.
+        resume_from: a checkpoint written during an earlier run of the same setup;
+            training continues after its epoch and ends bit-identical to an
+            uninterrupted run.
+        metrics: ``"accuracy"`` and/or functions ``fn(probabilities, Y) -> float``.
+        snapshot_every: collect the model's weights into ``history.snapshots`` every
+            this many epochs (snapshot ensembles, with a ``cosine_restarts`` schedule
+            whose period matches).
+        gradient_limits: ``(vanishing, exploding)`` thresholds of the mean per-layer
+            gradient norm that trigger a :class:`GradientWarning`; None disables it.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> X, Y = mg.dataset("moons", n=200, noise=0.1, seed=0)
+        >>> model = mg.Sequential(mg.layer("dense", 2, 16, init="he"), mg.layer("relu"),
+        ...                       mg.layer("dense", 16, 2, init="he"))
+        >>> opt = mg.optimizer("adam", model.parameters(), lr=0.01)
+        >>> history = mg.fit(model, (X, Y), loss="softmax_cross_entropy", optimizer=opt,
+        ...                  epochs=30, batch_size=32, seed=0)
+        >>> len(history), bool(history["train_accuracy"][-1] > 0.85)
+        (30, True)
+    """
+    trainer = Trainer(
+        model,
+        train,
+        dev=dev,
+        loss=loss,
+        optimizer=optimizer,
+        schedule=schedule,
+        regularizer=regularizer,
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        seed=seed,
+        augment=augment,
+        metrics=metrics,
+        snapshot_every=snapshot_every,
+        gradient_limits=gradient_limits,
+    )
+    if resume_from is not None:
+        trainer.resume(resume_from)
+    return trainer.run()
+
+
+# ---------------------------------------------------------------- ensembles
+class Ensemble:
+    """Averages the predicted probabilities of several models.
+
+    The course's ensemble: train independent models (different seeds), average their
+    outputs at test time. Snapshot ensembles take the models from one run instead
+    (:meth:`from_snapshots`, with ``fit(..., snapshot_every=k)``).
+
+    Args:
+        models: the trained models (all with the same outputs).
+        link: how each model's outputs become probabilities (see :func:`predict_proba`).
+        weights: optional non-negative weight per model (normalized to sum to 1).
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> class Constant(mg.Module):
+        ...     def __init__(self, logit):
+        ...         super().__init__(); self.logit = logit
+        ...     def forward(self, x):
+        ...         return mg.Tensor(np.full((len(x), 1), self.logit))
+        >>> ens = mg.Ensemble([Constant(0.0), Constant(np.log(3.0))])  # p = 0.5 and 0.75
+        >>> ens.predict_proba(np.zeros((1, 2)))
+        array([[0.625]])
+        >>> ens.predict(np.zeros((1, 2)))
+        array([1])
+    """
+
+    def __init__(
+        self, models: Iterable[Module], *, link: str = "auto", weights: Sequence[float] | None = None
+    ):
+        self.models = list(models)
+        if not self.models:
+            raise ConfigError("Ensemble: needs at least one model")
+        self.link = link
+        if weights is None:
+            self.weights = np.full(len(self.models), 1.0 / len(self.models))
+        else:
+            w = np.asarray(weights, dtype=np.float64)
+            if w.shape != (len(self.models),) or (w < 0).any() or w.sum() <= 0:
+                raise ConfigError(
+                    f"Ensemble: weights={list(weights)} must be {len(self.models)} non-negative "
+                    "numbers, not all zero"
+                )
+            self.weights = w / w.sum()
+
+    @classmethod
+    def from_snapshots(
+        cls, model: Module, snapshots: Iterable[dict[str, np.ndarray]], *, link: str = "auto"
+    ) -> Ensemble:
+        """One copy of ``model`` per saved state dict (``history.snapshots``).
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> base = mg.Sequential(mg.layer("dense", 2, 1))
+            >>> states = [{k: np.full_like(v, s) for k, v in base.state_dict().items()} for s in (1.0, -1.0)]
+            >>> ens = mg.Ensemble.from_snapshots(base, states)
+            >>> len(ens), ens.predict_proba(np.ones((1, 2)))  # sigmoid(3) and sigmoid(-3) average to 0.5
+            (2, array([[0.5]]))
+        """
+        models = []
+        for state in snapshots:
+            clone = copy.deepcopy(model)
+            clone.load_state_dict(state)
+            models.append(clone)
+        return cls(models, link=link)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """The weighted mean of the models' probabilities."""
+        total = None
+        for weight, model in zip(self.weights, self.models):
+            p = weight * predict_proba(model, X, link=self.link)
+            total = p if total is None else total + p
+        return total
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Labels from the averaged probabilities."""
+        return _labels(self.predict_proba(X), self.link)
+
+    def accuracy(self, X: Any, Y: Any) -> float:
+        """Fraction of ``Y`` the averaged prediction gets right.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> class Logits(mg.Module):
+            ...     def forward(self, x):
+            ...         return x
+            >>> mg.Ensemble([Logits()]).accuracy(np.array([[1.0], [-1.0]]), np.array([1, 1]))
+            0.5
+        """
+        return _accuracy(self.predict_proba(X), np.asarray(Y), self.link)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def __iter__(self):
+        return iter(self.models)
+
+    def __repr__(self) -> str:
+        return f"Ensemble({len(self.models)} models, link={self.link!r})"
+
+
+def fit_ensemble(
+    build: Callable[[int], tuple[Module, Any]],
+    train: tuple[Any, Any],
+    *,
+    seeds: Iterable[int] = (0, 1, 2),
+    link: str = "auto",
+    **fit_options: Any,
+) -> tuple[Ensemble, list[History]]:
+    """Train one model per seed and return their :class:`Ensemble` and histories.
+
+    ``build(seed) -> (model, optimizer)`` makes a freshly initialized model (use the
+    seed for its initialization) and its optimizer; ``fit_options`` go to :func:`fit`
+    (``seed`` is set per model).
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> X, Y = mg.dataset("moons", n=100, noise=0.1, seed=0)
+        >>> def build(seed):
+        ...     rng = np.random.default_rng(seed)
+        ...     model = mg.Sequential(mg.layer("dense", 2, 8, rng=rng), mg.layer("relu"),
+        ...                           mg.layer("dense", 8, 2, rng=rng))
+        ...     return model, mg.optimizer("adam", model.parameters(), lr=0.02)
+        >>> ensemble, histories = mg.fit_ensemble(build, (X, Y), seeds=(0, 1), epochs=5,
+        ...                                       loss="softmax_cross_entropy")
+        >>> len(ensemble), len(histories[0])
+        (2, 5)
+    """
+    models, histories = [], []
+    for seed in seeds:
+        model, optimizer = build(seed)
+        histories.append(fit(model, train, optimizer=optimizer, seed=seed, **fit_options))
+        models.append(model)
+    return Ensemble(models, link=link), histories
