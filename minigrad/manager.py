@@ -23,6 +23,7 @@ import dataclasses
 import difflib
 import importlib
 import importlib.metadata
+import inspect
 import os
 import re
 import threading
@@ -204,15 +205,15 @@ class PluginManager:
             dist = getattr(ep, "dist", None)
             dist_name = (dist.metadata["Name"] if dist is not None else None) or "an unknown distribution"
             version = (dist.version if dist is not None else None) or ""
-            skip = [n for n in self.disabled if _normalize(n) in {_normalize(ep.name), _normalize(dist_name)}]
-            if skip:
-                self._disabled_found.update(skip)
-                continue
             label = f"plugin '{ep.name}' (distribution {dist_name} {version}, entry point {ep.value!r})"
             if ep.name == BUILTIN_PLUGIN:
                 raise PluginError(
                     f"{label} uses the reserved name '{BUILTIN_PLUGIN}'; rename its entry point"
                 )
+            skip = [n for n in self.disabled if _normalize(n) in {_normalize(ep.name), _normalize(dist_name)}]
+            if skip:
+                self._disabled_found.update(skip)
+                continue
             if ep.name in seen:
                 raise PluginError(
                     f"two installed distributions declare a minigrad plugin named '{ep.name}': "
@@ -365,19 +366,18 @@ class PluginManager:
             >>> mg.PluginManager(builtin=False, entry_points=False).registry("layers").family
             'layers'
         """
+        if family not in self.families:  # checked before anything loads
+            close = difflib.get_close_matches(str(family), self.families, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise UnknownComponentError(
+                f"unknown component family {family!r}{hint} (families: {', '.join(self.families)})"
+            )
         with self._lock:
             self._check_reentry(f"look up the {family} registry")
             self._ensure_loaded()
             if self._registries is None:
                 self._registries = self._build()
-            try:
-                return self._registries[family]
-            except (KeyError, TypeError):
-                close = difflib.get_close_matches(str(family), self.families, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise UnknownComponentError(
-                    f"unknown component family {family!r}{hint} (families: {', '.join(self.families)})"
-                ) from None
+            return self._registries[family]
 
     def plugins(self) -> list[PluginInfo]:
         """Every loaded plugin in loading order, with what it registered.
@@ -489,6 +489,22 @@ def _validate_hooks(pm: pluggy.PluginManager, plugin: Any, label: str) -> None:
                 f"{label} declares {attr}() as a wrapper; registration hooks are plain functions "
                 "that add to the registry (drop wrapper=/hookwrapper=)"
             )
+        unknown = _required_arguments(value) - {"registry"}
+        if unknown:
+            raise PluginError(
+                f"{label} defines {attr}({', '.join(sorted(unknown))}), but {hook_name} passes a single "
+                f"argument named 'registry'; write def {attr}(registry)"
+            )
+
+
+def _required_arguments(function: Any) -> set[str]:
+    """Names of the arguments a hook implementation requires (pluggy matches them by name)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return set()  # pluggy's own validation still applies
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return {p.name for p in parameters if p.kind in kinds and p.default is inspect.Parameter.empty}
 
 
 _manager: PluginManager | None = None

@@ -1,0 +1,1 @@
+"""Tests of the plugin contract and the plugin manager."""
