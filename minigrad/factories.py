@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad.manager import get_plugin_manager
+from minigrad.optim import optimizer
 
 __all__ = [
     "augmentation",
@@ -19,6 +20,7 @@ __all__ = [
     "initializer",
     "layer",
     "loss",
+    "optimizer",
     "regularizer",
     "schedule",
 ]

@@ -1,0 +1,783 @@
+"""The optimizer driver: :class:`Optimizer` runs a per-parameter update rule over param groups.
+
+An optimizer plugin provides an *update rule* (Optax style: pure functions, the state lives
+outside the rule) and the core :class:`Optimizer` drives it:
+
+- ``rule.defaults``: the hyperparameters and their values, always including ``lr``;
+- ``rule.init(param_array) -> state``: a dict of arrays (and numbers) for one parameter;
+- ``rule.update(grad, state, hyper, step) -> (delta, state)``: ``hyper`` holds the
+  hyperparameters of the parameter's group, ``step`` is that parameter's update count
+  t = 1, 2, ... (Adam's bias correction needs it). The driver applies
+  ``param.data += delta`` in place.
+- optionally ``rule.validate(hyper) -> hyper``: raise :class:`~minigrad.ConfigError` for
+  out-of-range values; return the hyperparameters normalized.
+- optionally a ``param`` keyword on ``update``: the driver then passes the parameter's
+  current array (read-only) to rules that need it, e.g. decoupled weight decay.
+
+The rule keeps no hidden state. The state arrays are **owned by the optimizer**: a rule may
+update them in place and return the same dict (the built-ins do, to save allocations).
+
+:class:`UpdateRule` is an optional base class that validates hyperparameters against
+declared :class:`Bound` s. :func:`optimizer` builds an Optimizer around a registered rule.
+
+Example:
+    >>> import numpy as np
+    >>> import minigrad as mg
+    >>> w = mg.Parameter(np.array([1.0, -2.0]))
+    >>> opt = mg.optimizer("sgd", [w], lr=0.1)
+    >>> (w * w).sum().backward()          # dJ/dw = 2w
+    >>> opt.step(); opt.zero_grad()
+    >>> w.data
+    array([ 0.8, -1.6])
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from minigrad.errors import ConfigError, PluginError, StateDictError
+from minigrad.manager import get_plugin_manager
+from minigrad.module import Module
+from minigrad.tensor import Tensor
+
+__all__ = [
+    "NONNEGATIVE",
+    "POSITIVE",
+    "UNIT_INTERVAL",
+    "Bound",
+    "Optimizer",
+    "UpdateRule",
+    "check_hyperparameters",
+    "optimizer",
+]
+
+
+# --------------------------------------------------------------------------- validation
+@dataclass(frozen=True)
+class Bound:
+    """An interval a hyperparameter must lie in, e.g. ``[0, 1)`` for a decay rate beta.
+
+    Example:
+        >>> from minigrad.optim import Bound
+        >>> beta = Bound(0.0, 1.0, high_open=True)
+        >>> str(beta), beta.contains(0.9), beta.contains(1.0)
+        ('[0, 1)', True, False)
+    """
+
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in the interval."""
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def __str__(self) -> str:
+        def fmt(x: float) -> str:
+            return f"{x:g}" if math.isfinite(x) else ("inf" if x > 0 else "-inf")
+
+        left = "(" if self.low_open or self.low == -math.inf else "["
+        right = ")" if self.high_open or self.high == math.inf else "]"
+        return f"{left}{fmt(self.low)}, {fmt(self.high)}{right}"
+
+
+#: ``[0, inf)``: learning rates, weight decay.
+NONNEGATIVE = Bound(0.0)
+#: ``(0, inf)``: epsilons, initial learning rates.
+POSITIVE = Bound(0.0, low_open=True)
+#: ``[0, 1)``: EWMA decay rates (beta, beta1, beta2).
+UNIT_INTERVAL = Bound(0.0, 1.0, high_open=True)
+
+
+def check_hyperparameters(
+    owner: str,
+    hyper: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    bounds: Mapping[str, Bound] | None = None,
+) -> dict[str, Any]:
+    """Validate ``hyper`` against ``defaults`` (known keys, types) and ``bounds`` (ranges).
+
+    Returns a new dict with every value normalized to a Python ``bool``, ``int`` or
+    ``float`` (NumPy scalars would upcast float32 arithmetic to float64). A key missing
+    from ``hyper`` takes its default. Errors name ``owner``, the key and the value.
+
+    Example:
+        >>> from minigrad.optim import check_hyperparameters, UNIT_INTERVAL
+        >>> check_hyperparameters("optimizer 'momentum'", {"beta": 0.5}, {"lr": 0.1, "beta": 0.9},
+        ...                       {"beta": UNIT_INTERVAL})
+        {'lr': 0.1, 'beta': 0.5}
+        >>> check_hyperparameters("optimizer 'momentum'", {"beta": 1.0}, {"lr": 0.1, "beta": 0.9},
+        ...                       {"beta": UNIT_INTERVAL})
+        Traceback (most recent call last):
+        ...
+        minigrad.errors.ConfigError: optimizer 'momentum': beta = 1.0 is out of range [0, 1)
+    """
+    unknown = [key for key in hyper if key not in defaults]
+    if unknown:
+        raise ConfigError(
+            f"{owner}: unknown hyperparameter{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))}; it takes {', '.join(map(repr, defaults))}"
+        )
+    bounds = bounds or {}
+    checked: dict[str, Any] = {}
+    for key, default in defaults.items():
+        value = hyper.get(key, default)
+        if isinstance(default, bool | np.bool_):
+            if not isinstance(value, bool | np.bool_):
+                raise ConfigError(f"{owner}: {key} = {value!r} must be True or False")
+            checked[key] = bool(value)
+            continue
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            raise ConfigError(f"{owner}: {key} = {value!r} must be a real number")
+        if isinstance(default, numbers.Integral) and isinstance(value, numbers.Integral):
+            value = int(value)
+        else:
+            value = float(value)
+            if not math.isfinite(value):
+                raise ConfigError(f"{owner}: {key} = {value!r} must be finite")
+        bound = bounds.get(key)
+        if bound is not None and not bound.contains(value):
+            raise ConfigError(f"{owner}: {key} = {value!r} is out of range {bound}")
+        checked[key] = value
+    return checked
+
+
+class UpdateRule:
+    """Optional base class for update rules: holds validated ``defaults``, no other state.
+
+    Subclasses set ``name``, ``bounds`` (key -> :class:`Bound`) and implement ``init`` and
+    ``update``; their ``__init__`` passes every hyperparameter (with its default) to
+    ``super().__init__``. Any object with ``defaults``, ``init`` and ``update`` works as a
+    rule too; this class only saves writing the validation.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> from minigrad.optim import UpdateRule, NONNEGATIVE
+        >>> class SignSGD(UpdateRule):
+        ...     '''delta = -lr * sign(g)'''
+        ...     name = "sign_sgd"
+        ...     bounds = {"lr": NONNEGATIVE}
+        ...     def __init__(self, *, lr=0.01):
+        ...         super().__init__(lr=lr)
+        ...     def init(self, param):
+        ...         return {}
+        ...     def update(self, grad, state, hyper, step):
+        ...         return -hyper["lr"] * np.sign(grad), state
+        >>> w = mg.Parameter(np.array([3.0, -4.0]))
+        >>> opt = mg.Optimizer([w], SignSGD(lr=0.5))
+        >>> (w * w).sum().backward(); opt.step()
+        >>> w.data
+        array([ 2.5, -3.5])
+    """
+
+    #: Registered name, used in error messages.
+    name: str = "rule"
+    #: Allowed range of each hyperparameter (keys without a bound accept any finite value).
+    bounds: ClassVar[Mapping[str, Bound]] = {}
+
+    def __init__(self, **hyper: Any) -> None:
+        self.defaults = check_hyperparameters(f"optimizer '{self.name}'", hyper, hyper, self.bounds)
+
+    def validate(self, hyper: Mapping[str, Any]) -> dict[str, Any]:
+        """Check ``hyper`` (e.g. one param group's values) against :attr:`bounds`."""
+        return check_hyperparameters(f"optimizer '{self.name}'", hyper, self.defaults, self.bounds)
+
+    def init(self, param: np.ndarray) -> dict[str, Any]:
+        """The initial state for one parameter array (never keep a reference to it)."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement init()")
+
+    def update(
+        self, grad: np.ndarray, state: dict[str, Any], hyper: Mapping[str, Any], step: int
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Return ``(delta, state)`` for one parameter; ``param += delta`` is applied by the driver."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement update()")
+
+    def __repr__(self) -> str:
+        options = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
+        return f"{type(self).__name__}({options})"
+
+
+# ------------------------------------------------------------------------------ driver
+class _Slot:
+    """One parameter with its state and its own update count t."""
+
+    __slots__ = ("param", "state", "step")
+
+    def __init__(self, param: Tensor, state: dict[str, Any]) -> None:
+        self.param = param
+        self.state = state
+        self.step = 0
+
+
+_NO_EPOCH = -1
+
+
+class Optimizer:
+    """Drives an update rule over parameter groups: ``step()``, ``zero_grad()``, state dicts.
+
+    Args:
+        params: an iterable of :class:`~minigrad.Parameter` (e.g. ``model.parameters()``),
+            or of param-group dicts ``{"params": [...], "lr": 0.01, <other hyper>}`` whose
+            values override the optimizer-wide ones for that group.
+        rule: an update rule (see the module docstring), e.g. from a registered factory;
+            :func:`minigrad.optimizer` builds both in one call by name.
+        lr: learning rate for every group that does not set its own; default
+            ``rule.defaults["lr"]``.
+        schedule: optional ``fn(epoch) -> lr``, as :meth:`attach_schedule`.
+        **hyper: other hyperparameters for every group (``beta1=0.95``); unknown keys
+            and out-of-range values raise :class:`~minigrad.ConfigError`.
+
+    Each parameter keeps its own state and update count t (a parameter whose ``grad`` is
+    None is skipped and its t does not advance). ``param.data`` is updated in place and
+    keeps its dtype (float32 models stay float32).
+
+    Hyperparameters live in :attr:`param_groups` (one dict per group, with the group's
+    ``"params"``); change them there, through :attr:`lr` or with a schedule.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> w = mg.Parameter(np.array([1.0, 2.0]))
+        >>> b = mg.Parameter(np.array([0.5]), regularize=False)
+        >>> opt = mg.optimizer("momentum", [{"params": [w]}, {"params": [b], "lr": 0.0}],
+        ...                    lr=0.1, beta=0.9)
+        >>> ((w * w).sum() + b.sum()).backward()
+        >>> opt.step()
+        >>> w.data, b.data                 # v = 0.1 * g, w -= 0.1 v; b has lr 0
+        (array([0.98, 1.96]), array([0.5]))
+        >>> opt
+        Optimizer(momentum, 2 groups, 2 params, lr=[0.1, 0.0], beta=0.9, bias_correction=False)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        rule: Any,
+        *,
+        lr: float | None = None,
+        schedule: Callable[[Any], float] | None = None,
+        **hyper: Any,
+    ) -> None:
+        for attribute in ("defaults", "init", "update"):
+            if not hasattr(rule, attribute):
+                hint = (
+                    f"; to build one by name use mg.optimizer({rule!r}, params, ...)"
+                    if isinstance(rule, str)
+                    else ""
+                )
+                raise ConfigError(
+                    f"Optimizer: rule {rule!r} has no '{attribute}'; an update rule needs "
+                    f"'defaults', 'init(param)' and 'update(grad, state, hyper, step)'{hint}"
+                )
+        self.rule = rule
+        self.name: str = getattr(rule, "name", None) or type(rule).__name__
+        defaults = dict(rule.defaults)
+        if "lr" not in defaults:
+            raise PluginError(f"optimizer '{self.name}': its rule's defaults {defaults} have no 'lr'")
+        if lr is not None:
+            hyper["lr"] = lr
+        self._base = self._validate(hyper, None)
+        try:
+            self._pass_param = "param" in inspect.signature(rule.update).parameters
+        except (TypeError, ValueError):  # builtins without a signature
+            self._pass_param = False
+
+        self.param_groups: list[dict[str, Any]] = []
+        self._slots: list[list[_Slot]] = []
+        self._owner: dict[int, int] = {}  # id(param) -> group index
+        items = self._as_list(params)
+        if not items:
+            raise ConfigError(
+                f"optimizer '{self.name}': got an empty parameter list; pass model.parameters() "
+                "of a model that has parameters"
+            )
+        if all(isinstance(item, Mapping) for item in items):
+            for group in items:
+                self.add_param_group(group)
+        elif any(isinstance(item, Mapping) for item in items):
+            raise ConfigError(
+                f"optimizer '{self.name}': params mixes parameters and param-group dicts; "
+                "pass either a list of Parameters or a list of {'params': [...], ...} dicts"
+            )
+        else:
+            self.add_param_group({"params": items})
+        #: Number of completed :meth:`step` calls.
+        self.iterations = 0
+        self.schedule: Callable[[Any], float] | None = None
+        self.epoch: int | float | None = None
+        if schedule is not None:
+            self.attach_schedule(schedule)
+
+    # ------------------------------------------------------------------ set-up
+    def _as_list(self, params: Any) -> list[Any]:
+        if isinstance(params, Tensor):
+            raise ConfigError(
+                f"optimizer '{self.name}': params is a single {type(params).__name__}; "
+                "pass an iterable of them, e.g. [w] or model.parameters()"
+            )
+        if isinstance(params, Module):
+            raise ConfigError(
+                f"optimizer '{self.name}': params is a {type(params).__name__} module; "
+                "pass model.parameters()"
+            )
+        if isinstance(params, Mapping):
+            return [params]
+        try:
+            return list(params)
+        except TypeError:
+            raise ConfigError(
+                f"optimizer '{self.name}': params must be an iterable of Parameters or of "
+                f"param-group dicts, got {type(params).__name__}"
+            ) from None
+
+    def _where(self, group: int | None) -> str:
+        return f"optimizer '{self.name}'" + ("" if group is None else f" (param group {group})")
+
+    def _validate(self, hyper: Mapping[str, Any], group: int | None) -> dict[str, Any]:
+        """Merge ``hyper`` over the rule's defaults and check it; names the group on error."""
+        where = self._where(group)
+        known = self.rule.defaults
+        unknown = [key for key in hyper if key not in known]
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown hyperparameter{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(map(repr, unknown))}; {self.name} takes {', '.join(map(repr, known))}"
+            )
+        merged = {**known, **hyper}
+        merged["lr"] = check_hyperparameters(where, {"lr": merged["lr"]}, {"lr": 0.0}, {"lr": NONNEGATIVE})[
+            "lr"
+        ]
+        validate = getattr(self.rule, "validate", None)
+        if validate is None:
+            return merged
+        try:
+            return dict(validate(merged))
+        except ConfigError as err:
+            if group is None:
+                raise
+            raise ConfigError(f"{err} (param group {group})") from err
+
+    def add_param_group(self, group: Mapping[str, Any]) -> None:
+        """Add a group ``{"params": [...], <hyper>: value}``; missing hyperparameters take the
+        optimizer-wide values. A parameter may belong to one group only.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> w, b = mg.Parameter(np.ones(2)), mg.Parameter(np.zeros(1))
+            >>> opt = mg.optimizer("sgd", [w], lr=0.1)
+            >>> opt.add_param_group({"params": [b], "lr": 0.01})
+            >>> [g["lr"] for g in opt.param_groups]
+            [0.1, 0.01]
+        """
+        index = len(self.param_groups)
+        if not isinstance(group, Mapping) or "params" not in group:
+            raise ConfigError(
+                f"{self._where(index)}: a param group is a dict with a 'params' list, got {group!r}"
+            )
+        params = self._as_list(group["params"])
+        if not params:
+            raise ConfigError(f"{self._where(index)}: the group's 'params' list is empty")
+        seen: dict[int, int] = {}
+        for position, param in enumerate(params):
+            if not isinstance(param, Tensor) or not param.requires_grad:
+                what = type(param).__name__
+                if isinstance(param, tuple):
+                    what += " (pass model.parameters(), not named_parameters())"
+                elif isinstance(param, Tensor):
+                    what += " that does not require a gradient"
+                raise ConfigError(f"{self._where(index)}: item {position} of params is a {what}")
+            if param.data.dtype.kind != "f":
+                raise ConfigError(
+                    f"{self._where(index)}: item {position} has dtype {param.data.dtype}; "
+                    "parameters must be float arrays"
+                )
+            owner = self._owner.get(id(param), seen.get(id(param)))
+            if owner is not None:
+                twice = "twice in this group" if owner == index else f"in param groups {owner} and {index}"
+                name = f" '{param.name}'" if param.name else ""
+                raise ConfigError(
+                    f"{self._where(index)}: parameter{name} of shape {param.shape} appears {twice}; "
+                    "each parameter may belong to one group only"
+                )
+            seen[id(param)] = index
+        hyper = self._validate({**self._base, **{k: v for k, v in group.items() if k != "params"}}, index)
+        slots = [_Slot(p, self.rule.init(p.data)) for p in params]
+        self._owner.update(seen)
+        self.param_groups.append({"params": params, **hyper})
+        self._slots.append(slots)
+
+    # -------------------------------------------------------------- training
+    def step(self) -> None:
+        """Apply one update to every parameter that has a gradient (``param.data += delta``)."""
+        update = self.rule.update
+        pass_param = self._pass_param
+        for group, slots in zip(self.param_groups, self._slots):
+            hyper = {key: value for key, value in group.items() if key != "params"}
+            for slot in slots:
+                param = slot.param
+                grad = param.grad
+                if grad is None:
+                    continue
+                t = slot.step + 1
+                if pass_param:
+                    delta, state = update(grad, slot.state, hyper, t, param=param.data)
+                else:
+                    delta, state = update(grad, slot.state, hyper, t)
+                try:
+                    param.data += delta
+                except (ValueError, TypeError) as err:
+                    raise PluginError(
+                        f"optimizer '{self.name}': update returned a delta of shape "
+                        f"{np.shape(delta)} for a parameter of shape {param.shape}: {err}"
+                    ) from err
+                slot.state = state
+                slot.step = t
+        self.iterations += 1
+
+    def zero_grad(self, *, set_to_none: bool = False) -> None:
+        """Zero every parameter's gradient in place (keeping the buffers, which is faster),
+        or drop them with ``set_to_none=True``.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> w = mg.Parameter(np.ones(2)); opt = mg.optimizer("sgd", [w])
+            >>> (w * 3).sum().backward(); opt.zero_grad(); w.grad
+            array([0., 0.])
+            >>> opt.zero_grad(set_to_none=True); w.grad is None
+            True
+        """
+        for slots in self._slots:
+            for slot in slots:
+                param = slot.param
+                if set_to_none:
+                    param.grad = None
+                elif param.grad is not None:
+                    param.grad.fill(0)
+
+    # ------------------------------------------------------------ learning rate
+    @property
+    def lr(self) -> float:
+        """The learning rate (of the first param group); setting it sets every group's.
+
+        :attr:`lrs` lists each group's rate when groups set their own.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> opt = mg.optimizer("adam", [mg.Parameter(np.ones(2))])
+            >>> opt.lr
+            0.001
+            >>> opt.lr = 0.01; opt.param_groups[0]["lr"]
+            0.01
+        """
+        return self.param_groups[0]["lr"]
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        checked = check_hyperparameters(self._where(None), {"lr": value}, {"lr": 0.0}, {"lr": NONNEGATIVE})
+        for group in self.param_groups:
+            group["lr"] = checked["lr"]
+        self._base["lr"] = checked["lr"]
+
+    @property
+    def lrs(self) -> list[float]:
+        """The learning rate of each param group.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> w, b = mg.Parameter(np.ones(2)), mg.Parameter(np.ones(1))
+            >>> mg.optimizer("sgd", [{"params": [w]}, {"params": [b], "lr": 0.5}], lr=0.1).lrs
+            [0.1, 0.5]
+        """
+        return [group["lr"] for group in self.param_groups]
+
+    def attach_schedule(self, schedule: Callable[[Any], float] | None) -> None:
+        """Drive the learning rate by ``schedule(epoch) -> lr`` (None detaches it).
+
+        The schedule **replaces** the learning rate: :meth:`set_epoch` sets every group's
+        ``lr`` to ``schedule(epoch)``, whatever ``lr`` the optimizer or a group was built
+        with. A schedule's own ``lr0`` is the rate at epoch 0, so attaching sets
+        ``lr = schedule(0)`` straight away (and the epoch to 0).
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> opt = mg.optimizer("sgd", [mg.Parameter(np.ones(2))], lr=1.0)
+            >>> opt.attach_schedule(mg.schedule("inverse_time", lr0=0.2, decay_rate=1.0))
+            >>> opt.lr
+            0.2
+            >>> opt.set_epoch(3); opt.lr
+            0.05
+        """
+        if schedule is not None and not callable(schedule):
+            raise ConfigError(
+                f"optimizer '{self.name}': schedule must be a function epoch -> lr, got "
+                f"{type(schedule).__name__}; build one with mg.schedule(name, lr0=...)"
+            )
+        self.schedule = schedule
+        if schedule is not None:
+            self.set_epoch(0)
+
+    def set_epoch(self, epoch: int | float) -> None:
+        """Record ``epoch`` (or step, for per-step schedules) and, if a schedule is attached,
+        set every group's ``lr = schedule(epoch)``.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> opt = mg.optimizer("sgd", [mg.Parameter(np.ones(1))],
+            ...                    schedule=mg.schedule("exponential", lr0=1.0, base=0.5))
+            >>> opt.set_epoch(2); opt.lr
+            0.25
+        """
+        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real) or epoch < 0:
+            raise ConfigError(f"optimizer '{self.name}': set_epoch({epoch!r}) needs a number >= 0")
+        self.epoch = epoch
+        if self.schedule is None:
+            return
+        rate = self.schedule(epoch)
+        try:
+            checked = check_hyperparameters(self._where(None), {"lr": rate}, {"lr": 0.0}, {"lr": NONNEGATIVE})
+        except ConfigError as err:
+            raise ConfigError(f"{err} (returned by the schedule {self.schedule!r} at epoch {epoch})") from err
+        for group in self.param_groups:
+            group["lr"] = checked["lr"]
+        self._base["lr"] = checked["lr"]
+
+    # -------------------------------------------------------------- inspection
+    def state_of(self, param: Tensor) -> dict[str, Any]:
+        """A copy of one parameter's state, with its update count under ``"step"``.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> w = mg.Parameter(np.ones(2)); opt = mg.optimizer("momentum", [w], lr=0.1)
+            >>> (2 * w).sum().backward(); opt.step()
+            >>> opt.state_of(w)
+            {'step': 1, 'v': array([0.2, 0.2])}
+        """
+        for slots in self._slots:
+            for slot in slots:
+                if slot.param is param:
+                    copied = {
+                        k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in slot.state.items()
+                    }
+                    return {"step": slot.step, **copied}
+        raise ConfigError(
+            f"optimizer '{self.name}': that parameter (shape {param.shape}) is not optimized here"
+        )
+
+    def __repr__(self) -> str:
+        n_params = sum(len(slots) for slots in self._slots)
+        n_groups = len(self.param_groups)
+        shown = []
+        for key in self.rule.defaults:
+            values = [group[key] for group in self.param_groups]
+            shown.append(f"{key}={values[0]!r}" if all(v == values[0] for v in values) else f"{key}={values}")
+        groups = f"{n_groups} group{'s' if n_groups > 1 else ''}"
+        params = f"{n_params} param{'s' if n_params > 1 else ''}"
+        return f"Optimizer({self.name}, {groups}, {params}, {', '.join(shown)})"
+
+    # -------------------------------------------------------------- state dict
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume, as a flat dict of NumPy arrays, numbers and one string.
+
+        It can be saved with ``np.savez(path, **optimizer.state_dict())`` and read back with
+        ``np.load(path, allow_pickle=False)``; loading it continues training bit-identically.
+        Parameters are numbered ``i = 0, 1, ...`` in group order, then in the order
+        given. Keys:
+
+        - ``"rule"``: the rule's name (``"adam"``), checked on load;
+        - ``"iterations"``: completed :meth:`step` calls; ``"epoch"``: the last
+          :meth:`set_epoch` value, ``-1`` if none;
+        - ``"num_groups"``, ``"num_params"``;
+        - ``"group.{g}.params"``: int array of the parameter numbers in group ``g``;
+        - ``"group.{g}.{hyper}"``: each hyperparameter of group ``g`` (``group.0.lr``);
+        - ``"param.{i}.step"``: parameter ``i``'s update count t;
+        - ``"param.{i}.{key}"``: a copy of each entry of its state (``param.3.v``).
+
+        The parameters themselves are not included (save ``model.state_dict()``), nor is
+        an attached schedule (a function; attach it again after loading).
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> w = mg.Parameter(np.ones(2)); opt = mg.optimizer("momentum", [w], lr=0.1)
+            >>> sorted(opt.state_dict())  # doctest: +NORMALIZE_WHITESPACE
+            ['epoch', 'group.0.beta', 'group.0.bias_correction', 'group.0.lr', 'group.0.params',
+             'iterations', 'num_groups', 'num_params', 'param.0.step', 'param.0.v', 'rule']
+        """
+        state: dict[str, Any] = {
+            "rule": self.name,
+            "iterations": self.iterations,
+            "epoch": _NO_EPOCH if self.epoch is None else self.epoch,
+            "num_groups": len(self.param_groups),
+            "num_params": sum(len(slots) for slots in self._slots),
+        }
+        index = 0
+        for g, (group, slots) in enumerate(zip(self.param_groups, self._slots)):
+            state[f"group.{g}.params"] = np.arange(index, index + len(slots), dtype=np.int64)
+            for key, value in group.items():
+                if key != "params":
+                    state[f"group.{g}.{key}"] = value
+            for slot in slots:
+                state[f"param.{index}.step"] = slot.step
+                for key, value in slot.state.items():
+                    state[f"param.{index}.{key}"] = value.copy() if isinstance(value, np.ndarray) else value
+                index += 1
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`state_dict` saved (also from ``np.load``); every problem is
+        reported at once as a :class:`~minigrad.StateDictError`.
+
+        The optimizer must have been built like the saved one: same rule, same groups of
+        parameters with the same shapes and dtypes. Hyperparameters, update counts, state
+        arrays (copied) and the epoch are restored; a schedule stays attached but is not
+        called (the saved learning rate is kept until the next :meth:`set_epoch`).
+
+        Example:
+            >>> import io
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> w = mg.Parameter(np.ones(2)); opt = mg.optimizer("adam", [w], lr=0.1)
+            >>> (w * w).sum().backward(); opt.step()
+            >>> buffer = io.BytesIO(); np.savez(buffer, **opt.state_dict()); _ = buffer.seek(0)
+            >>> fresh = mg.optimizer("adam", [w])
+            >>> fresh.load_state_dict(np.load(buffer, allow_pickle=False))
+            >>> fresh.lr, fresh.state_of(w)["step"]
+            (0.1, 1)
+        """
+        where = f"load_state_dict into optimizer '{self.name}'"
+        if not isinstance(state, Mapping) and not hasattr(state, "keys"):
+            raise StateDictError(f"{where}: expected a dict (or np.load result), got {type(state).__name__}")
+        keys = set(state.keys())
+        expected = self.state_dict()
+        problems: list[str] = []
+        saved_rule = _as_str(state["rule"]) if "rule" in keys else None
+        if saved_rule is not None and saved_rule != self.name:
+            raise StateDictError(
+                f"{where}: the state dict was saved by optimizer '{saved_rule}'; build a "
+                f"'{saved_rule}' optimizer to load it"
+            )
+        missing = sorted(k for k in expected if k not in keys)
+        unexpected = sorted(k for k in keys if k not in expected)
+        if missing:
+            problems.append(f"missing keys {missing}")
+        if unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        values: dict[str, Any] = {}
+        for key, current in expected.items():
+            if key not in keys or key in ("rule", "epoch"):
+                continue
+            raw = state[key]
+            if isinstance(current, np.ndarray):
+                new = np.asarray(raw)
+                if new.shape != current.shape:
+                    problems.append(f"{key}: shape {new.shape} in the state dict but {current.shape} here")
+                elif key.endswith(".params") and not np.array_equal(new, current):
+                    problems.append(f"{key}: groups hold parameters {new.tolist()}, here {current.tolist()}")
+                elif new.dtype != current.dtype:
+                    problems.append(f"{key}: dtype {new.dtype} in the state dict but {current.dtype} here")
+                else:
+                    values[key] = np.array(new, copy=True)
+            else:
+                try:
+                    values[key] = _as_number(raw, current)
+                except (TypeError, ValueError):
+                    problems.append(f"{key}: {raw!r} is not a number like {current!r}")
+        epoch = np.asarray(state["epoch"]).item() if "epoch" in keys else _NO_EPOCH
+        if (
+            isinstance(epoch, bool)
+            or not isinstance(epoch, int | float)
+            or (epoch < 0 and epoch != _NO_EPOCH)
+        ):
+            problems.append(f"epoch: {epoch!r} is not an epoch (a number >= 0, or -1 for none)")
+        for key in ("num_groups", "num_params"):
+            if key in values and values[key] != expected[key]:
+                problems.append(f"{key}: {values[key]} in the state dict but {expected[key]} here")
+        if problems:
+            raise StateDictError(f"{where}: " + "; ".join(problems))
+
+        hypers = []
+        for g, group in enumerate(self.param_groups):
+            hyper = {key: values[f"group.{g}.{key}"] for key in group if key != "params"}
+            try:
+                hypers.append(self._validate(hyper, g))
+            except ConfigError as err:
+                raise StateDictError(f"{where}: {err}") from err
+        index = 0
+        for group, slots, hyper in zip(self.param_groups, self._slots, hypers):
+            group.update(hyper)
+            for slot in slots:
+                slot.step = values[f"param.{index}.step"]
+                slot.state = {key: values[f"param.{index}.{key}"] for key in slot.state}
+                index += 1
+        self.iterations = values["iterations"]
+        self.epoch = None if epoch == _NO_EPOCH else epoch
+        self._base["lr"] = self.param_groups[0]["lr"]
+
+
+def _as_str(value: Any) -> str:
+    return str(np.asarray(value).item()) if isinstance(value, np.ndarray) else str(value)
+
+
+def _as_number(raw: Any, like: Any) -> Any:
+    """``raw`` (a number or 0-d array from np.load) as the Python type of ``like``."""
+    value = np.asarray(raw)
+    if value.ndim != 0 or value.dtype.kind not in "biuf":
+        raise TypeError(raw)
+    value = value.item()
+    if isinstance(like, bool):
+        return bool(value)
+    if isinstance(like, int):
+        if value != int(value):
+            raise ValueError(raw)
+        return int(value)
+    return float(value)
+
+
+def optimizer(
+    name: str, params: Iterable[Any], *, schedule: Callable[[Any], float] | None = None, **hyper: Any
+) -> Optimizer:
+    """Build an :class:`Optimizer` around the registered update rule ``name``.
+
+    ``hyper`` goes to the rule's factory (unknown keys and out-of-range values raise
+    :class:`~minigrad.ConfigError` naming the optimizer, key and value); param-group dicts
+    in ``params`` may override it per group.
+
+    Args:
+        name: a registered optimizer: ``sgd``, ``momentum``, ``rmsprop``, ``adam``,
+            ``adamw`` or one a plugin adds.
+        params: ``model.parameters()`` or a list of param-group dicts.
+        schedule: optional ``fn(epoch) -> lr`` (see :meth:`Optimizer.attach_schedule`).
+        **hyper: hyperparameters, e.g. ``lr=0.01, beta1=0.9``.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> model = mg.Sequential(mg.layer("dense", 3, 2))
+        >>> opt = mg.optimizer("adam", model.parameters(), lr=0.01)
+        >>> opt.lr, opt.rule.defaults["beta2"]
+        (0.01, 0.999)
+        >>> mg.optimizer("adam", model.parameters(), beta1=1.5)
+        Traceback (most recent call last):
+        ...
+        minigrad.errors.ConfigError: optimizer 'adam': beta1 = 1.5 is out of range [0, 1)
+    """
+    rule = get_plugin_manager().registry("optimizers").create(name, **hyper)
+    return Optimizer(params, rule, schedule=schedule)
