@@ -36,6 +36,8 @@ def write_distribution(
 
 #: A well-behaved third-party plugin: an object with hook methods, one layer and one schedule.
 ACME_SOURCE = """
+    import time
+
     import minigrad as mg
 
     CALLS = []
@@ -59,6 +61,7 @@ ACME_SOURCE = """
         @mg.hookimpl
         def minigrad_register_layers(self, registry):
             CALLS.append("layers")
+            time.sleep(0.01)  # widen the window in which racing threads would build twice
             registry.add("acme_scale", Scale, doc="y = factor * x")
 
         @mg.hookimpl
