@@ -103,9 +103,12 @@ def check_hyperparameters(
     owner: str,
     hyper: Mapping[str, Any],
     defaults: Mapping[str, Any],
-    bounds: Mapping[str, Bound] | None = None,
+    bounds: Mapping[str, Bound | type[bool]] | None = None,
 ) -> dict[str, Any]:
     """Validate ``hyper`` against ``defaults`` (known keys, types) and ``bounds`` (ranges).
+
+    A bound is a :class:`Bound`, or ``bool`` for a switch that must be True or False
+    (needed when ``defaults`` is the user's own ``hyper``, as in :class:`UpdateRule`).
 
     Returns a new dict with every value normalized to a Python ``bool``, ``int`` or
     ``float`` (NumPy scalars would upcast float32 arithmetic to float64). A key missing
@@ -132,7 +135,7 @@ def check_hyperparameters(
     checked: dict[str, Any] = {}
     for key, default in defaults.items():
         value = hyper.get(key, default)
-        if isinstance(default, bool | np.bool_):
+        if bounds.get(key) is bool or isinstance(default, bool | np.bool_):
             if not isinstance(value, bool | np.bool_):
                 raise ConfigError(f"{owner}: {key} = {value!r} must be True or False")
             checked[key] = bool(value)
@@ -183,8 +186,9 @@ class UpdateRule:
 
     #: Registered name, used in error messages.
     name: str = "rule"
-    #: Allowed range of each hyperparameter (keys without a bound accept any finite value).
-    bounds: ClassVar[Mapping[str, Bound]] = {}
+    #: Allowed range of each hyperparameter: a :class:`Bound`, or ``bool`` for a switch.
+    #: Keys without a bound accept any finite number.
+    bounds: ClassVar[Mapping[str, Bound | type[bool]]] = {}
 
     def __init__(self, **hyper: Any) -> None:
         self.defaults = check_hyperparameters(f"optimizer '{self.name}'", hyper, hyper, self.bounds)
@@ -345,28 +349,27 @@ class Optimizer:
         return f"optimizer '{self.name}'" + ("" if group is None else f" (param group {group})")
 
     def _validate(self, hyper: Mapping[str, Any], group: int | None) -> dict[str, Any]:
-        """Merge ``hyper`` over the rule's defaults and check it; names the group on error."""
-        where = self._where(group)
-        known = self.rule.defaults
-        unknown = [key for key in hyper if key not in known]
-        if unknown:
-            raise ConfigError(
-                f"{where}: unknown hyperparameter{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(map(repr, unknown))}; {self.name} takes {', '.join(map(repr, known))}"
-            )
-        merged = {**known, **hyper}
-        merged["lr"] = check_hyperparameters(where, {"lr": merged["lr"]}, {"lr": 0.0}, {"lr": NONNEGATIVE})[
-            "lr"
-        ]
-        validate = getattr(self.rule, "validate", None)
-        if validate is None:
-            return merged
+        """Merge ``hyper`` over the rule's defaults and check it; errors end with the group."""
         try:
-            return dict(validate(merged))
+            known = self.rule.defaults
+            unknown = [key for key in hyper if key not in known]
+            if unknown:
+                raise ConfigError(
+                    f"optimizer '{self.name}': unknown hyperparameter{'s' if len(unknown) > 1 else ''} "
+                    f"{', '.join(map(repr, unknown))}; {self.name} takes {', '.join(map(repr, known))}"
+                )
+            merged = {**known, **hyper}
+            merged["lr"] = self._checked_lr(merged["lr"])
+            validate = getattr(self.rule, "validate", None)
+            return merged if validate is None else dict(validate(merged))
         except ConfigError as err:
             if group is None:
                 raise
             raise ConfigError(f"{err} (param group {group})") from err
+
+    def _checked_lr(self, value: Any) -> float:
+        owner = f"optimizer '{self.name}'"
+        return check_hyperparameters(owner, {"lr": value}, {"lr": 0.0}, {"lr": NONNEGATIVE})["lr"]
 
     def add_param_group(self, group: Mapping[str, Any]) -> None:
         """Add a group ``{"params": [...], <hyper>: value}``; missing hyperparameters take the
@@ -487,10 +490,10 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        checked = check_hyperparameters(self._where(None), {"lr": value}, {"lr": 0.0}, {"lr": NONNEGATIVE})
+        rate = self._checked_lr(value)
         for group in self.param_groups:
-            group["lr"] = checked["lr"]
-        self._base["lr"] = checked["lr"]
+            group["lr"] = rate
+        self._base["lr"] = rate
 
     @property
     def lrs(self) -> list[float]:
@@ -546,17 +549,17 @@ class Optimizer:
         """
         if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real) or epoch < 0:
             raise ConfigError(f"optimizer '{self.name}': set_epoch({epoch!r}) needs a number >= 0")
+        if self.schedule is not None:
+            try:
+                rate = self._checked_lr(self.schedule(epoch))
+            except ConfigError as err:
+                raise ConfigError(
+                    f"{err} (returned by the schedule {self.schedule!r} at epoch {epoch})"
+                ) from err
+            for group in self.param_groups:
+                group["lr"] = rate
+            self._base["lr"] = rate
         self.epoch = epoch
-        if self.schedule is None:
-            return
-        rate = self.schedule(epoch)
-        try:
-            checked = check_hyperparameters(self._where(None), {"lr": rate}, {"lr": 0.0}, {"lr": NONNEGATIVE})
-        except ConfigError as err:
-            raise ConfigError(f"{err} (returned by the schedule {self.schedule!r} at epoch {epoch})") from err
-        for group in self.param_groups:
-            group["lr"] = checked["lr"]
-        self._base["lr"] = checked["lr"]
 
     # -------------------------------------------------------------- inspection
     def state_of(self, param: Tensor) -> dict[str, Any]:

@@ -84,7 +84,11 @@ class Momentum(UpdateRule):
 
     name = "momentum"
     formula = "v = beta v + (1 - beta) g;  W -= lr * v  (v / (1 - beta^t) with bias_correction)"
-    bounds: ClassVar[Mapping[str, Bound]] = {"lr": NONNEGATIVE, "beta": UNIT_INTERVAL}
+    bounds: ClassVar[Mapping[str, Bound | type[bool]]] = {
+        "lr": NONNEGATIVE,
+        "beta": UNIT_INTERVAL,
+        "bias_correction": bool,
+    }
 
     def __init__(self, *, lr: float = 0.01, beta: float = 0.9, bias_correction: bool = False) -> None:
         super().__init__(lr=lr, beta=beta, bias_correction=bias_correction)
@@ -133,7 +137,12 @@ class RMSprop(UpdateRule):
 
     name = "rmsprop"
     formula = "s = beta2 s + (1 - beta2) g^2;  W -= lr * g / (sqrt(s) + eps)"
-    bounds: ClassVar[Mapping[str, Bound]] = {"lr": NONNEGATIVE, "beta2": UNIT_INTERVAL, "eps": POSITIVE}
+    bounds: ClassVar[Mapping[str, Bound | type[bool]]] = {
+        "lr": NONNEGATIVE,
+        "beta2": UNIT_INTERVAL,
+        "eps": POSITIVE,
+        "bias_correction": bool,
+    }
 
     def __init__(
         self, *, lr: float = 0.001, beta2: float = 0.999, eps: float = 1e-8, bias_correction: bool = False
