@@ -170,12 +170,18 @@ def _check_ratios(ratios: Any) -> tuple[float, ...]:
 
 
 def _part_sizes(m: int, ratios: Sequence[float]) -> list[int]:
-    """Largest-remainder rounding of ``m * ratios`` (sizes sum to exactly ``m``)."""
+    """Largest-remainder rounding of ``m * ratios`` (sizes sum to exactly ``m``); when
+    ``m`` allows, every part gets at least one example (taken from the largest part)."""
     exact = [m * r for r in ratios]
     sizes = [math.floor(e) for e in exact]
     order = sorted(range(len(ratios)), key=lambda k: (sizes[k] - exact[k], k))
     for k in order[: m - sum(sizes)]:
         sizes[k] += 1
+    for k, size in enumerate(sizes):
+        largest = max(range(len(sizes)), key=lambda j: sizes[j])
+        if size == 0 and sizes[largest] > 1:
+            sizes[largest] -= 1
+            sizes[k] = 1
     return sizes
 
 
@@ -856,6 +862,13 @@ def load_dataset(
     return X, _as_labels(Y)
 
 
+def _close_matches(name: str, options: list[str]) -> str:
+    """A "; did you mean ...?" hint (case-insensitive), or an empty string."""
+    lowered = {o.lower(): o for o in options}
+    close = difflib.get_close_matches(str(name).lower(), list(lowered), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(repr(lowered[c]) for c in close)}?" if close else ""
+
+
 def _load_npz(path: Path, *, target: Any, features: Any) -> tuple[np.ndarray, np.ndarray]:
     x_key = "X" if features is None else features
     y_key = "Y" if target is None else target
@@ -871,8 +884,7 @@ def _load_npz(path: Path, *, target: Any, features: Any) -> tuple[np.ndarray, np
         arrays = {}
         for role, key in (("features", x_key), ("target", y_key)):
             if key not in keys:
-                close = difflib.get_close_matches(str(key), keys, n=3)
-                hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+                hint = _close_matches(key, keys)
                 raise ConfigError(
                     f"load_dataset: '{path}' has no array {key!r} for the {role}{hint} "
                     f"(keys in the file: {keys}); pass {'features' if role == 'features' else 'target'}="
@@ -911,8 +923,7 @@ def _column_index(spec: Any, names: list[str] | None, width: int, path: Path, ro
                 "give the column index instead, or header=True"
             )
         if spec not in names:
-            close = difflib.get_close_matches(spec, names, n=3)
-            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            hint = _close_matches(spec, names)
             raise ConfigError(f"load_dataset: '{path}' has no column {spec!r}{hint} (columns: {names})")
         return names.index(spec)
     raise ConfigError(f"load_dataset: {role} column must be a name or an index, got {spec!r}")
