@@ -23,7 +23,8 @@ __all__ = ["Swish", "SwishFunction", "register"]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1 / (1 + e^-z), without overflow for large |z|
+    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))  # 1 / (1 + e^-z), accurate in both tails
 
 
 class SwishFunction(mg.Function):
