@@ -5,8 +5,9 @@ Each command lives in ``minigrad/commands/<name>.py`` with two functions,
 heavy imports happen inside ``run`` so ``minigrad --help`` stays fast.
 
 Errors minigrad raises on purpose are printed as one paragraph without a
-traceback (``--debug`` shows it): exit code 2 for bad configuration or names,
-1 for anything else.
+traceback (``--debug``, before or after the command, shows it): exit code 2 for
+bad configuration or names, 1 for anything else (a failing plugin, ...), 130 on
+Ctrl-C. ``minigrad`` without a command prints the help and exits with 2.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from minigrad.errors import ConfigError, MinigradError, UnknownComponentError
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: Command names, in the order ``--help`` lists them.
-COMMANDS = ("plugins",)
+COMMANDS = ("plugins", "check")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="minigrad: plugin-based reverse-mode autograd on NumPy.",
     )
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    # Also accepted after the command; SUPPRESS keeps the top-level value when absent.
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"minigrad.commands.{name}")
@@ -46,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=summary,
             description=module.__doc__,
             formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[debug],
         )
         module.configure(command)
         command.set_defaults(_run=module.run)
@@ -70,8 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MinigradError as err:
         if args.debug:
             raise
-        print(f"minigrad: error: {err}", file=sys.stderr)
+        message = " ".join(str(err).split())  # one paragraph, whatever the message's layout
+        print(f"minigrad: error: {message}", file=sys.stderr)
         return 2 if isinstance(err, ConfigError | UnknownComponentError) else 1
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("minigrad: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover
