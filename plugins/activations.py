@@ -150,32 +150,45 @@ def _away_from_zero(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndar
 
 def _example(factory: Any, **options: Any) -> Any:
     def example(rng: np.random.Generator) -> tuple[mg.Module, list[np.ndarray]]:
-        return factory(**options), [_away_from_zero(rng, (4, 3))]
+        shape = tuple(int(k) for k in rng.integers(1, 6, 2))
+        return factory(**options), [_away_from_zero(rng, shape)]
 
     return example
 
 
+def _same_shape(input_shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(input_shape)
+
+
 def register(registry: mg.Registry) -> None:
     """Register the built-in activations on ``registry`` (in the layers family).
+
+    Each declares ``output_shape`` metadata: the input's shape, unchanged.
 
     Example:
         >>> import minigrad as mg
         >>> mg.component("layers", "relu").doc
         'max(z, 0)'
     """
-    registry.add("relu", ReLU, doc="max(z, 0)", example=_example(ReLU))
+    registry.add("relu", ReLU, doc="max(z, 0)", example=_example(ReLU), output_shape=_same_shape)
     registry.add(
         "leaky_relu",
         LeakyReLU,
         doc="z if z > 0 else alpha * z (alpha = 0.01)",
         example=_example(LeakyReLU, alpha=0.1),
+        output_shape=_same_shape,
     )
-    registry.add("tanh", Tanh, doc="(e^z - e^-z) / (e^z + e^-z)", example=_example(Tanh))
-    registry.add("sigmoid", Sigmoid, doc="1 / (1 + e^-z)", example=_example(Sigmoid))
+    registry.add(
+        "tanh", Tanh, doc="(e^z - e^-z) / (e^z + e^-z)", example=_example(Tanh), output_shape=_same_shape
+    )
+    registry.add(
+        "sigmoid", Sigmoid, doc="1 / (1 + e^-z)", example=_example(Sigmoid), output_shape=_same_shape
+    )
     registry.add(
         "softmax",
         Softmax,
         doc="e^(z_j - max z) / sum_k e^(z_k - max z) along axis (-1)",
         example=_example(Softmax),
+        output_shape=_same_shape,
     )
-    registry.add("identity", Identity, doc="z", example=_example(Identity))
+    registry.add("identity", Identity, doc="z", example=_example(Identity), output_shape=_same_shape)

@@ -139,9 +139,10 @@ class Dense(mg.Module):
 
 
 def _dense_example(rng: np.random.Generator) -> tuple[mg.Module, list[np.ndarray]]:
-    layer = Dense(3, 4, rng=rng, dtype=np.float64)
-    layer.b.data[...] = rng.standard_normal(4)  # a non-zero bias exercises db
-    return layer, [rng.standard_normal((5, 3))]
+    m, n_in, n_out = (int(k) for k in rng.integers(1, 6, 3))
+    layer = Dense(n_in, n_out, rng=rng, dtype=np.float64)
+    layer.b.data[...] = rng.standard_normal(n_out)  # a non-zero bias exercises db
+    return layer, [rng.standard_normal((m, n_in))]
 
 
 # ------------------------------------------------------------------- dropout
@@ -195,7 +196,8 @@ class Dropout(mg.Module):
 
 
 def _dropout_example(rng: np.random.Generator) -> tuple[mg.Module, list[np.ndarray]]:
-    return Dropout(0.7, rng=rng), [rng.standard_normal((6, 4))]
+    shape = tuple(int(k) for k in rng.integers(1, 7, 2))
+    return Dropout(float(rng.uniform(0.3, 0.9)), rng=rng), [rng.standard_normal(shape)]
 
 
 # ---------------------------------------------------------------- batch norm
@@ -299,10 +301,13 @@ class BatchNorm(mg.Module):
 
 
 def _batch_norm_example(rng: np.random.Generator) -> tuple[mg.Module, list[np.ndarray]]:
-    layer = BatchNorm(3, dtype=np.float64)
-    layer.gamma.data[...] = rng.uniform(0.5, 2.0, 3)
-    layer.beta.data[...] = rng.standard_normal(3)
-    return layer, [rng.standard_normal((6, 3)) * 2.0 + 1.0]
+    m, n = int(rng.integers(3, 8)), int(rng.integers(1, 5))
+    layer = BatchNorm(n, dtype=np.float64)
+    layer.gamma.data[...] = rng.uniform(0.5, 2.0, n)
+    layer.beta.data[...] = rng.standard_normal(n)
+    layer.running_mean[...] = rng.standard_normal(n)  # non-trivial statistics for eval mode
+    layer.running_var[...] = rng.uniform(0.5, 2.0, n)
+    return layer, [rng.standard_normal((m, n)) * 2.0 + 1.0]
 
 
 # ------------------------------------------------------------------- flatten
@@ -325,11 +330,22 @@ class Flatten(mg.Module):
 
 
 def _flatten_example(rng: np.random.Generator) -> tuple[mg.Module, list[np.ndarray]]:
-    return Flatten(), [rng.standard_normal((3, 2, 2))]
+    return Flatten(), [rng.standard_normal(tuple(int(k) for k in rng.integers(1, 4, 3)))]
+
+
+def _same_shape(input_shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(input_shape)
+
+
+def _flattened_shape(input_shape: tuple[int, ...]) -> tuple[int, ...]:
+    return (input_shape[0], int(np.prod(input_shape[1:], dtype=np.int64)))
 
 
 def register(registry: mg.Registry) -> None:
     """Register the built-in layers on ``registry``.
+
+    Shape-preserving layers and ``flatten`` declare ``output_shape`` metadata
+    (``dense`` depends on its ``n_out``, so it declares none).
 
     Example:
         >>> import minigrad as mg
@@ -348,11 +364,19 @@ def register(registry: mg.Registry) -> None:
         doc="training: A * mask / keep_prob, mask = (U[0,1) < keep_prob); eval: A",
         example=_dropout_example,
         stochastic=True,
+        output_shape=_same_shape,
     )
     registry.add(
         "batch_norm",
         BatchNorm,
         doc="gamma * (Z - mu_B) / sqrt(var_B + eps) + beta; running averages in eval mode",
         example=_batch_norm_example,
+        output_shape=_same_shape,
     )
-    registry.add("flatten", Flatten, doc="(m, d1, d2, ...) -> (m, d1 * d2 * ...)", example=_flatten_example)
+    registry.add(
+        "flatten",
+        Flatten,
+        doc="(m, d1, d2, ...) -> (m, d1 * d2 * ...)",
+        example=_flatten_example,
+        output_shape=_flattened_shape,
+    )

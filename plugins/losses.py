@@ -131,15 +131,18 @@ class MeanSquaredError:
 
 
 def _bce_example(rng: np.random.Generator) -> tuple[Any, np.ndarray, np.ndarray]:
-    return BinaryCrossEntropy(), rng.standard_normal((6, 1)) * 3.0, rng.integers(0, 2, (6, 1)).astype(float)
+    m = int(rng.integers(1, 8))
+    return BinaryCrossEntropy(), rng.standard_normal((m, 1)) * 3.0, rng.integers(0, 2, (m, 1)).astype(float)
 
 
 def _softmax_ce_example(rng: np.random.Generator) -> tuple[Any, np.ndarray, np.ndarray]:
-    return SoftmaxCrossEntropy(), rng.standard_normal((5, 4)) * 2.0, rng.integers(0, 4, 5)
+    m, classes = int(rng.integers(1, 8)), int(rng.integers(2, 6))
+    return SoftmaxCrossEntropy(), rng.standard_normal((m, classes)) * 2.0, rng.integers(0, classes, m)
 
 
 def _mse_example(rng: np.random.Generator) -> tuple[Any, np.ndarray, np.ndarray]:
-    return MeanSquaredError(), rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
+    shape = (int(rng.integers(1, 8)), int(rng.integers(1, 4)))
+    return MeanSquaredError(), rng.standard_normal(shape), rng.standard_normal(shape)
 
 
 def register(registry: mg.Registry) -> None:
