@@ -146,11 +146,14 @@ def check_hyperparameters(
             value = int(value)
         else:
             value = float(value)
-            if not math.isfinite(value):
-                raise ConfigError(f"{owner}: {key} = {value!r} must be finite")
+        # show the value as given (0, not 0.0), but NumPy scalars as plain numbers
+        given = hyper.get(key, default)
+        shown = given if type(given) in (int, float) else value
+        if not math.isfinite(value):
+            raise ConfigError(f"{owner}: {key} = {shown!r} must be finite")
         bound = bounds.get(key)
         if bound is not None and not bound.contains(value):
-            raise ConfigError(f"{owner}: {key} = {value!r} is out of range {bound}")
+            raise ConfigError(f"{owner}: {key} = {shown!r} is out of range {bound}")
         checked[key] = value
     return checked
 

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -170,7 +171,12 @@ class RMSprop(UpdateRule):
 
 
 def _adam_direction(grad, state, hyper, step):
-    """Adam's m_hat / (sqrt(s_hat) + eps) * (1 - beta1^t) and the bias correction 1 - beta1^t."""
+    """Update v and s in place; return (v / (sqrt(s) + eps * r), r / (1 - beta1^t)), r = sqrt(1 - beta2^t).
+
+    Their product is v_hat / (sqrt(s_hat) + eps): multiplying numerator and denominator
+    by r moves the s bias correction onto two scalars, one pass over the array fewer
+    than dividing s by (1 - beta2^t).
+    """
     beta1, beta2, v, s = hyper["beta1"], hyper["beta2"], state["v"], state["s"]
     delta = np.multiply(grad, 1.0 - beta1)  # scratch, then the output
     v *= beta1
@@ -179,11 +185,11 @@ def _adam_direction(grad, state, hyper, step):
     delta *= 1.0 - beta2
     s *= beta2
     s += delta  # s = beta2 s + (1 - beta2) g²         (RMSprop)
-    np.divide(s, 1.0 - beta2**step, out=delta)  # s_hat = s / (1 - beta2^t)
-    np.sqrt(delta, out=delta)
-    delta += hyper["eps"]
-    np.divide(v, delta, out=delta)  # v / (sqrt(s_hat) + eps); v_hat = v / (1 - beta1^t) below
-    return delta, 1.0 - beta1**step
+    root = math.sqrt(1.0 - beta2**step)
+    np.sqrt(s, out=delta)
+    delta += hyper["eps"] * root
+    np.divide(v, delta, out=delta)
+    return delta, root / (1.0 - beta1**step)
 
 
 class Adam(UpdateRule):
@@ -235,8 +241,8 @@ class Adam(UpdateRule):
         return {"v": np.zeros_like(param), "s": np.zeros_like(param)}
 
     def update(self, grad, state, hyper, step):
-        delta, correction1 = _adam_direction(grad, state, hyper, step)
-        delta *= -hyper["lr"] / correction1  # delta = -lr v_hat / (sqrt(s_hat) + eps)
+        delta, scale = _adam_direction(grad, state, hyper, step)
+        delta *= -hyper["lr"] * scale  # delta = -lr v_hat / (sqrt(s_hat) + eps)
         return delta, state
 
 
@@ -291,12 +297,11 @@ class AdamW(UpdateRule):
     def update(self, grad, state, hyper, step, *, param=None):
         if param is None:
             raise TypeError("adamw.update needs the parameter: update(grad, state, hyper, step, param=W)")
-        delta, correction1 = _adam_direction(grad, state, hyper, step)
-        delta /= correction1  # v_hat / (sqrt(s_hat) + eps)
-        decay = hyper["weight_decay"]
+        lr, decay = hyper["lr"], hyper["weight_decay"]
+        delta, scale = _adam_direction(grad, state, hyper, step)
+        delta *= -lr * scale  # -lr v_hat / (sqrt(s_hat) + eps)
         if decay:
-            delta += np.multiply(param, decay)  # + weight_decay W
-        delta *= -hyper["lr"]
+            delta -= np.multiply(param, lr * decay)  # - lr weight_decay W
         return delta, state
 
 
