@@ -94,6 +94,12 @@ def save_figure(fig: Any, path: str | os.PathLike) -> Path:
     return path
 
 
+def _integer_epochs(axes: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _finish(fig: Any, path: str | os.PathLike | None) -> Any:
     if path is not None:
         save_figure(fig, path)
@@ -161,8 +167,10 @@ def plot_learning_curves(
             f"plot_learning_curves: the history has no values under {list(keys)}; pass a mapping or an "
             "object (such as History) with per-epoch lists, e.g. {'train_cost': [...], 'dev_cost': [...]}"
         )
-    ylabel = "cost" if all(k.endswith("cost") for k in keys) else ", ".join(k.split("_")[-1] for k in keys)
+    # "train_cost", "dev_cost" -> "cost"; mixed series list each distinct quantity once
+    ylabel = ", ".join(dict.fromkeys(k.split("_", 1)[-1].replace("_", " ") for k in keys))
     axes.set_xlabel("epoch")
+    _integer_epochs(axes)
     axes.set_ylabel(ylabel)
     axes.set_title(title)
     if log:
@@ -311,6 +319,7 @@ def plot_gradient_norms(
             axes.plot(np.arange(1, len(values) + 1), values, label=str(layer))
     axes.set_yscale("log")
     axes.set_xlabel("epoch")
+    _integer_epochs(axes)
     axes.set_ylabel("gradient norm ‖dW‖")
     axes.set_title(title)
     axes.grid(True, which="both", alpha=0.3)
