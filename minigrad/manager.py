@@ -243,14 +243,17 @@ class PluginManager:
         distribution: str | None = None,
     ) -> None:
         label = label or f"plugin '{name}'"
+        existing = self._pm.get_name(plugin)
+        if existing is not None:
+            raise PluginError(
+                f"{label} could not be registered: the same object is already registered as plugin "
+                f"'{existing}'; register each plugin object once, under one name"
+            )
         _validate_hooks(self._pm, plugin, label)
         try:
             self._pm.register(plugin, name=name)
-        except ValueError as err:
-            raise PluginError(
-                f"{label} could not be registered: {_one_line(err)}; register each plugin object "
-                "once, under one name"
-            ) from err
+        except ValueError as err:  # pluggy's own duplicate checks (the ones above come first)
+            raise PluginError(f"{label} could not be registered: {_one_line(err)}") from err
         except pluggy.PluginValidationError as err:
             self._pm.unregister(name=name)
             raise PluginError(

@@ -8,6 +8,7 @@ built-ins exist.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import subprocess
@@ -20,6 +21,11 @@ import pytest
 
 import minigrad as mg
 from minigrad.cli import main
+
+#: Plugins really installed here are skipped like the built-in one, so each test sees
+#: only its own plugins.
+SKIPPED = sorted({"builtin", *(ep.name for ep in importlib.metadata.entry_points(group="minigrad"))})
+SKIP = ",".join(SKIPPED)
 
 PLUGIN_SOURCE = """
     import minigrad as mg
@@ -57,7 +63,7 @@ def write_distribution(root: Path, *, dist: str, version: str, module: str, sour
     return root
 
 
-def run_cli(*args: str, pythonpath: Path | None = None, disable: str = "builtin"):
+def run_cli(*args: str, pythonpath: Path | None = None, disable: str = SKIP):
     env = dict(os.environ)
     env["MINIGRAD_DISABLE_PLUGINS"] = disable
     env["COLUMNS"] = "100"
@@ -104,7 +110,7 @@ def test_installed_plugin_is_listed_with_version_source_and_families(acme):
     )
     assert re.search(r"^  layers +acme_scale, acme_shift$", out, re.M)
     assert re.search(r"^  schedules +acme_halving$", out, re.M)
-    assert "skipped (MINIGRAD_DISABLE_PLUGINS): builtin" in out
+    assert f"skipped (MINIGRAD_DISABLE_PLUGINS): {', '.join(SKIPPED)}" in out
 
 
 def test_family_view_lists_components_with_plugin_and_description(acme):
@@ -132,10 +138,10 @@ def test_broken_plugin_exits_non_zero_with_one_paragraph(acme, broken):
 
 
 def test_disabling_the_broken_plugin_lets_the_command_run(acme, broken):
-    done = run_cli("plugins", pythonpath=Path(f"{acme}{os.pathsep}{broken}"), disable="builtin,broken")
+    done = run_cli("plugins", pythonpath=Path(f"{acme}{os.pathsep}{broken}"), disable=f"{SKIP},broken")
     assert done.returncode == 0, done.stderr
     assert "acme 2.5.0" in done.stdout
-    assert "skipped (MINIGRAD_DISABLE_PLUGINS): broken, builtin" in done.stdout
+    assert f"skipped (MINIGRAD_DISABLE_PLUGINS): {', '.join(sorted([*SKIPPED, 'broken']))}" in done.stdout
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
@@ -168,7 +174,7 @@ def test_no_command_prints_help():
 @pytest.fixture
 def only(monkeypatch, fresh_plugins):
     """A plugin manager holding only the plugins the test registers."""
-    monkeypatch.setenv("MINIGRAD_DISABLE_PLUGINS", "builtin")
+    monkeypatch.setenv("MINIGRAD_DISABLE_PLUGINS", SKIP)
     monkeypatch.setenv("COLUMNS", "80")
     mg.reset_plugin_manager()
     yield mg.register_plugin
@@ -229,7 +235,7 @@ def test_overrides_are_shown_on_both_sides(only, capsys):
         "  flat   patch (overrides base)  the flat",
         "  steep  base                    the steep",
         "",
-        "skipped (MINIGRAD_DISABLE_PLUGINS): builtin",
+        f"skipped (MINIGRAD_DISABLE_PLUGINS): {', '.join(SKIPPED)}",
     ]
 
 
@@ -243,11 +249,12 @@ def test_plugin_registering_nothing_and_empty_family(only, capsys):
 
 def test_no_plugins_at_all(only, capsys):
     assert main(["plugins"]) == 0
-    assert capsys.readouterr().out == "no plugins loaded\n\nskipped (MINIGRAD_DISABLE_PLUGINS): builtin\n"
+    skipped = ", ".join(SKIPPED)
+    assert capsys.readouterr().out == f"no plugins loaded\n\nskipped (MINIGRAD_DISABLE_PLUGINS): {skipped}\n"
 
 
 def test_misspelled_disable_name_is_pointed_out(only, monkeypatch, capsys):
-    monkeypatch.setenv("MINIGRAD_DISABLE_PLUGINS", "builtin,acme_tpyo")
+    monkeypatch.setenv("MINIGRAD_DISABLE_PLUGINS", f"{SKIP},acme_tpyo")
     mg.reset_plugin_manager()
     assert main(["plugins"]) == 0
     assert (

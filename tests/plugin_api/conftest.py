@@ -9,14 +9,14 @@ import pytest
 
 import minigrad as mg
 
-from .helpers import write_distribution
+from .helpers import disable_value, write_distribution
 
 
 @pytest.fixture
 def isolated(monkeypatch, fresh_plugins):
     """A fresh plugin manager without the built-in plugin (tests must not depend on
-    which built-ins exist). Yields ``monkeypatch``."""
-    monkeypatch.setenv("MINIGRAD_DISABLE_PLUGINS", "builtin")
+    which built-ins exist) or any really installed plugin. Yields ``monkeypatch``."""
+    monkeypatch.setenv("MINIGRAD_DISABLE_PLUGINS", disable_value())
     mg.reset_plugin_manager()
     yield monkeypatch
     mg.reset_plugin_manager()

@@ -7,11 +7,21 @@ A fake distribution is a module plus a ``<name>-<version>.dist-info`` directory 
 
 from __future__ import annotations
 
+import importlib.metadata
 import textwrap
 import types
 from pathlib import Path
 
 import minigrad as mg
+
+#: Plugins really installed in this environment (tests disable them, like the built-in
+#: one, so they see only their own plugins).
+INSTALLED = sorted({ep.name for ep in importlib.metadata.entry_points(group="minigrad")})
+
+
+def disable_value(*names: str) -> str:
+    """A ``MINIGRAD_DISABLE_PLUGINS`` value skipping the built-in and installed plugins and ``names``."""
+    return ",".join(["builtin", *INSTALLED, *names])
 
 
 def write_distribution(

@@ -7,7 +7,7 @@ import pytest
 
 import minigrad as mg
 
-from .helpers import ACME_SOURCE
+from .helpers import ACME_SOURCE, disable_value
 
 
 def install_acme(install, **overrides):
@@ -136,7 +136,7 @@ def test_disable_variable_skips_a_broken_plugin(install, monkeypatch, disable):
         modules={"broken_plugin": "raise ImportError('nope')"},
         entry_points={"broken": "broken_plugin:plugin"},
     )
-    monkeypatch.setenv("MINIGRAD_DISABLE_PLUGINS", f"builtin,{disable}")
+    monkeypatch.setenv("MINIGRAD_DISABLE_PLUGINS", disable_value(disable))
     mg.reset_plugin_manager()
     pm = mg.get_plugin_manager()
     assert pm.plugin_names() == ["acme"]
@@ -145,7 +145,7 @@ def test_disable_variable_skips_a_broken_plugin(install, monkeypatch, disable):
 
 
 def test_disable_names_that_match_nothing_are_reported(isolated):
-    isolated.setenv("MINIGRAD_DISABLE_PLUGINS", "builtin,acme_typo")
+    isolated.setenv("MINIGRAD_DISABLE_PLUGINS", disable_value("acme_typo"))
     mg.reset_plugin_manager()
     assert mg.get_plugin_manager().disabled_but_missing() == ["acme_typo"]
 
@@ -188,11 +188,11 @@ def test_reset_rereads_entry_points_and_the_disable_variable(tmp_path, install, 
     assert mg.get_plugin_manager().plugin_names() == []
     install_acme(install)  # on sys.path now; the cached manager has not seen it...
     assert "acme" in mg.get_plugin_manager().plugin_names()  # ...install() reset it
-    monkeypatch.setenv("MINIGRAD_DISABLE_PLUGINS", "builtin,acme")
+    monkeypatch.setenv("MINIGRAD_DISABLE_PLUGINS", disable_value("acme"))
     assert "acme" in mg.get_plugin_manager().plugin_names()  # cached until reset
     mg.reset_plugin_manager()
     pm = mg.get_plugin_manager()
     assert pm.plugin_names() == []
-    assert pm.disabled == {"builtin", "acme"}
+    assert {"builtin", "acme"} <= pm.disabled
     with pytest.raises(mg.UnknownComponentError):
         mg.schedule("acme_halving", 1.0)

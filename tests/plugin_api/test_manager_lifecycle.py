@@ -67,8 +67,12 @@ def test_registering_a_taken_name_or_the_same_object_twice(isolated):
     mg.register_plugin(plugin, name="once")
     with pytest.raises(mg.PluginError, match="a plugin named 'once' is already registered"):
         mg.register_plugin(schedules_plugin("other"), name="once")
-    with pytest.raises(mg.PluginError, match="plugin 'twice' could not be registered"):
+    with pytest.raises(mg.PluginError) as info:
         mg.register_plugin(plugin, name="twice")
+    assert str(info.value) == (
+        "plugin 'twice' could not be registered: the same object is already registered as plugin "
+        "'once'; register each plugin object once, under one name"
+    )
     assert mg.get_plugin_manager().plugin_names() == ["once"]
 
 
