@@ -9,7 +9,7 @@ Example:
            [ 9., 13.]])
 """
 
-from minigrad import ops
+from minigrad import nn_functions, ops
 from minigrad.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from minigrad.data import (
     EWMA,
@@ -160,6 +160,7 @@ __all__ = [
     "maximum",
     "minibatches",
     "minimum",
+    "nn_functions",
     "no_grad",
     "ops",
     "optimizer",

@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from minigrad import tensor as _tensor  # first: it loads ops and function in a working order
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.function import Function
 from minigrad.ops import stable_sigmoid
-from minigrad.tensor import Tensor, _state
+from minigrad.tensor import Tensor
 
 __all__ = [
     "BatchNorm",
@@ -68,7 +69,7 @@ def check_dtype(where: str, got: Any, expected: Any, *, what: str = "input") -> 
         DTypeError
     """
     got, expected = np.dtype(got), np.dtype(expected)
-    if got != expected and not _state.promote64:
+    if got != expected and not _tensor._state.promote64:
         raise DTypeError(
             f"{where}: {what} has dtype {got} but the parameters have dtype {expected}; "
             f"convert the {what} (e.g. x.astype(np.{expected})) or build the layer with dtype=np.{got}"
