@@ -1,0 +1,54 @@
+"""``minigrad check``: the kit from the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+import minigrad as mg
+from minigrad.cli import main
+
+from .samples import BROKEN_SOURCE, SAMPLE_SOURCE, load
+
+
+@pytest.fixture
+def plugins(fresh_plugins):
+    mg.register_plugin(load("sample_plugin", SAMPLE_SOURCE), name="sample")
+    mg.register_plugin(load("broken_plugin", BROKEN_SOURCE), name="broken")
+
+
+def test_failing_plugin_prints_the_table_and_exits_1(plugins, capsys):
+    assert main(["check", "broken"]) == 1
+    out = capsys.readouterr().out
+    header, *rows = out.splitlines()
+    assert header.split()[:5] == ["plugin", "family", "component", "check", "result"]
+    assert any(row.split()[2:5] == ["doubler", "gradcheck_train", "FAILED"] for row in rows)
+    assert "6 checks: 4 passed, 2 failed, 0 skipped" in out
+    assert "plugin 'broken', layer 'doubler', check gradcheck_train: gradient of input 0" in out
+
+
+def test_passing_plugin_exits_0_and_family_filters(plugins, capsys):
+    assert main(["check", "sample", "--family", "schedules", "--family", "optimizers"]) == 0
+    out = capsys.readouterr().out
+    assert {line.split()[1] for line in out.splitlines()[1:-1]} == {"schedules", "optimizers"}
+    assert out.splitlines()[-1] == "7 checks: 7 passed, 0 failed, 0 skipped"
+
+
+def test_component_filter_and_failures_only(plugins, capsys):
+    assert main(["check", "sample", "broken", "--component", "doubler", "--failures-only"]) == 1
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("broken ")]
+    assert len(rows) == 2 and all("FAILED" in row for row in rows)
+
+
+def test_every_plugin_by_default(plugins, capsys):
+    assert main(["check", "--family", "layers", "--examples", "1"]) == 1
+    plugins_seen = {line.split()[0] for line in capsys.readouterr().out.splitlines()[1:] if line.strip()}
+    assert {"builtin", "sample", "broken"} <= plugins_seen
+
+
+def test_unknown_plugin_or_family_is_a_usage_error(plugins, capsys):
+    assert main(["check", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "no plugin named 'nope'" in err and "sample" in err
+    assert main(["check", "--family", "layer"]) == 2
+    assert "unknown family 'layer'" in capsys.readouterr().err
