@@ -22,7 +22,9 @@ Example:
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -98,7 +100,7 @@ def circles(
         [0.5, 0.5, 0.5, 0.5]
     """
     n, noise = _check_n("circles", n, minimum=2), _check_noise("circles", noise)
-    if not isinstance(factor, (int, float)) or not 0 < factor < 1:
+    if not _is_real(factor) or not 0 < factor < 1:
         raise ConfigError(f"dataset 'circles': factor (inner radius) must be in (0, 1), got {factor!r}")
     rng = np.random.default_rng(seed)
     n0, n1 = _per_class(n, 2)
@@ -133,7 +135,7 @@ def flower(
         ((400, 2), 200)
     """
     n, noise = _check_n("flower", n, minimum=2), _check_noise("flower", noise)
-    if not isinstance(radius, (int, float)) or not radius > 0:
+    if not _is_real(radius) or not radius > 0:
         raise ConfigError(f"dataset 'flower': radius (the maximum ray a) must be positive, got {radius!r}")
     rng = np.random.default_rng(seed)
     parts, labels = [], []
@@ -189,6 +191,10 @@ def blobs(
     if isinstance(features, bool) or not isinstance(features, (int, np.integer)) or features < 1:
         raise ConfigError(f"dataset 'blobs': features must be a positive integer, got {features!r}")
     n, noise = _check_n("blobs", n, minimum=centers), _check_noise("blobs", noise)
+    if not _is_real(box) or not box > 0:
+        raise ConfigError(
+            f"dataset 'blobs': box (half-width of the centres' cube) must be positive, got {box!r}"
+        )
     rng = np.random.default_rng(seed)
     means = rng.uniform(-box, box, size=(centers, features))
     counts = _per_class(n, int(centers))
@@ -215,23 +221,39 @@ def digits(*, n: int | None = None, images: bool = False, seed: int = 0) -> tupl
         >>> X.shape, float(X.max()) <= 1.0
         ((50, 8, 8), True)
     """
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError:
-        raise MissingExtraError(
-            "dataset 'digits' reads scikit-learn's bundled digits, but scikit-learn is not "
-            "installed; install the datasets extra: pip install 'minigrad[datasets]'"
-        ) from None
-    bunch = load_digits()
-    total = len(bunch.target)
+    pixels, labels = _read_digits()
+    total = len(labels)
     n = total if n is None else _check_n("digits", n, minimum=1)
     if n > total:
         raise ConfigError(f"dataset 'digits': n={n} but the dataset has only {total} examples")
     order = np.random.default_rng(seed).permutation(total)[:n]
-    X = bunch.images[order].astype(np.float64) / 16.0
-    if not images:
-        X = X.reshape(n, 64)
-    return np.ascontiguousarray(X), bunch.target[order].astype(np.int64)
+    X = pixels[order] / 16.0
+    if images:
+        X = X.reshape(n, 8, 8)
+    return np.ascontiguousarray(X), labels[order]
+
+
+def _read_digits() -> tuple[np.ndarray, np.ndarray]:
+    """(pixels float64 (1797, 64) in 0..16, labels int64) from scikit-learn's bundled file.
+
+    The file ``sklearn/datasets/data/digits.csv.gz`` (64 pixel columns, then the label)
+    is read directly, which skips importing scikit-learn (seconds); if a scikit-learn
+    version lays its files out differently, ``load_digits()`` is used instead.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        raise MissingExtraError(
+            "dataset 'digits' reads scikit-learn's bundled digits, but scikit-learn is not "
+            "installed; install the datasets extra: pip install 'minigrad[datasets]'"
+        )
+    bundled = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
+    if bundled.is_file():
+        table = np.loadtxt(bundled, delimiter=",", dtype=np.float64)
+        return table[:, :-1], table[:, -1].astype(np.int64)
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    return bunch.data.astype(np.float64), bunch.target.astype(np.int64)
 
 
 def register(registry):

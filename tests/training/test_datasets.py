@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 import numpy as np
@@ -106,6 +107,8 @@ def test_spirals_and_blobs_options():
         ("blobs", {"centers": 0}, "centers"),
         ("blobs", {"features": 0}, "features"),
         ("blobs", {"noise": float("inf")}, "noise"),
+        ("blobs", {"box": -1.0}, "box"),
+        ("circles", {"factor": True}, "factor"),
     ],
 )
 def test_bad_options_raise_config_errors_naming_the_dataset(name, options, match):
@@ -120,7 +123,8 @@ def test_unknown_option_lists_the_signature():
 
 
 def test_digits_from_scikit_learn():
-    pytest.importorskip("sklearn")
+    if importlib.util.find_spec("sklearn") is None:
+        pytest.skip("needs the datasets extra (scikit-learn)")
     X, Y = mg.dataset("digits")
     assert X.shape == (1797, 64) and X.dtype == np.float64
     assert X.min() >= 0.0 and X.max() == 1.0
@@ -134,7 +138,16 @@ def test_digits_from_scikit_learn():
         mg.dataset("digits", n=5000)
 
 
+def test_digits_reads_the_same_data_as_load_digits():
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    bunch = sklearn_datasets.load_digits()
+    X, Y = mg.dataset("digits", seed=0)
+    order = np.random.default_rng(0).permutation(len(bunch.target))
+    np.testing.assert_array_equal(X, bunch.data[order] / 16.0)
+    np.testing.assert_array_equal(Y, bunch.target[order])
+
+
 def test_digits_without_scikit_learn_names_the_extra(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # makes the import fail
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # as if it were not installed
     with pytest.raises(mg.MissingExtraError, match=r"pip install 'minigrad\[datasets\]'"):
         mg.dataset("digits")
