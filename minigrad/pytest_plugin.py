@@ -17,8 +17,10 @@ Options (they override the arguments given to ``conformance_tests``):
 - ``--minigrad-max-error E``: the relative error a gradient check must stay under
   (default 1e-7).
 
-This module imports nothing from numpy or minigrad: pytest loads it at start-up in
-every session, and the kit itself is imported by the test modules that use it.
+pytest loads this plugin in every session through the entry point (with
+``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` set, pass ``-p minigrad.pytest_plugin``). So it
+imports nothing from numpy or minigrad itself: the kit is imported by the test
+modules that use it.
 """
 
 from __future__ import annotations

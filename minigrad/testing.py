@@ -1152,28 +1152,26 @@ def _resolve_plugin(
 
         try:
             module = importlib.import_module(plugin)
-        except ImportError:
+        except ModuleNotFoundError as err:
+            if err.name is None or not plugin.startswith(err.name):
+                raise PluginError(f"plugin module {plugin!r} failed to import: {err}") from err
             raise ConfigError(
                 f"no plugin named {plugin!r} is loaded (loaded: {', '.join(pm.plugin_names()) or 'none'}) "
-                "and no module of that name can be imported; install the plugin, or pass the plugin "
-                "object itself"
+                "and no module of that name can be imported; install the plugin, or give the "
+                "dotted name of its module"
             ) from None
+        except Exception as err:
+            raise PluginError(
+                f"plugin module {plugin!r} failed to import: {type(err).__name__}: {err}"
+            ) from err
         return _resolve_plugin(module, name=name or plugin, plugin_manager=plugin_manager)
-    for loaded in pm.plugin_names():
-        if pm.get_plugin(loaded) is plugin:
-            return loaded, pm
-    private = PluginManager()
+    for manager in (pm, PluginManager()):
+        for loaded in manager.plugin_names():
+            if manager.get_plugin(loaded) is plugin:  # e.g. an installed plugin's module
+                return loaded, manager
+    private = manager  # the fresh one: built-in and installed plugins, nothing run-time
     name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
-    try:
-        return private.register(plugin, name=name), private
-    except PluginError as err:
-        if "already registered" not in str(err):
-            raise
-        # an installed plugin loads the same module under its entry-point name
-        for loaded in private.plugin_names():
-            if private.get_plugin(loaded) is plugin:
-                return loaded, private
-        raise
+    return private.register(plugin, name=name), private
 
 
 def _components_of(pm: PluginManager, plugin: str, families: Sequence[str] | None) -> list[Component]:
@@ -1189,6 +1187,7 @@ def check_plugin(
     name: str | None = None,
     plugin_manager: PluginManager | None = None,
     families: Sequence[str] | None = None,
+    components: Sequence[str] | None = None,
     examples: int = 3,
     seed: int = 0,
     max_error: float = GREAT,
@@ -1205,6 +1204,7 @@ def check_plugin(
         name: the name to give a plugin object (default: its ``__name__``).
         plugin_manager: the manager to look plugins up in (default: the process-wide one).
         families: only components of these families.
+        components: only components of these names.
         examples, seed, max_error: as in :func:`check_component`.
 
     Example:
@@ -1227,7 +1227,8 @@ def check_plugin(
     plugin_name, pm = _resolve_plugin(plugin, name=name, plugin_manager=plugin_manager)
     report = ConformanceReport()
     for component in _components_of(pm, plugin_name, families):
-        report.extend(_check(component, None, opts))
+        if components is None or component.name in components:
+            report.extend(_check(component, None, opts))
     return report
 
 
@@ -1361,7 +1362,8 @@ def conformance_tests(
     ``family-component-check``; its options ``--minigrad-examples``,
     ``--minigrad-seed`` and ``--minigrad-max-error`` override the arguments here.
     A failing test's message names the plugin, the component, the input and the
-    relative error.
+    relative error. (With ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` set, load the pytest plugin
+    explicitly: ``pytest -p minigrad.pytest_plugin``.)
 
     Example:
         >>> from minigrad.testing import conformance_tests

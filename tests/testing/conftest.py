@@ -8,8 +8,7 @@ import pytest
 #: test id -> why the built-in component fails the kit today.
 KNOWN_BUILTIN_FAILURES = {
     "callbacks-snapshot-construct": (
-        "snapshot(*, every) has no default for 'every' and registers no example, so the kit "
-        "cannot build it"
+        "snapshot(*, every) has no default for 'every' and registers no example, so the kit cannot build it"
     ),
 }
 

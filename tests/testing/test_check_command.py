@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 import minigrad as mg
@@ -52,3 +54,17 @@ def test_unknown_plugin_or_family_is_a_usage_error(plugins, capsys):
     assert "no plugin named 'nope'" in err and "sample" in err
     assert main(["check", "--family", "layer"]) == 2
     assert "unknown family 'layer'" in capsys.readouterr().err
+
+
+def test_a_plugin_module_not_installed_yet_is_checked_by_its_dotted_name(tmp_path, monkeypatch, capsys):
+    (tmp_path / "draft_plugin.py").write_text(BROKEN_SOURCE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        assert main(["check", "draft_plugin"]) == 1
+        assert "plugin 'draft_plugin', layer 'doubler'" in capsys.readouterr().out
+        (tmp_path / "crashing_plugin.py").write_text("import numpy\nraise RuntimeError('half-written')\n")
+        assert main(["check", "crashing_plugin"]) == 1
+        assert "failed to import: RuntimeError: half-written" in capsys.readouterr().err
+    finally:
+        for name in ("draft_plugin", "crashing_plugin"):
+            sys.modules.pop(name, None)

@@ -55,6 +55,17 @@ def test_lookahead_with_sgd_follows_the_two_loops_by_hand():
 def test_lookahead_wraps_any_registered_rule():
     rule = Lookahead(inner="adam", lr=0.01)
     assert {"beta1", "beta2", "k", "alpha"} <= set(rule.defaults)
+    # adamw's decoupled weight decay reads the parameter: lookahead passes it through
+    w = mg.Parameter(np.array([1.0, -2.0]))
+    plain = mg.Parameter(w.data.copy())
+    opt = mg.optimizer("lookahead", [w], inner="adamw", lr=0.1, weight_decay=0.5, k=3)
+    ref = mg.optimizer("adamw", [plain], lr=0.1, weight_decay=0.5)
+    for o, p in ((opt, w), (ref, plain)):
+        for _ in range(2):  # before the first sync lookahead moves exactly like its inner rule
+            o.zero_grad()
+            (p * p).sum().backward()
+            o.step()
+    np.testing.assert_array_equal(w.data, plain.data)
     with pytest.raises(mg.ConfigError, match="alpha"):
         mg.optimizer("lookahead", [mg.Parameter(np.ones(2))], alpha=0.0)
 
