@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
@@ -525,3 +526,30 @@ def test_report_table_and_result_text():
     assert lines[-1] == "- plugin 'p' ...: bad"
     assert not report and report.passed is False
     assert "no example" in str(report.results[2])
+
+
+@given(
+    factor=st.one_of(st.floats(0.2, 0.999), st.floats(1.001, 5.0)),
+    scale=st.floats(0.5, 4.0),
+)
+def test_the_reported_error_of_a_scaled_backward_is_the_theoretical_one(factor, scale):
+    """A backward off by a factor c has relative error |1 - c| / (1 + c), whatever the layer's scale."""
+
+    class Scale(mg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return scale * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * scale * factor
+
+    class Layer(mg.Module):
+        def forward(self, x):
+            return Scale.apply(x)
+
+    pm = single("layers", "scaled", Layer, example=lambda rng: (Layer(), [rng.standard_normal((3, 2))]))
+    (result,) = check_component("layers", "scaled", plugin_manager=pm, checks=["gradcheck_eval"], examples=1)
+    assert result.status == "failed"
+    assert result.relative_error == pytest.approx(abs(1 - factor) / (1 + factor), rel=1e-5)
+    assert "input 0" in result.message and f"{result.relative_error:.3e}" in result.message
