@@ -601,7 +601,7 @@ class DataLoader:
     Example:
         >>> import numpy as np
         >>> import minigrad as mg
-        >>> X, Y = mg.dataset("digits", n=100, seed=0)
+        >>> X, Y = np.random.default_rng(0).random((100, 64)), np.arange(100) % 10  # flat 8x8 images
         >>> loader = mg.DataLoader(X, Y, batch_size=32, rng=0, augment="horizontal_flip",
         ...                        image_shape=(8, 8))
         >>> len(loader), [xb.shape for xb, yb in loader]
@@ -858,6 +858,8 @@ def load_dataset(
         )
     where = f"load_dataset('{path}')"
     X = _check_features(X, where=where).astype(np.float64)
+    if X.ndim == 1:  # a single feature column
+        X = X[:, None]
     Y = _check_targets(Y, X.shape[0], where=where)
     return X, _as_labels(Y)
 

@@ -428,6 +428,8 @@ def test_load_npz_default_and_custom_keys(tmp_path):
     assert Y2.dtype == np.int64  # whole-number floats become labels
     np.savez(tmp_path / "r.npz", X=X, Y=np.linspace(0, 1, 6))
     assert mg.load_dataset(tmp_path / "r.npz")[1].dtype == np.float64  # regression targets
+    np.savez(tmp_path / "one.npz", X=np.arange(4.0), Y=np.array([0, 1, 0, 1]))
+    assert mg.load_dataset(tmp_path / "one.npz")[0].shape == (4, 1)  # one feature
 
 
 def test_load_npz_errors(tmp_path):
