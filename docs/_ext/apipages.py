@@ -49,7 +49,12 @@ def _kind(obj: Any) -> str:
     return "data"
 
 
-_DIRECTIVE = {"class": "autoclass", "exception": "autoexception", "function": "autofunction", "data": "autodata"}
+_DIRECTIVE = {
+    "class": "autoclass",
+    "exception": "autoexception",
+    "function": "autofunction",
+    "data": "autodata",
+}
 _OPTIONS = {
     "class": ["   :members:", "   :show-inheritance:"],
     "exception": ["   :members:", "   :show-inheritance:"],
@@ -349,7 +354,9 @@ def _looks_like_type(text: str) -> bool:
     return all(p and _TYPE_PIECE.match(p) for p in pieces)
 
 
-def keep_prose_first_line(app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
+def keep_prose_first_line(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
     """Stop napoleon reading ``Prose: more prose`` in an attribute docstring as ``type: text``.
 
     Napoleon takes the part before the first colon of an attribute's or property's

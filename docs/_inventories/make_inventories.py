@@ -24,9 +24,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 # Each table line is ``page role name...``: objects of type ``role`` documented on
-# ``page`` of the real site, each under an anchor equal to its name (``name=anchor``
-# gives another anchor, e.g. for the private path type hints resolve to). ``{name}`` in the page stands for the object's name, for
-# sites with a page per object. Repeat the page on a new line to continue a list.
+# ``page`` of the real site, each under an anchor equal to its name. ``name=anchor``
+# gives another anchor (e.g. for the private path a type hint resolves to).
+# ``{name}`` in the page stands for the object's name, for sites with a page per
+# object. Repeat the page on a new line to continue a list.
 
 #: Python's standard library, https://docs.python.org/3/
 PYTHON = """
