@@ -93,7 +93,7 @@ class Checkpoint:
         >>> ckpt = mg.load_checkpoint(path)
         >>> ckpt.epoch, ckpt.model["w"]
         (4, array([1., 1.]))
-        >>> m.w.data[:] = 0; ckpt.restore(m); m.w.data
+        >>> m.w.data[:] = 0; _ = ckpt.restore(m); m.w.data
         array([1., 1.])
     """
 
@@ -177,7 +177,7 @@ class _Encoder:
                     "only numeric, boolean and string arrays (they are never unpickled)"
                 )
             name = self._name(where)
-            self.arrays[name] = np.ascontiguousarray(array)
+            self.arrays[name] = array
             node: dict[str, Any] = {"$array": name}
             if isinstance(value, np.generic):
                 node["scalar"] = True
@@ -222,17 +222,19 @@ def _decode(node: Any, arrays: Any, path: str) -> Any:
 def _checksum(meta: bytes, arrays: dict[str, np.ndarray]) -> str:
     digest = hashlib.sha256(meta)
     for name in sorted(arrays):
-        array = np.ascontiguousarray(arrays[name])
+        array = np.asarray(arrays[name])
         digest.update(f"\0{name}\0{array.dtype.str}\0{array.shape}\0".encode())
-        digest.update(array.tobytes())
+        digest.update(array.tobytes(order="C"))
     return digest.hexdigest()
 
 
 # ------------------------------------------------------------------ writing
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Any:
+def atomic_write(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = True) -> Any:
     """Open a temporary file next to ``path``; on success flush, fsync and rename it
     over ``path`` (``os.replace``), on error delete it. Readers never see a partial file.
+    ``fsync=False`` skips the (slow) flush to disk for files that only need to be
+    complete, not durable across a power cut (logs).
 
     Example:
         >>> import os, tempfile
@@ -251,12 +253,15 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Any:
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    if not fsync:
+        return
     # Make the rename itself durable (not possible on every platform).
     with contextlib.suppress(OSError):
         dir_fd = os.open(directory, os.O_RDONLY)

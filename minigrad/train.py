@@ -191,9 +191,9 @@ class History:
             for i, epoch in enumerate(self.epochs)
         ]
 
-    def to_csv(self, path: str | os.PathLike | None = None) -> str:
+    def to_csv(self, path: str | os.PathLike | None = None, *, fsync: bool = True) -> str:
         """The history as CSV text (a header, then one row per epoch); also written
-        atomically to ``path`` when given.
+        atomically to ``path`` when given (``fsync=False`` skips forcing it to disk).
 
         Example:
             >>> import minigrad as mg
@@ -209,7 +209,7 @@ class History:
             writer.writerow([repr(v) if isinstance(v, float) else v for v in row.values()])
         text = buffer.getvalue()
         if path is not None:
-            with atomic_write(path, "w") as handle:
+            with atomic_write(path, "w", fsync=fsync) as handle:
                 handle.write(text)
         return text
 
@@ -576,6 +576,9 @@ class Trainer:
             built.append(cb)
         return sorted(built, key=lambda cb: getattr(cb, "order", 0))
 
+    def _stateful_callbacks(self) -> list[Any]:
+        return [cb for cb in self.callbacks if hasattr(cb, "state_dict") and hasattr(cb, "load_state_dict")]
+
     def _call(self, hook: str, *args: Any) -> None:
         for cb in self.callbacks:
             method = getattr(cb, hook, None)
@@ -647,8 +650,7 @@ class Trainer:
             "stop_training": bool(self.stop_training),
             "history": self.history.state_dict(),
             "callbacks": [
-                {"class": type(cb).__name__, "state": cb.state_dict() if hasattr(cb, "state_dict") else None}
-                for cb in self.callbacks
+                {"class": type(cb).__name__, "state": cb.state_dict()} for cb in self._stateful_callbacks()
             ],
         }
         save_checkpoint(
@@ -682,15 +684,15 @@ class Trainer:
         self.step = int(state["step"])
         self.stop_training = bool(state["stop_training"])
         saved = state["callbacks"]
-        current = [type(cb).__name__ for cb in self.callbacks]
-        if [s["class"] for s in saved] != current:
+        stateful = self._stateful_callbacks()
+        if [entry["class"] for entry in saved] != [type(cb).__name__ for cb in stateful]:
             raise CheckpointError(
-                f"{path}: the run was saved with callbacks {[s['class'] for s in saved]} but is "
-                f"resumed with {current}; pass the same callbacks to resume exactly"
+                f"{path}: the run was saved with the stateful callbacks {[e['class'] for e in saved]} "
+                f"but is resumed with {[type(cb).__name__ for cb in stateful]}; pass the same callbacks "
+                "to continue exactly"
             )
-        for cb, entry in zip(self.callbacks, saved):
-            if entry["state"] is not None and hasattr(cb, "load_state_dict"):
-                cb.load_state_dict(entry["state"])
+        for cb, entry in zip(stateful, saved):
+            cb.load_state_dict(entry["state"])
         self.epoch = int(ckpt.epoch)
         self.start_epoch = int(ckpt.epoch) + 1
 

@@ -214,6 +214,9 @@ class ProgressBar:
 
     def on_train_end(self, trainer: Any) -> None:
         if self.bar is not None:
+            if self.bar.n < self.bar.total:  # stopped early: end the bar where training ended
+                self.bar.total = self.bar.n
+                self.bar.refresh()
             self.bar.close()
             self.bar = None
 
@@ -291,8 +294,10 @@ class Checkpoint:
 
 
 class CSVLogger:
-    """Rewrite the whole history as CSV after every epoch (atomically, so the file is
-    always complete and matches the run after a resume).
+    """Log the history as CSV: one row per epoch, appended and flushed as it ends.
+
+    The file is first written whole (atomically) at the start of training, so after a
+    resume it holds exactly the restored history, then grows by one line per epoch.
 
     Example:
         >>> import minigrad as mg
@@ -304,9 +309,21 @@ class CSVLogger:
 
     def __init__(self, *, path: str | os.PathLike = "history.csv") -> None:
         self.path = Path(path)
+        self._columns: list[str] | None = None
+
+    def on_train_begin(self, trainer: Any) -> None:
+        trainer.history.to_csv(self.path, fsync=False)
+        self._columns = trainer.history.keys()
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
-        trainer.history.to_csv(self.path)
+        history = trainer.history
+        if history.keys() != self._columns or not self.path.exists():
+            history.to_csv(self.path, fsync=False)  # new columns: rewrite the whole file
+            self._columns = history.keys()
+            return
+        row = [str(history.epochs[-1]), *(repr(history.metrics[k][-1]) for k in self._columns)]
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(",".join(row) + "\n")
 
 
 class StopOnNaN:

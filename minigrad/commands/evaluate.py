@@ -1,0 +1,81 @@
+"""Evaluate a trained run: cost and accuracy on its train/dev/test split, or on a data file.
+
+Without ``--data`` the run's dataset is regenerated from its saved configuration and
+split the same way. With ``--data FILE`` (``.npz`` with arrays ``X`` and ``Y``, or a
+``.csv`` whose last column, or ``--target``, holds the labels) the whole file is
+evaluated. Inputs are normalized with the run's saved normalizer.
+
+Examples:
+    minigrad evaluate runs/20250101-120000
+    minigrad evaluate runs/quick --data holdout.csv --target label
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["configure", "run"]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``minigrad evaluate``."""
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder (or its model.npz)")
+    parser.add_argument("--data", metavar="FILE", help="evaluate on this .npz or .csv instead")
+    parser.add_argument("--target", help="label column (.csv) or array key (.npz) of --data")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the evaluation table; returns the exit code."""
+    from minigrad.commands.train import _table
+    from minigrad.config import load_data, load_model
+    from minigrad.data import load_dataset, split
+    from minigrad.errors import ConfigError
+    from minigrad.factories import loss as make_loss
+    from minigrad.factories import regularizer as make_regularizer
+    from minigrad.train import evaluate
+
+    if not Path(args.run_dir).exists():
+        raise ConfigError(f"RUN_DIR {args.run_dir}: no such run folder or model file")
+    model, normalizer, meta = load_model(args.run_dir)
+    config = meta["config"]
+    data = config["data"]
+    if args.data:
+        X, Y = load_dataset(args.data, target=args.target)
+        parts = {"data": (X, Y)}
+        m = None
+    else:
+        if args.target:
+            raise ConfigError("--target applies to --data FILE only")
+        X, Y = load_data(config, source=f"{args.run_dir} (saved config)")
+        train, dev, test = split(
+            X,
+            Y,
+            ratios=None if data["split"] == "auto" else tuple(data["split"]),
+            seed=data["seed"],
+            stratify=data["stratify"],
+        )
+        parts = {"train": train, "dev": dev, **({"test": test} if test is not None else {})}
+        m = len(train[0])
+    loss = make_loss(config["training"]["loss"])
+    reg_cfg = config["regularizer"]
+    regularizer = None
+    if reg_cfg["name"] != "none":
+        regularizer = make_regularizer(reg_cfg["name"], **{k: v for k, v in reg_cfg.items() if k != "name"})
+    link = meta.get("link", "auto")
+    metrics = {}
+    for name, (Xp, Yp) in parts.items():
+        if normalizer is not None:
+            Xp = normalizer.transform(Xp)
+        metrics[name] = evaluate(
+            model,
+            Xp,
+            Yp,
+            loss=loss,
+            regularizer=regularizer,
+            m=m,
+            link=link,
+            metrics=("accuracy",) if link != "identity" else (),
+        )
+    print(_table(metrics))
+    return 0

@@ -1,0 +1,140 @@
+"""Predict with a trained run: class labels and probabilities for new examples.
+
+The input is a ``.npz`` (array ``X``, or its only array) or a ``.csv`` of feature columns
+(a header row is detected and skipped), in the units of the training data: the run's
+saved normalizer is applied. The output is CSV (``label`` then one probability column
+per class) on standard output or in ``--output``; a ``--output`` ending in ``.npz``
+gets the arrays ``labels`` and ``probabilities``.
+
+Examples:
+    minigrad predict runs/20250101-120000 --input new_points.csv
+    minigrad predict runs/quick --input batch.npz --output predictions.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["configure", "read_features", "run"]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``minigrad predict``."""
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder (or its model.npz)")
+    parser.add_argument("--input", required=True, metavar="FILE", help="examples to predict: .npz or .csv")
+    parser.add_argument(
+        "--output", metavar="FILE", help="write here (.csv or .npz) instead of standard output"
+    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_features(path: str | Path, n_features: int) -> Any:
+    """The feature matrix in ``path`` (.npz or .csv), checked to have ``n_features`` columns.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from minigrad.commands.predict import read_features
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+        >>> _ = p.write_text("a,b\\n1,2\\n3,4\\n")
+        >>> read_features(p, 2)
+        array([[1., 2.],
+               [3., 4.]])
+    """
+    import numpy as np
+
+    from minigrad.errors import ConfigError
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"--input {path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                keys = list(archive.files)
+                key = "X" if "X" in keys else (keys[0] if len(keys) == 1 else None)
+                if key is None:
+                    raise ConfigError(
+                        f"--input {path}: which array holds the features? name it 'X' (it has {keys})"
+                    )
+                X = archive[key]
+        except (ValueError, OSError) as err:
+            raise ConfigError(f"--input {path}: not a readable .npz without pickles ({err})") from None
+    elif suffix == ".csv":
+        rows = [row for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8"))) if row]
+        if rows and not all(_is_number(cell) for cell in rows[0]):
+            rows = rows[1:]  # a header
+        try:
+            X = np.array([[float(cell) for cell in row] for row in rows], dtype=np.float64)
+        except ValueError as err:
+            raise ConfigError(f"--input {path}: every field must be a number ({err})") from None
+    else:
+        raise ConfigError(f"--input {path}: unsupported suffix {path.suffix!r}; use .npz or .csv")
+    X = np.asarray(X)
+    if X.ndim == 1:
+        X = X.reshape(1, -1) if X.size == n_features else X.reshape(-1, 1)
+    if X.dtype.kind not in "fiu":
+        raise ConfigError(f"--input {path}: features must be numbers, got dtype {X.dtype}")
+    if X.ndim < 2 or len(X) == 0 or int(np.prod(X.shape[1:])) != n_features:
+        raise ConfigError(
+            f"--input {path}: got features of shape {X.shape} but the model takes {n_features} "
+            f"per example; pass an (m, {n_features}) array (feature columns only)"
+        )
+    if not np.isfinite(X).all():
+        raise ConfigError(f"--input {path}: contains NaN or infinite values")
+    return X.astype(np.float64)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print or write the predictions; returns the exit code."""
+    import numpy as np
+
+    from minigrad.checkpoint import atomic_write
+    from minigrad.config import load_model
+    from minigrad.errors import ConfigError
+    from minigrad.train import _labels, predict_proba
+
+    if not Path(args.run_dir).exists():
+        raise ConfigError(f"RUN_DIR {args.run_dir}: no such run folder or model file")
+    model, normalizer, meta = load_model(args.run_dir)
+    X = read_features(args.input, int(meta["n_features"]))
+    if normalizer is not None:
+        X = normalizer.transform(X)
+    link = meta.get("link", "auto")
+    proba = predict_proba(model, X, link=link)
+    labels = _labels(proba, link)
+    if args.output and args.output.lower().endswith(".npz"):
+        with atomic_write(args.output) as handle:
+            np.savez(handle, labels=labels, probabilities=proba)
+        return 0
+    proba2d = proba.reshape(len(proba), -1)
+    if link == "identity":
+        header = [f"output_{j}" for j in range(proba2d.shape[1])]
+        rows = [[repr(float(v)) for v in row] for row in proba2d]
+    else:
+        header = ["label"] + (
+            ["p_1"] if proba2d.shape[1] == 1 else [f"p_{j}" for j in range(proba2d.shape[1])]
+        )
+        rows = [[str(int(label)), *(f"{float(v):.6g}" for v in row)] for label, row in zip(labels, proba2d)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    if args.output:
+        with atomic_write(args.output, "w") as handle:
+            handle.write(buffer.getvalue())
+    else:
+        sys.stdout.write(buffer.getvalue())
+    return 0

@@ -1,0 +1,167 @@
+"""Train a model with the course's recipe, or from a TOML config, and write a run folder.
+
+With no arguments it trains the built-in recipe on the embedded ``spirals`` data: a
+60/20/20 split, input normalization, a ReLU network with He initialization, mini-batch
+Adam, L2 regularization, learning-rate decay and early stopping. It prints train/dev/test
+cost and accuracy with the bias/variance diagnosis and writes the run folder:
+
+    history.csv            cost, accuracy, learning rate and gradient norms per epoch
+    learning_curves.png    train and dev cost (needs matplotlib, the `plot` extra)
+    decision_boundary.png  for 2-D data
+    gradient_norms.png     per-layer gradient norms
+    model.npz              the final model + normalizer + config (minigrad predict / evaluate)
+    checkpoint.npz         the resumable training state (minigrad train --resume RUN_DIR)
+    config.toml            the resolved configuration: `minigrad train RUN/config.toml` reruns it
+
+Examples:
+    minigrad train
+    minigrad train examples/train.toml --set optimizer.lr=0.003 --set training.epochs=50
+    minigrad train --epochs 20 --seed 1 --out runs/quick
+    minigrad train --resume runs/quick --epochs 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["configure", "run"]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``minigrad train``."""
+    parser.add_argument("config", nargs="?", help="a TOML config (default: the built-in recipe)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value, e.g. --set optimizer.lr=0.01 (repeatable; values are TOML literals)",
+    )
+    parser.add_argument("--out", metavar="DIR", help="the run folder (default: runs/<name or timestamp>)")
+    parser.add_argument("--name", help="name of the run folder under runs/")
+    parser.add_argument("--epochs", type=int, help="shortcut for --set training.epochs=N")
+    parser.add_argument("--seed", type=int, help="shortcut for --set training.seed=N")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar; print only the run folder")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run saved in RUN_DIR")
+    parser.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=10,
+        metavar="N",
+        help="save a resumable checkpoint every N epochs",
+    )
+    parser.add_argument("--no-plots", action="store_true", help="do not draw the PNG plots")
+
+
+def _run_folder(args: argparse.Namespace) -> Path:
+    if args.out:
+        return Path(args.out)
+    base = Path("runs") / (args.name or time.strftime("%Y%m%d-%H%M%S"))
+    folder, n = base, 1
+    while folder.exists() and not args.name:
+        n += 1
+        folder = base.with_name(f"{base.name}-{n}")
+    return folder
+
+
+def _table(metrics: dict[str, dict[str, float]]) -> str:
+    columns = [c for c in ("cost", "loss", "accuracy") if any(c in row for row in metrics.values())]
+    lines = [f"{'':<7}" + "".join(f"{c:>12}" for c in columns)]
+    for split, row in metrics.items():
+        cells = []
+        for c in columns:
+            value = row.get(c)
+            if value is None:
+                cells.append(f"{'-':>12}")
+            elif c == "accuracy":
+                cells.append(f"{value:>12.2%}")
+            else:
+                cells.append(f"{value:>12.4f}")
+        lines.append(f"{split:<7}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def _plots(result, folder: Path) -> list[str]:
+    """Draw the PNGs; returns notes about the plots that could not be drawn."""
+    import numpy as np
+
+    from minigrad.errors import MinigradError
+    from minigrad.plots import plot_decision_boundary, plot_gradient_norms, plot_learning_curves
+    from minigrad.train import predict_proba
+
+    run, history, notes = result.run, result.history, []
+    try:
+        plot_learning_curves(history, path=folder / "learning_curves.png")
+        if history.grad_norms:
+            plot_gradient_norms(history, path=folder / "gradient_norms.png")
+        if run.n_features == 2 and run.link != "identity":
+            X, Y = run.train
+            raw = run.normalizer.inverse_transform(X) if run.normalizer is not None else X
+
+            def predict_fn(points: np.ndarray) -> np.ndarray:
+                inputs = run.normalizer.transform(points) if run.normalizer is not None else points
+                return predict_proba(run.model, inputs, link=run.link)
+
+            plot_decision_boundary(predict_fn, raw, Y, path=folder / "decision_boundary.png")
+    except MinigradError as err:  # e.g. matplotlib is not installed
+        notes.append(f"plots skipped: {err}")
+    return notes
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, print the summary and write the run folder; returns the exit code."""
+    from minigrad.config import load_config, run_config
+    from minigrad.errors import ConfigError
+    from minigrad.factories import callback
+
+    overrides = list(args.overrides)
+    if args.epochs is not None:
+        overrides.append(f"training.epochs={args.epochs}")
+    if args.seed is not None:
+        overrides.append(f"training.seed={args.seed}")
+    if args.checkpoint_every < 1:
+        raise ConfigError(f"--checkpoint-every {args.checkpoint_every}: it must be an integer >= 1")
+    if args.resume:
+        if args.config or args.out or args.name:
+            raise ConfigError("--resume RUN_DIR continues that run in place; drop CONFIG, --out and --name")
+        folder = Path(args.resume)
+        config_path = folder / "config.toml"
+        if not config_path.is_file() or not (folder / "checkpoint.npz").is_file():
+            raise ConfigError(
+                f"--resume {folder}: not a resumable run folder (it needs config.toml and checkpoint.npz, "
+                "written by minigrad train)"
+            )
+        config = load_config(config_path, overrides=overrides)
+    else:
+        config = load_config(args.config, overrides=overrides)
+        folder = _run_folder(args)
+    callbacks = [] if args.quiet else [callback("progress_bar")]
+    result = run_config(
+        config,
+        out=folder,
+        callbacks=callbacks,
+        resume=bool(args.resume),
+        checkpoint_every=args.checkpoint_every,
+    )
+    notes = [] if args.no_plots else _plots(result, folder)
+    if args.quiet:
+        print(folder)
+        return 0
+    history = result.history
+    print()
+    print(_table(result.metrics))
+    if history.stop_reason:
+        print(f"\nstopped early: {history.stop_reason}")
+    if history.best_epoch is not None:
+        print(f"restored the weights of epoch {history.best_epoch} (the best dev cost)")
+    if result.diagnosis is not None:
+        print()
+        print(result.diagnosis)
+    for note in notes:
+        print(note, file=sys.stderr)
+    print(f"\nrun folder: {folder}")
+    return 0

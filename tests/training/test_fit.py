@@ -1,0 +1,300 @@
+"""The fit loop: what History records, modes, schedules, determinism, gradient norms and
+warnings, predictions, and errors at the boundary."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+
+def moons(n=120, noise=0.2, seed=0):
+    X, Y = mg.dataset("moons", n=n, noise=noise, seed=seed)
+    train, dev, _ = mg.split(X, Y, ratios=(0.7, 0.3), seed=0)
+    norm = mg.Normalizer().fit(train[0])
+    return (norm.transform(train[0]), train[1]), (norm.transform(dev[0]), dev[1])
+
+
+def mlp(seed=0, hidden=8, outputs=2, init="he"):
+    rng = np.random.default_rng(seed)
+    return mg.Sequential(
+        mg.layer("dense", 2, hidden, init=init, rng=rng),
+        mg.layer("relu"),
+        mg.layer("dense", hidden, outputs, init=init, rng=rng),
+    )
+
+
+def train_once(*, seed=0, epochs=4, model_seed=0, **options):
+    train, dev = moons()
+    model = mlp(model_seed)
+    optimizer = mg.optimizer("adam", model.parameters(), lr=0.01)
+    history = mg.fit(
+        model,
+        train,
+        dev=dev,
+        loss="softmax_cross_entropy",
+        optimizer=optimizer,
+        epochs=epochs,
+        batch_size=16,
+        seed=seed,
+        **options,
+    )
+    return model, history
+
+
+def test_history_records_costs_accuracy_lr_and_layer_gradient_norms():
+    _, history = train_once(epochs=3, regularizer=mg.regularizer("l2", lam=0.5))
+    assert history.epochs == [0, 1, 2] and len(history) == 3
+    for key in ("lr", "train_cost", "train_loss", "train_accuracy", "dev_cost", "dev_loss", "dev_accuracy"):
+        assert history[key].shape == (3,) and np.isfinite(history[key]).all(), key
+    # the regularization term is part of the cost, not of the loss
+    assert (history["train_cost"] > history["train_loss"]).all()
+    assert (history["dev_cost"] > history["dev_loss"]).all()
+    assert set(history.grad_norms) == {"0", "2"}  # the two dense layers, by name in the model
+    assert all((norms > 0).all() for norms in history.grad_norms.values())
+    assert history.train_cost is not None and np.array_equal(history.train_cost, history["train_cost"])
+
+
+def test_train_cost_is_the_full_cost_J_with_the_penalty_over_the_training_set():
+    train, dev = moons()
+    model = mlp()
+    l2 = mg.regularizer("l2", lam=0.7)
+    loss = mg.loss("softmax_cross_entropy")
+    history = mg.fit(
+        model,
+        train,
+        dev=dev,
+        loss=loss,
+        optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+        regularizer=l2,
+        epochs=2,
+        batch_size=32,
+    )
+    m = len(train[0])
+    with mg.no_grad():
+        expected_train = float(loss(model(mg.Tensor(train[0])), train[1]).data)
+        penalty = float(l2(model.named_parameters(), m).data)
+        expected_dev = float(loss(model(mg.Tensor(dev[0])), dev[1]).data)
+    assert history["train_loss"][-1] == pytest.approx(expected_train, rel=1e-12)
+    assert history["train_cost"][-1] == pytest.approx(expected_train + penalty, rel=1e-12)
+    assert history["dev_cost"][-1] == pytest.approx(expected_dev + penalty, rel=1e-12)
+
+
+def test_the_schedule_sets_the_learning_rate_each_epoch():
+    decay = mg.schedule("inverse_time", lr0=0.1, decay_rate=1.0)
+    _, history = train_once(epochs=4, schedule=decay)
+    np.testing.assert_allclose(history["lr"], [0.1, 0.05, 0.1 / 3, 0.025])
+
+
+class ModeProbe(mg.Module):
+    """Identity layer that records (training flag, batch size) of every call."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def forward(self, x):
+        self.calls.append((self.training, x.shape[0]))
+        return x
+
+
+def test_training_mode_for_batches_and_eval_mode_for_evaluation():
+    train, dev = moons()
+    probe = ModeProbe()
+    model = mg.Sequential(mg.layer("dense", 2, 2, rng=0), probe)
+    mg.fit(
+        model,
+        train,
+        dev=dev,
+        loss="softmax_cross_entropy",
+        optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+        epochs=1,
+        batch_size=32,
+    )
+    m_train, m_dev = len(train[0]), len(dev[0])
+    batches = [size for training, size in probe.calls if training]
+    assert batches == [32, 32, m_train - 64]  # shuffled, partitioned, last batch kept
+    assert sorted(size for training, size in probe.calls if not training) == sorted([m_train, m_dev])
+    assert model.training is False  # fit leaves the model in eval mode
+
+
+def test_batch_size_m_is_batch_gradient_descent():
+    train, _ = moons()
+    steps = []
+
+    class Count:
+        def on_batch_end(self, trainer, step, logs):
+            steps.append((logs["epoch"], logs["size"]))
+
+    model = mlp()
+    mg.fit(
+        model,
+        train,
+        loss="softmax_cross_entropy",
+        optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+        epochs=3,
+        batch_size=len(train[0]),
+        callbacks=[Count()],
+    )
+    assert steps == [(e, len(train[0])) for e in range(3)]
+
+
+def test_same_seed_same_run_bit_for_bit_and_independent_of_global_state():
+    np.random.seed(1)
+    model_a, history_a = train_once(seed=3)
+    np.random.seed(2)
+    np.random.random(10)
+    model_b, history_b = train_once(seed=3)
+    for (name, a), (_, b) in zip(model_a.named_parameters(), model_b.named_parameters()):
+        assert np.array_equal(a.data, b.data), name
+    assert history_a.to_csv() == history_b.to_csv()
+
+
+def test_a_different_seed_shuffles_differently():
+    model_a, _ = train_once(seed=0)
+    model_b, _ = train_once(seed=1)
+    assert not np.array_equal(model_a[0].W.data, model_b[0].W.data)
+
+
+def test_augment_transforms_every_training_batch_with_its_own_generator():
+    seen = []
+
+    def augment(batch, rng):
+        assert isinstance(rng, np.random.Generator)
+        seen.append(len(batch))
+        return batch + 0.01 * rng.standard_normal(batch.shape)
+
+    train_once(epochs=2, augment=augment)
+    train, _ = moons()
+    assert sum(seen) == 2 * len(train[0])
+
+
+def test_custom_metric_functions_are_recorded():
+    def error_rate(proba, Y):
+        return float(np.mean(proba.argmax(axis=1) != Y))
+
+    _, history = train_once(epochs=2, metrics=("accuracy", error_rate))
+    np.testing.assert_allclose(history["dev_error_rate"], 1 - history["dev_accuracy"])
+
+
+def test_gradient_warning_names_an_exploding_layer():
+    train, _ = moons()
+    model = mlp(init="he")
+    model[0].W.data *= 1e5  # huge weights: the gradients of the next layer explode
+    with pytest.warns(mg.GradientWarning, match=r"exploding gradients in layer 2 \(Dense\)"):
+        mg.fit(
+            model,
+            train,
+            loss="softmax_cross_entropy",
+            optimizer=mg.optimizer("sgd", model.parameters(), lr=1e-12),
+            epochs=1,
+        )
+
+
+def test_gradient_warning_names_vanishing_layers_and_can_be_turned_off():
+    train, _ = moons()
+    options = {"loss": "softmax_cross_entropy", "epochs": 2}
+    model = mlp(init="zeros")  # zeros: the first layer gets exactly zero gradient
+    with pytest.warns(mg.GradientWarning, match=r"vanishing gradients in layer 0 \(Dense\)") as record:
+        mg.fit(model, train, optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1), **options)
+    assert sum("layer 0" in str(w.message) for w in record) == 1  # once per layer, not every epoch
+    model = mlp(init="zeros")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mg.GradientWarning)
+        mg.fit(
+            model,
+            train,
+            optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+            gradient_limits=None,
+            **options,
+        )
+
+
+def test_predict_and_predict_proba_and_evaluate():
+    model, history = train_once(epochs=15)
+    _, (X_dev, Y_dev) = moons()
+    proba = mg.predict_proba(model, X_dev)
+    assert proba.shape == (len(X_dev), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    labels = mg.predict(model, X_dev)
+    np.testing.assert_array_equal(labels, proba.argmax(axis=1))
+    result = mg.evaluate(model, X_dev, Y_dev, loss="softmax_cross_entropy")
+    assert result["accuracy"] == pytest.approx(history["dev_accuracy"][-1])
+    assert result["loss"] == pytest.approx(history["dev_loss"][-1])
+
+
+def test_binary_models_use_a_sigmoid_on_one_output_column():
+    train, dev = moons()
+    model = mlp(outputs=1)
+    history = mg.fit(
+        model,
+        train,
+        dev=dev,
+        loss="binary_cross_entropy",
+        optimizer=mg.optimizer("adam", model.parameters(), lr=0.02),
+        epochs=20,
+        batch_size=16,
+    )
+    assert history["dev_accuracy"][-1] > 0.8
+    proba = mg.predict_proba(model, dev[0])
+    assert proba.shape == (len(dev[0]), 1) and ((proba > 0) & (proba < 1)).all()
+
+
+def test_history_csv_and_state_round_trip(tmp_path):
+    _, history = train_once(epochs=3)
+    text = history.to_csv(tmp_path / "h.csv")
+    assert (tmp_path / "h.csv").read_text() == text
+    header, *rows = text.strip().split("\n")
+    assert header.split(",")[:3] == ["epoch", "lr", "train_cost"] and len(rows) == 3
+    again = mg.History()
+    again.load_state_dict(history.state_dict())
+    assert again.to_csv() == text
+    assert math.isnan(mg.History().last("dev_cost"))
+    with pytest.raises(KeyError, match="records"):
+        history["nothing"]
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        ({"train": (np.zeros((5, 2)), np.zeros(4))}, mg.ShapeError, "5 examples but Y has 4"),
+        ({"epochs": -1}, mg.ConfigError, "epochs"),
+        ({"batch_size": 0}, mg.ConfigError, "batch_size"),
+        ({"seed": -3}, mg.ConfigError, "seed"),
+        ({"callbacks": [object()]}, mg.ConfigError, "none of the hooks"),
+        ({"callbacks": ["early_stoping"]}, mg.UnknownComponentError, "early_stopping"),
+        ({"loss": 3}, mg.ConfigError, "loss"),
+        ({"train": (np.array([["a", "b"]]), np.zeros(1))}, mg.ConfigError, "dtype"),
+        ({"metrics": ("precision",)}, mg.ConfigError, "precision"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(change, error, match):
+    train, _ = moons()
+    model = mlp()
+    options = {
+        "train": train,
+        "loss": "softmax_cross_entropy",
+        "optimizer": mg.optimizer("sgd", model.parameters(), lr=0.1),
+        "epochs": 1,
+    }
+    options.update(change)
+    with pytest.raises(error, match=match):
+        mg.fit(model, options.pop("train"), **options)
+
+
+def test_early_stopping_without_a_dev_set_says_how_to_fix_it():
+    train, _ = moons()
+    model = mlp()
+    with pytest.raises(mg.ConfigError, match="no dev set"):
+        mg.fit(
+            model,
+            train,
+            loss="softmax_cross_entropy",
+            optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+            epochs=2,
+            callbacks=["early_stopping"],
+        )
