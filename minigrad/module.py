@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from minigrad.errors import MinigradError, StateDictError
-from minigrad.tensor import Tensor, _as_array
+from minigrad.tensor import Tensor, _as_array, _state
 
-__all__ = ["Module", "Parameter", "Sequential"]
+__all__ = ["Module", "Parameter", "Sequential", "StateDictKeys"]
+
+_REGISTRIES = ("_parameters", "_modules", "_buffers", "training")
 
 
 class Parameter(Tensor):
@@ -40,6 +42,28 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter" + super().__repr__()[len("Tensor") :]
+
+
+class StateDictKeys(NamedTuple):
+    """What :meth:`Module.load_state_dict` could not match: keys the model has but the
+    state dict lacks (``missing``), and keys the state dict has but the model lacks
+    (``unexpected``).
+
+    Example:
+        >>> from minigrad.module import StateDictKeys
+        >>> StateDictKeys(["w"], []).missing
+        ['w']
+    """
+
+    missing: list[str]
+    unexpected: list[str]
+
+
+def _missing_init(module: Module) -> MinigradError:
+    return MinigradError(
+        f"{type(module).__name__}: Module.__init__ was not called; call super().__init__() "
+        "at the top of __init__, before assigning attributes"
+    )
 
 
 class Module:
@@ -76,10 +100,7 @@ class Module:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
-            raise MinigradError(
-                f"{type(self).__name__}: call super().__init__() at the top of __init__ "
-                "before assigning attributes"
-            )
+            raise _missing_init(self)
         params, modules, buffers = self._parameters, self._modules, self._buffers
         if isinstance(value, Parameter):
             modules.pop(name, None)
@@ -93,6 +114,12 @@ class Module:
             params.pop(name, None)
             modules.pop(name, None)
         object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when normal lookup fails
+        if name in _REGISTRIES:
+            raise _missing_init(self)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name: str) -> None:
         for registry in (self._parameters, self._modules, self._buffers):
@@ -118,7 +145,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        anomaly = _state.anomaly
+        if anomaly is None:
+            return self.forward(*args, **kwargs)
+        return anomaly.call_module(self, args, kwargs)  # detect_anomaly: track the running layer
 
     # -------------------------------------------------------------- traversal
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
@@ -230,17 +260,24 @@ class Module:
                 state[dot + name] = np.array(getattr(module, name), copy=True)
         return state
 
-    def load_state_dict(self, state: dict[str, Any], *, strict: bool = True) -> None:
+    def load_state_dict(self, state: dict[str, Any], *, strict: bool = True) -> StateDictKeys:
         """Copy arrays from ``state`` into the parameters and buffers, in place.
 
-        Every problem is reported at once: missing keys, unexpected keys (ignored when
-        ``strict=False``) and entries whose shape or dtype differs.
+        Every problem is reported at once: missing keys, unexpected keys (both allowed
+        with ``strict=False``, which loads the keys that match) and entries whose shape
+        or dtype differs (always an error). Nothing is loaded when there is an error.
+
+        Returns:
+            :class:`StateDictKeys` with the ``missing`` and ``unexpected`` keys (empty
+            lists after a strict load).
 
         Example:
             >>> import numpy as np
             >>> import minigrad as mg
             >>> m = mg.Module(); m.w = mg.Parameter(np.ones(2))
-            >>> m.load_state_dict({"w": np.array([3.0, 4.0])}); m.w.data
+            >>> m.load_state_dict({"w": np.array([3.0, 4.0])})
+            StateDictKeys(missing=[], unexpected=[])
+            >>> m.w.data
             array([3., 4.])
             >>> try:
             ...     m.load_state_dict({"w": np.ones(3), "v": np.ones(1)})
@@ -259,7 +296,7 @@ class Module:
         problems = []
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
-        if missing:
+        if missing and strict:
             problems.append(f"missing keys {missing}")
         if unexpected and strict:
             problems.append(f"unexpected keys {unexpected}")
@@ -288,6 +325,7 @@ class Module:
                 getattr(module, name).data[...] = new
             else:
                 object.__setattr__(module, name, np.array(new, copy=True))
+        return StateDictKeys(missing, unexpected)
 
     def extra_repr(self) -> str:
         """One line describing this module's options, shown by ``repr``."""
@@ -337,6 +375,11 @@ class Sequential(Module):
             >>> len(mg.Sequential().append(mg.Module()))
             1
         """
+        if not isinstance(layer, Module):
+            raise MinigradError(
+                f"Sequential.append: got a {type(layer).__name__}, not a Module; "
+                "pass a layer such as mg.layer('dense', 4, 8)"
+            )
         setattr(self, str(len(self._modules)), layer)
         return self
 

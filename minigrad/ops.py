@@ -55,24 +55,31 @@ __all__ = [
 
 # ------------------------------------------------------------------ operands
 def _operand(value: Any, like: Tensor, op: str) -> Any:
-    """Check or convert the second operand of a binary op against tensor ``like``.
+    """Check or convert the other operand of a binary op against tensor ``like``.
 
-    Python numbers pass through (NumPy keeps the tensor's dtype for them). Arrays of
-    another float dtype are refused rather than silently up- or down-cast.
+    Python numbers pass through and NumPy scalars become Python numbers, so the
+    tensor keeps its dtype (NumPy 2 would turn ``float32 * np.float64(2)`` into
+    float64). Integer and boolean data, and Python lists of floats, take the tensor's
+    float dtype. Float arrays and tensors of another float dtype are refused rather
+    than silently up- or down-cast.
     """
     if isinstance(value, Tensor):
         other = value.data
-    elif isinstance(value, numbers.Number):
-        return value
-    else:
-        other = np.asarray(value)
-        if other.dtype.kind in "biu":
-            return other.astype(like.data.dtype) if like.data.dtype.kind == "f" else other
+    elif isinstance(value, numbers.Real):
+        return value.item() if isinstance(value, np.generic) else value
+    elif isinstance(value, np.ndarray):
+        other = value
+    else:  # lists, tuples: numbers without a dtype of their own
+        other = value = np.asarray(value)
+        if other.dtype.kind == "f" and like.data.dtype.kind == "f":
+            return other.astype(like.data.dtype, copy=False)
     kind = other.dtype.kind
     if kind not in "biuf":
-        raise DTypeError(f"{op}: cannot combine a tensor with an array of dtype {other.dtype}")
+        raise DTypeError(f"{op}: cannot combine a tensor with data of dtype {other.dtype}; pass real numbers")
     mine = like.data.dtype
-    if kind == "f" and mine.kind == "f" and other.dtype != mine and not _state.promote64:
+    if kind in "biu":  # a constant: no gradient flows to integer data
+        return other.astype(mine) if mine.kind == "f" else other
+    if mine.kind == "f" and other.dtype != mine and not _state.promote64:
         raise DTypeError(
             f"{op}: operands have different float dtypes, {mine} and {other.dtype}; "
             f"convert one first, e.g. tensor.astype(np.{mine})"
@@ -81,13 +88,18 @@ def _operand(value: Any, like: Tensor, op: str) -> Any:
 
 
 def _binary(fn: type[Function], a: Any, b: Any) -> Tensor:
-    name = fn.op_name()
     if isinstance(a, Tensor):
-        b = _operand(b, a, name)
+        if isinstance(b, Tensor):
+            if b.data.dtype == a.data.dtype:  # the common case: nothing to convert
+                return fn.apply(a, b)
+            if a.data.dtype.kind != "f":  # the float tensor sets the dtype
+                return fn.apply(_operand(a, b, fn.op_name()), b)
+        b = _operand(b, a, fn.op_name())
     elif isinstance(b, Tensor):
-        a = _operand(a, b, name)
+        a = _operand(a, b, fn.op_name())
     else:
         a = Tensor(a)
+        b = _operand(b, a, fn.op_name())
     return fn.apply(a, b)
 
 
@@ -183,8 +195,8 @@ class Pow(Function):
         if _needs(ctx, 0):
             ga = unbroadcast(g * b * np.power(a, b - 1), _shape(a))  # d(a^b)/da = b a^(b-1)
         if _needs(ctx, 1):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = np.log(np.where(a > 0, a, 1))
+            base = np.asarray(a, dtype=out.dtype)  # a constant base may be a Python number
+            log_a = np.log(np.where(base > 0, base, 1))
             # d(a^b)/db = a^b ln a; taken as 0 where a <= 0 and a^b == 0
             gb = unbroadcast(g * np.where(out == 0, 0, out * log_a), _shape(b))
         return ga, gb
@@ -227,6 +239,10 @@ class MatMul(Function):
         if a.ndim == 2 and b.ndim == 2:  # the common case, no reshaping
             ga = g @ b.T if _needs(ctx, 0) else None  # dL/dA = G B^T
             gb = a.T @ g if _needs(ctx, 1) else None  # dL/dB = A^T G
+            return ga, gb
+        if a.ndim == 1 and b.ndim == 1:  # inner product, g is a scalar
+            ga = g * b if _needs(ctx, 0) else None  # d(a.b)/da = b
+            gb = g * a if _needs(ctx, 1) else None  # d(a.b)/db = a
             return ga, gb
         # 1-D operands act as a row (left) or a column (right) vector
         a2 = a[None, :] if a.ndim == 1 else a
@@ -826,7 +842,23 @@ def clip(a: Any, min: Any = None, max: Any = None) -> Tensor:
     """
     if min is None and max is None:
         raise ShapeError("clip: give at least one of min and max")
-    return Clip.apply(_tensor(a), low=min, high=max)
+    a = _tensor(a)
+    return Clip.apply(a, low=_bound(min, a), high=_bound(max, a))
+
+
+def _bound(value: Any, like: Tensor) -> Any:
+    """A clip bound as a Python number or an array of the tensor's dtype (bounds are
+    constants, so converting them never changes a gradient)."""
+    if value is None or type(value) in (int, float):
+        return value
+    if isinstance(value, Tensor):
+        value = value.data
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()
+    bound = np.asarray(value)
+    if bound.dtype.kind not in "biuf":
+        raise DTypeError(f"clip: bounds must be real numbers, got dtype {bound.dtype}")
+    return bound.astype(like.data.dtype, copy=False) if like.data.dtype.kind == "f" else bound
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -864,7 +896,10 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise DTypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
-    ref = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
+    if isinstance(a, Tensor) and (a.data.dtype.kind == "f" or not isinstance(b, Tensor)):
+        ref = a  # the float tensor sets the dtype
+    else:
+        ref = b if isinstance(b, Tensor) else None
     if ref is None:
         a = Tensor(a)
         ref = a
@@ -887,6 +922,8 @@ def astype(a: Any, dtype: Any) -> Tensor:
     dt = np.dtype(dtype)
     if dt.kind != "f":
         raise DTypeError(f"astype: minigrad tensors in the graph are floats, got {dt}")
+    if _state.promote64:  # inside gradcheck everything stays float64
+        dt = np.dtype(np.float64)
     return AsType.apply(_tensor(a), dtype=dt)
 
 
@@ -910,7 +947,11 @@ def transpose(a: Any, axes: Any = None) -> Tensor:
         >>> mg.ops.transpose(mg.Tensor([[1.0, 2.0]])).shape
         (2, 1)
     """
-    return Transpose.apply(_tensor(a), axes=None if axes is None else tuple(axes))
+    a = _tensor(a)
+    if axes is not None:
+        ndim = a.data.ndim  # negative axes as non-negative, so backward can invert the permutation
+        axes = tuple(ax + ndim if -ndim <= ax < 0 else ax for ax in axes)
+    return Transpose.apply(a, axes=axes)
 
 
 def getitem(a: Any, index: Any) -> Tensor:

@@ -86,7 +86,11 @@ class RandomTape:
 
     def _next(self, generator: np.random.Generator, sample: Callable) -> np.ndarray:
         if self._position == len(self._draws):
-            self._draws.append(sample(generator))
+            self._draws.append(_copy(sample(generator)))
         value = self._draws[self._position]
         self._position += 1
-        return value
+        return _copy(value)  # callers may scale a mask in place; the record stays intact
+
+
+def _copy(value: np.ndarray) -> np.ndarray:
+    return value.copy() if isinstance(value, np.ndarray) else value
