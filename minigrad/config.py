@@ -185,9 +185,9 @@ class _Where:
             message += f" (allowed: {', '.join(allowed) if allowed else 'none'})"
         return ConfigError(message)
 
-    def wrap(self, key: str, err: MinigradError) -> ConfigError:
+    def wrap(self, key: str, err: MinigradError, *, note: str = "") -> ConfigError:
         """Re-raise a component's own error (which has the value and range) with the key."""
-        return ConfigError(f"{self.prefix(key)}: {key}: {err}")
+        return ConfigError(f"{self.prefix(key)}: {key}{note}: {err}")
 
 
 def _literal(value: Any) -> str:
@@ -229,11 +229,17 @@ def _parameters(factory: Callable) -> tuple[list[str], bool]:
 
 
 def _check_options(
-    where: _Where, prefix: str, options: Mapping[str, Any], factory: Callable, *, exclude: Iterable[str] = ()
+    where: _Where,
+    prefix: str,
+    options: Mapping[str, Any],
+    factory: Callable,
+    *,
+    exclude: Iterable[str] = (),
+    also: Iterable[str] = (),
 ) -> None:
     accepted, var_kw = _parameters(factory)
     excluded = set(exclude)
-    allowed = [n for n in accepted if n not in excluded]
+    allowed = [*also, *(n for n in accepted if n not in excluded)]
     for key, value in options.items():
         if key in excluded:
             raise where.error(f"{prefix}.{key}", value, "is set automatically; remove it")
@@ -361,7 +367,14 @@ def _validate_layers(where: _Where, model: dict[str, Any]) -> dict[str, Any]:
                 _int(where, f"{prefix}.units", units, minimum=1)
                 spec["units"] = units
         factory = registry.get(kind).factory
-        _check_options(where, prefix, options, factory, exclude=_MANAGED_LAYER_OPTIONS.get(kind, ("rng",)))
+        _check_options(
+            where,
+            prefix,
+            options,
+            factory,
+            exclude=_MANAGED_LAYER_OPTIONS.get(kind, ("rng",)),
+            also=("type", "units") if kind == "dense" else ("type",),
+        )
         out.append(spec)
     return {"layers": out}
 
@@ -778,7 +791,7 @@ def build_model(
             else:
                 layer = registry.create(kind, **options)
         except MinigradError as err:
-            raise where.wrap(f"model.layers.{i} ({kind})", err) from err
+            raise where.wrap(f"model.layers.{i}", err, note=f" ({kind})") from err
         layers.append(layer)
     return Sequential(*layers)
 
@@ -827,11 +840,11 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
             spec["units"] = n_outputs
     from minigrad.train import _LOSS_LINKS
 
-    def make(key: str, fn: Callable[[], Any]) -> Any:
+    def make(key: str, fn: Callable[[], Any], note: str = "") -> Any:
         try:
             return fn()
         except MinigradError as err:
-            raise where.wrap(key, err) from err
+            raise where.wrap(key, err, note=note) from err
 
     opt_cfg = resolved["optimizer"]
     optimizer = make(
@@ -857,7 +870,7 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
     for i, spec in enumerate(resolved["callbacks"]):
         options = {k: v for k, v in spec.items() if k != "name"}
         callbacks.append(
-            make(f"callbacks.{i} ({spec['name']})", lambda s=spec, o=options: callback(s["name"], **o))
+            make(f"callbacks.{i}", lambda s=spec, o=options: callback(s["name"], **o), f" ({spec['name']})")
         )
     return Run(
         config=resolved,

@@ -222,8 +222,9 @@ class ProgressBar:
 
 
 class Checkpoint:
-    """Save a resumable checkpoint every ``every`` epochs and/or whenever the monitored
-    value improves (written atomically; see :func:`minigrad.save_checkpoint`).
+    """Save a resumable checkpoint every ``every`` epochs (and after the last epoch)
+    and/or whenever the monitored value improves (written atomically; see
+    :func:`minigrad.save_checkpoint`).
 
     Runs after every other callback (``order = 100``), so the saved state includes
     their updates for the epoch.
@@ -282,7 +283,8 @@ class Checkpoint:
                 self.best = value
                 trainer.save_checkpoint(self.best_path, normalizer=self.normalizer, extra=self.extra)
                 self.saved.append(str(self.best_path))
-        if self.every and (epoch + 1) % self.every == 0:
+        last = epoch == trainer.epochs - 1 or trainer.stop_training
+        if self.every and ((epoch + 1) % self.every == 0 or last):
             trainer.save_checkpoint(self.path, normalizer=self.normalizer, extra=self.extra)
             self.saved.append(str(self.path))
 

@@ -146,6 +146,17 @@ def test_checkpoint_every_k_epochs_and_at_the_best(tmp_path):
         mg.callback("checkpoint", every=0)
 
 
+def test_checkpoint_also_saves_the_last_epoch(tmp_path):
+    run([mg.callback("checkpoint", path=tmp_path / "a.npz", every=4)], epochs=6)
+    assert mg.load_checkpoint(tmp_path / "a.npz").epoch == 5  # epochs ran out
+    stopper = mg.callback("early_stopping", patience=0)  # stops after the first non-improvement
+    _, history = run(
+        [stopper, mg.callback("checkpoint", path=tmp_path / "b.npz", every=50)], epochs=40, lr=0.5
+    )
+    assert len(history) < 40
+    assert mg.load_checkpoint(tmp_path / "b.npz").epoch == stopper.stopped_epoch == len(history) - 1
+
+
 def test_checkpoint_callback_runs_after_the_others():
     order = []
 

@@ -1,0 +1,165 @@
+"""`minigrad train`, `minigrad predict` and `minigrad evaluate` end to end."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.cli import main
+from minigrad.config import load_model
+
+QUICK = ["--set", "data.options.n=150", "--quiet", "--no-plots"]
+
+
+def cli(*args, cwd=None):
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "minigrad.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli") / "run"
+    assert main(["train", "--epochs", "4", "--out", str(folder), *QUICK]) == 0
+    return folder
+
+
+def test_minigrad_train_runs_end_to_end_and_writes_the_run_folder(tmp_path):
+    result = cli("train", "--epochs", "3", "--set", "data.options.n=150", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (folder,) = (tmp_path / "runs").iterdir()  # runs/<timestamp>
+    files = {p.name for p in folder.iterdir()}
+    assert {"history.csv", "model.npz", "checkpoint.npz", "config.toml"} <= files
+    assert {"learning_curves.png", "decision_boundary.png", "gradient_norms.png"} <= files
+    for png in ("learning_curves.png", "decision_boundary.png"):
+        assert (folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with open(folder / "history.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["epoch"] for row in rows] == ["0", "1", "2"]
+    out = result.stdout
+    for line_start in ("train ", "dev ", "test "):
+        assert any(line.startswith(line_start) for line in out.splitlines()), out
+    assert "accuracy" in out and "diagnosis:" in out and f"run folder: {folder.relative_to(tmp_path)}" in out
+    assert "3/3" in result.stderr  # the progress bar
+    assert mg.load_config(folder / "config.toml")["training"]["epochs"] == 3
+
+
+def test_quiet_prints_only_the_run_folder(tmp_path, capsys):
+    folder = tmp_path / "q"
+    assert main(["train", "--epochs", "1", "--out", str(folder), *QUICK]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip() == str(folder) and captured.err == ""
+
+
+def test_set_epochs_and_seed_options_reach_the_config(tmp_path):
+    folder = tmp_path / "s"
+    args = [
+        "train",
+        "--epochs",
+        "2",
+        "--seed",
+        "5",
+        "--set",
+        "optimizer.lr=0.003",
+        "--out",
+        str(folder),
+        *QUICK,
+    ]
+    assert main(args) == 0
+    config = mg.load_config(folder / "config.toml")
+    assert config["training"]["epochs"] == 2 and config["training"]["seed"] == 5
+    assert config["optimizer"]["lr"] == 0.003
+
+
+def test_config_errors_exit_2_naming_the_key_without_a_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[training]\nepoch = 3\n")
+    result = cli("train", str(bad))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert (
+        str(bad) in result.stderr
+        and "training.epoch" in result.stderr
+        and "did you mean 'epochs'" in result.stderr
+    )
+    result = cli("train", "--set", "optimizer.name=adma")
+    assert (
+        result.returncode == 2 and "did you mean 'adam'" in result.stderr and "Traceback" not in result.stderr
+    )
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(mg.ConfigError, match=r"training\.epochs"):
+        main(["train", "--debug", "--set", "training.epochs=0"])
+
+
+def test_predict_prints_labels_and_probabilities(trained_run, tmp_path, capsys):
+    points = np.array([[0.1, 0.2], [-0.5, 0.9], [0.7, -0.3]])
+    (tmp_path / "in.csv").write_text("x1,x2\n" + "\n".join(f"{a},{b}" for a, b in points) + "\n")
+    assert main(["predict", str(trained_run), "--input", str(tmp_path / "in.csv")]) == 0
+    rows = list(csv.reader(capsys.readouterr().out.strip().splitlines()))
+    assert rows[0] == ["label", "p_0", "p_1", "p_2"] and len(rows) == 4
+    model, normalizer, _ = load_model(trained_run)
+    expected = mg.predict(model, normalizer.transform(points))
+    assert [int(row[0]) for row in rows[1:]] == expected.tolist()
+    np.savez(tmp_path / "in.npz", X=points)
+    assert (
+        main(
+            [
+                "predict",
+                str(trained_run),
+                "--input",
+                str(tmp_path / "in.npz"),
+                "--output",
+                str(tmp_path / "o.npz"),
+            ]
+        )
+        == 0
+    )
+    with np.load(tmp_path / "o.npz") as out:
+        np.testing.assert_array_equal(out["labels"], expected)
+        np.testing.assert_allclose(out["probabilities"].sum(axis=1), 1.0)
+
+
+def test_predict_rejects_inputs_of_the_wrong_width(trained_run, tmp_path, capsys):
+    (tmp_path / "wide.csv").write_text("1,2,3\n")
+    assert main(["predict", str(trained_run), "--input", str(tmp_path / "wide.csv")]) == 2
+    assert "takes 2 per example" in capsys.readouterr().err
+
+
+def test_evaluate_reports_the_saved_split_and_a_data_file(trained_run, tmp_path, capsys):
+    assert main(["evaluate", str(trained_run)]) == 0
+    out = capsys.readouterr().out
+    saved = mg.load_checkpoint(trained_run / "model.npz").extra["metrics"]
+    for split in ("train", "dev", "test"):
+        (line,) = [line for line in out.splitlines() if line.startswith(split)]
+        assert f"{saved[split]['accuracy']:.2%}" in line and f"{saved[split]['cost']:.4f}" in line
+    X, Y = mg.dataset("moons", n=30, seed=3)
+    np.savez(tmp_path / "holdout.npz", X=X, Y=Y)
+    assert main(["evaluate", str(trained_run), "--data", str(tmp_path / "holdout.npz")]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("data")
+    assert main(["evaluate", str(tmp_path / "missing")]) == 2
+
+
+def test_resume_continues_a_run_to_the_same_weights(tmp_path):
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    assert main(["train", "--epochs", "6", "--out", str(straight), *QUICK]) == 0
+    assert main(["train", "--epochs", "3", "--out", str(resumed), *QUICK]) == 0
+    assert main(["train", "--resume", str(resumed), "--epochs", "6", "--quiet", "--no-plots"]) == 0
+    a, b = mg.load_checkpoint(straight / "model.npz"), mg.load_checkpoint(resumed / "model.npz")
+    for key in a.model:
+        np.testing.assert_array_equal(a.model[key], b.model[key])
+    assert (straight / "history.csv").read_text() == (resumed / "history.csv").read_text()
+    assert main(["train", "--resume", str(tmp_path / "nothing")]) == 2

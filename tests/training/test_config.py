@@ -1,0 +1,233 @@
+"""Training configurations: defaults, merging, --set overrides, validation errors that name
+the file, key, value and allowed values, TOML output, and building a run."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad.config import (
+    DEFAULT_CONFIG,
+    build,
+    dumps_toml,
+    load_config,
+    load_model,
+    parse_override,
+    run_config,
+    validate_config,
+)
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "train.toml"
+
+
+def write(tmp_path, text, name="config.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_the_default_recipe_is_valid_and_follows_the_course():
+    config = load_config()
+    assert config == validate_config(DEFAULT_CONFIG)
+    assert config["data"]["normalize"] and config["data"]["split"] == [0.6, 0.2, 0.2]
+    assert all(
+        layer.get("init", "he") == "he" for layer in config["model"]["layers"] if layer["type"] == "dense"
+    )
+    assert config["optimizer"]["name"] == "adam" and config["schedule"]["name"] == "inverse_time"
+    assert config["regularizer"]["name"] == "l2"
+    assert [c["name"] for c in config["callbacks"]] == ["early_stopping"]
+
+
+def test_the_example_config_is_valid():
+    config = load_config(EXAMPLE)
+    assert config["data"]["dataset"] == "flower"
+    assert [c["name"] for c in config["callbacks"]] == ["early_stopping", "stop_on_nan"]
+
+
+def test_a_file_merges_over_the_defaults(tmp_path):
+    path = write(tmp_path, "[training]\nepochs = 7\n\n[optimizer]\nlr = 0.5\n")
+    config = load_config(path)
+    assert config["training"]["epochs"] == 7 and config["training"]["batch_size"] == 64
+    assert config["optimizer"] == {"name": "adam", "lr": 0.5}
+    assert config.source == str(path)
+
+
+def test_naming_another_component_drops_the_old_ones_options(tmp_path):
+    path = write(tmp_path, '[schedule]\nname = "exponential"\nbase = 0.9\n\n[data]\ndataset = "moons"\n')
+    config = load_config(path)
+    assert config["schedule"] == {"name": "exponential", "base": 0.9}  # no decay_rate
+    assert config["data"]["dataset"] == "moons" and config["data"]["options"] == {}
+    config = load_config(overrides=["regularizer.name=l1", "regularizer.lam=0.3"])
+    assert config["regularizer"] == {"name": "l1", "lam": 0.3}
+    assert load_config(overrides=["regularizer.name=none"])["regularizer"] == {"name": "none"}
+    assert load_config(overrides=["callbacks=[]"])["callbacks"] == []
+
+
+def test_a_data_file_replaces_the_dataset(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    np.savez(tmp_path / "mine.npz", X=X, Y=(X[:, 0] > 0).astype(np.int64))
+    path = write(tmp_path, f'[data]\npath = "{(tmp_path / "mine.npz").as_posix()}"\n')
+    config = load_config(path)
+    assert "dataset" not in config["data"] and "options" not in config["data"]
+    run = build(config)
+    assert run.n_features == 3 and run.n_outputs == 2 and run.model[0].W.shape == (3, 32)
+
+
+@pytest.mark.parametrize(
+    ("text", "override", "expected"),
+    [
+        ("[training]\nepochs = 0\n", None, ["training.epochs = 0", "integer >= 1"]),
+        ('[training]\nepochs = "ten"\n', None, ["training.epochs", '"ten"', "got a string"]),
+        (
+            "[training]\nepoch = 3\n",
+            None,
+            ["training.epoch = 3", "unknown key", "did you mean 'epochs'", "allowed:"],
+        ),
+        ("[trainer]\nepochs = 3\n", None, ["trainer", "unknown key", "did you mean 'training'"]),
+        (
+            '[optimizer]\nname = "adma"\n',
+            None,
+            ['optimizer.name = "adma"', "did you mean 'adam'", "allowed:"],
+        ),
+        ("[optimizer]\nbeta = 0.9\n", None, ["optimizer.beta = 0.9", "hyperparameter of 'adam'", "beta1"]),
+        (
+            '[model]\nlayers = [{type = "dense", unit = 3}]\n',
+            None,
+            ["model.layers.0.unit", "did you mean 'units'"],
+        ),
+        ('[model]\nlayers = [{type = "rellu"}]\n', None, ['model.layers.0.type = "rellu"', "'relu'"]),
+        (
+            '[model]\nlayers = [{type = "dense", init = "he"}, {type = "dense", units = 2}]\n',
+            None,
+            ["model.layers.0.units", "only the last dense layer"],
+        ),
+        ('[data]\ndataset = "moon"\n', None, ['data.dataset = "moon"', "did you mean 'moons'"]),
+        ("[data]\nsplit = [0.5, 0.2]\n", None, ["data.split = [0.5, 0.2]", "summing to 1"]),
+        (
+            '[[callbacks]]\nname = "early_stopping"\npatiense = 3\n',
+            None,
+            ["callbacks.0.patiense", "'patience'"],
+        ),
+        ("[schedule]\ndecay = 0.1\n", None, ["schedule.decay = 0.1", "'decay_rate'"]),
+        ("", "optimizer.lrr=0.1", ["--set optimizer.lrr=0.1", "optimizer.lrr = 0.1", "did you mean 'lr'"]),
+        ("", "training.batch_size=-4", ["with --set training.batch_size=-4", "training.batch_size = -4"]),
+        ("[training\n", None, ["malformed TOML", "line 1"]),
+    ],
+)
+def test_errors_name_the_file_key_value_and_allowed_values(tmp_path, text, override, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(mg.ConfigError) as info:
+        load_config(path, overrides=[override] if override else [])
+    message = str(info.value)
+    assert message.startswith(str(path)) or message.startswith("--set")
+    for part in expected:
+        assert part in message, (part, message)
+
+
+def test_component_value_errors_surface_with_the_key_when_building():
+    with pytest.raises(mg.ConfigError, match=r"--set data.options.n=-3: data.options: .*n must be"):
+        build(load_config(overrides=["data.options.n=-3"]))
+    with pytest.raises(mg.ConfigError, match=r"--set optimizer.lr=-1: optimizer: .*lr = -1"):
+        build(load_config(overrides=["optimizer.lr=-1"]))
+    override = 'model.layers.3={type="dropout", keep_prob=0}'
+    with pytest.raises(mg.ConfigError) as info:
+        build(load_config(overrides=[override]))
+    assert str(info.value).startswith(f"--set {override}: model.layers.3 (dropout): ")
+    assert "keep_prob" in str(info.value) and "got 0" in str(info.value)
+
+
+def test_missing_config_file_is_a_config_error(tmp_path):
+    with pytest.raises(mg.ConfigError, match="cannot read"):
+        load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value"),
+    [
+        ("optimizer.lr=1e-3", ["optimizer", "lr"], 0.001),
+        ("training.epochs=5", ["training", "epochs"], 5),
+        ("optimizer.name=sgd", ["optimizer", "name"], "sgd"),
+        ("optimizer.name='sgd'", ["optimizer", "name"], "sgd"),
+        ("data.split=[0.8, 0.2]", ["data", "split"], [0.8, 0.2]),
+        ("data.options={n = 50}", ["data", "options"], {"n": 50}),
+        ("data.normalize=false", ["data", "normalize"], False),
+        ("model.layers.0.units=64", ["model", "layers", "0", "units"], 64),
+    ],
+)
+def test_overrides_parse_toml_literals(text, path, value):
+    assert parse_override(text) == (path, value)
+
+
+@pytest.mark.parametrize("text", ["noequals", "=3", "a..b=1", "x=[1, 2", "x='a"])
+def test_malformed_overrides_are_errors(text):
+    with pytest.raises(mg.ConfigError, match="--set"):
+        parse_override(text)
+
+
+def test_overrides_reach_into_layer_lists_and_check_indices():
+    config = load_config(overrides=["model.layers.0.units=8", "training.seed=3"])
+    assert config["model"]["layers"][0]["units"] == 8 and config["training"]["seed"] == 3
+    with pytest.raises(mg.ConfigError, match="index '9' is not in the array of 5"):
+        load_config(overrides=["model.layers.9.units=3"])
+    with pytest.raises(mg.ConfigError, match="unknown section 'traning'; did you mean 'training'"):
+        load_config(overrides=["traning.epochs=3"])
+
+
+scalars = st.one_of(
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+)
+keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_-", min_size=1, max_size=6)
+
+
+@given(
+    st.dictionaries(
+        keys,
+        st.dictionaries(
+            keys,
+            st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(keys, scalars, max_size=2)),
+            max_size=4,
+        ),
+        max_size=3,
+    )
+)
+def test_dumps_toml_round_trips(config):
+    assert tomllib.loads(dumps_toml(config)) == config
+
+
+def test_build_infers_sizes_and_seeds_the_model():
+    run = build(load_config(overrides=["data.options.n=150"]))
+    assert run.n_features == 2 and run.n_outputs == 3 and run.link == "softmax"
+    assert run.config["model"]["layers"][-1]["units"] == 3  # the resolved config says it
+    assert [len(part[0]) for part in (run.train, run.dev, run.test)] == [90, 30, 30]
+    np.testing.assert_allclose(run.train[0].mean(axis=0), 0, atol=1e-12)  # normalized on train
+    again = build(load_config(overrides=["data.options.n=150"]))
+    for (_, a), (_, b) in zip(run.model.named_parameters(), again.model.named_parameters()):
+        np.testing.assert_array_equal(a.data, b.data)  # the same seed, the same weights
+    other = build(load_config(overrides=["data.options.n=150", "training.seed=1"]))
+    assert not np.array_equal(run.model[0].W.data, other.model[0].W.data)
+    binary = build(load_config(overrides=["data.dataset=moons", "training.loss=binary_cross_entropy"]))
+    assert binary.n_outputs == 1 and binary.link == "sigmoid"
+
+
+def test_run_config_trains_writes_the_run_folder_and_the_model_reloads(tmp_path):
+    config = load_config(overrides=["training.epochs=4", "data.options.n=150"])
+    result = run_config(config, out=tmp_path / "run")
+    files = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert files == ["checkpoint.npz", "config.toml", "history.csv", "model.npz"]
+    assert load_config(tmp_path / "run" / "config.toml") == result.run.config
+    assert (tmp_path / "run" / "history.csv").read_text() == result.history.to_csv()
+    assert set(result.metrics) == {"train", "dev", "test"} and result.diagnosis is not None
+    model, normalizer, meta = load_model(tmp_path / "run")
+    X_test = result.run.test[0]
+    np.testing.assert_array_equal(mg.predict_proba(model, X_test), mg.predict_proba(result.run.model, X_test))
+    assert normalizer is not None and meta["n_outputs"] == 3
