@@ -110,7 +110,7 @@ def _compare(
 class TensorCheck:
     """The comparison for one checked tensor.
 
-    ``worst_index`` is the element where |numeric − analytic| is largest (full mode),
+    ``worst_index`` is the element where ``|numeric − analytic|`` is largest (full mode),
     with both values there.
     """
 
@@ -322,7 +322,7 @@ def gradcheck(
         great, bug: the verdict thresholds.
         atol: differences up to this size (root mean square over a tensor's elements,
             or over the directions in fast mode) count as agreement. Two-sided
-            differences carry rounding noise of about 1e-16 * |terms of J| / eps, so
+            differences carry rounding noise of about ``1e-16 * |terms of J| / eps``, so
             where the gradient is zero the relative error would compare noise with
             noise. Lower it to check very small gradients; 0 turns it off.
         fast: check ``directions`` random directional derivatives vᵀJu per tensor
