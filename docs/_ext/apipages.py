@@ -30,6 +30,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.errors import ExtensionError
 from sphinx.ext.intersphinx import missing_reference as intersphinx_missing_reference
 from sphinx.pycode import ModuleAnalyzer
 from sphinx.util.nodes import make_refnode
@@ -140,7 +141,13 @@ def object_page(package: ModuleType, name: str, modules: list[ModuleType]) -> st
 
 def module_page(module_name: str, package: ModuleType) -> str:
     """The page of one module: its docstring, own names, and links to shared names."""
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise ExtensionError(
+            f"api_modules in docs/conf.py lists {module_name}, which cannot be imported "
+            f"({type(err).__name__}: {err}); remove the line or fix the module"
+        ) from err
     exported = list(getattr(module, "__all__", ()))
     shared = [n for n in exported if n in package.__all__ and getattr(package, n) is getattr(module, n, None)]
     own = _source_order(module_name, [n for n in exported if n not in shared])
