@@ -51,11 +51,18 @@ from minigrad.errors import ConfigError, MinigradError
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "DEFAULT_CONFIG_TOML",
+    "DEFAULT_SOURCE",
+    "Config",
     "Run",
     "RunResult",
     "build",
+    "build_model",
     "dumps_toml",
     "load_config",
+    "load_data",
+    "load_model",
+    "model_metadata",
     "parse_override",
     "run_config",
     "validate_config",
@@ -689,6 +696,14 @@ class Run:
         normalizer: the fitted :class:`~minigrad.Normalizer`, or None.
         n_features: the model's input size; ``n_outputs`` its output size.
         link: how outputs become probabilities (``"softmax"``, ``"sigmoid"``, ``"identity"``).
+
+    Example:
+        >>> import minigrad as mg
+        >>> from minigrad.config import build, load_config
+        >>> run = build(load_config(overrides=["data.options.n=90", "training.epochs=2"]))
+        >>> history = mg.fit(run.model, run.train, **run.fit_options())
+        >>> len(history), run.link
+        (2, 'softmax')
     """
 
     config: dict[str, Any]
@@ -707,7 +722,7 @@ class Run:
     link: str
 
     def fit_options(self) -> dict[str, Any]:
-        """The keyword arguments of :func:`minigrad.fit` for this run."""
+        """The keyword arguments of :func:`minigrad.fit` for this run (see the class example)."""
         training = self.config["training"]
         return {
             "dev": self.dev,
@@ -723,7 +738,15 @@ class Run:
 
 
 def load_data(config: Mapping[str, Any], *, source: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The ``(X, Y)`` arrays a configuration's ``[data]`` section names."""
+    """The ``(X, Y)`` arrays a configuration's ``[data]`` section names (all of them,
+    before the split).
+
+    Example:
+        >>> from minigrad.config import load_config, load_data
+        >>> X, Y = load_data(load_config(overrides=["data.options.n=90"]))
+        >>> X.shape, sorted(set(Y.tolist()))
+        ((90, 2), [0, 1, 2])
+    """
     from minigrad.data import load_dataset
     from minigrad.factories import dataset
 
@@ -902,6 +925,12 @@ class RunResult:
             accuracy of the final model (after early stopping restored the best weights).
         diagnosis: the bias/variance :class:`~minigrad.Diagnosis` (None without accuracy).
         files: the files written (by name) when ``out`` was given.
+
+    Example:
+        >>> from minigrad.config import load_config, run_config
+        >>> result = run_config(load_config(overrides=["data.options.n=90", "training.epochs=2"]))
+        >>> result.diagnosis.verdict in ("good", "high bias", "high variance", "high bias and high variance")
+        True
     """
 
     run: Run
@@ -912,7 +941,14 @@ class RunResult:
 
 
 def model_metadata(run: Run) -> dict[str, Any]:
-    """What a saved model needs to be rebuilt: the resolved config (as TOML) and sizes."""
+    """What a saved model needs to be rebuilt: the resolved config (as TOML) and sizes.
+
+    Example:
+        >>> from minigrad.config import build, load_config, model_metadata
+        >>> meta = model_metadata(build(load_config(overrides=["data.options.n=90"])))
+        >>> sorted(meta), meta["n_outputs"]
+        (['config_toml', 'link', 'n_features', 'n_outputs'], 3)
+    """
     return {
         "config_toml": dumps_toml(run.config),
         "n_features": run.n_features,
@@ -1018,6 +1054,17 @@ def load_model(path: str | os.PathLike) -> tuple[Any, Any, dict[str, Any]]:
 
     Returns ``(model, normalizer_or_None, metadata)``; ``metadata`` holds the resolved
     ``config`` (a dict), ``n_features``, ``n_outputs``, ``link`` and any saved metrics.
+
+    Example:
+        >>> import tempfile
+        >>> import minigrad as mg
+        >>> from minigrad.config import load_config, load_model, run_config
+        >>> folder = tempfile.mkdtemp()
+        >>> result = run_config(load_config(overrides=["data.options.n=90", "training.epochs=2"]), out=folder)
+        >>> model, normalizer, meta = load_model(folder)
+        >>> X = result.run.test[0]
+        >>> bool((mg.predict(model, X) == mg.predict(result.run.model, X)).all())
+        True
     """
     from minigrad.checkpoint import CheckpointError, load_checkpoint
     from minigrad.data import Normalizer

@@ -126,7 +126,15 @@ class History:
         self.stop_reason: str | None = None
 
     def append(self, epoch: int, logs: dict[str, float]) -> None:
-        """Record ``logs`` (name -> number) for ``epoch``."""
+        """Record ``logs`` (name -> number) for ``epoch``; a name first seen later is
+        NaN for the earlier epochs.
+
+        Example:
+            >>> import minigrad as mg
+            >>> h = mg.History(); h.append(0, {"a": 1.0}); h.append(1, {"a": 2.0, "b": 3.0})
+            >>> h["b"]
+            array([nan,  3.])
+        """
         n = len(self.epochs)
         self.epochs.append(int(epoch))
         for key, value in logs.items():
@@ -156,7 +164,14 @@ class History:
         return len(self.epochs)
 
     def keys(self) -> list[str]:
-        """The recorded names, in first-seen order."""
+        """The recorded names, in first-seen order.
+
+        Example:
+            >>> import minigrad as mg
+            >>> h = mg.History(); h.append(0, {"train_cost": 0.5, "lr": 0.1})
+            >>> h.keys()
+            ['train_cost', 'lr']
+        """
         return list(self.metrics)
 
     def last(self, key: str, default: float = math.nan) -> float:
@@ -185,7 +200,14 @@ class History:
         return {k[len(prefix) :]: self[k] for k in self.metrics if k.startswith(prefix)}
 
     def rows(self) -> list[dict[str, float]]:
-        """One dict per epoch: ``{"epoch": e, name: value, ...}``."""
+        """One dict per epoch: ``{"epoch": e, name: value, ...}``.
+
+        Example:
+            >>> import minigrad as mg
+            >>> h = mg.History(); h.append(0, {"lr": 0.1})
+            >>> h.rows()
+            [{'epoch': 0, 'lr': 0.1}]
+        """
         return [
             {"epoch": epoch, **{key: column[i] for key, column in self.metrics.items()}}
             for i, epoch in enumerate(self.epochs)
@@ -214,7 +236,16 @@ class History:
         return text
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue the record after a resume."""
+        """Everything needed to continue the record after a resume (plain lists and
+        arrays, saved in checkpoints).
+
+        Example:
+            >>> import minigrad as mg
+            >>> h = mg.History(); h.append(0, {"lr": 0.1})
+            >>> again = mg.History(); again.load_state_dict(h.state_dict())
+            >>> again["lr"], again.epochs
+            (array([0.1]), [0])
+        """
         return {
             "epochs": list(self.epochs),
             "metrics": {k: list(v) for k, v in self.metrics.items()},
@@ -224,7 +255,7 @@ class History:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
+        """Restore what :meth:`state_dict` returned (see its example)."""
         self.epochs = [int(e) for e in state["epochs"]]
         self.metrics = {k: [float(x) for x in v] for k, v in state["metrics"].items()}
         self.snapshots = [dict(s) for s in state.get("snapshots", [])]
@@ -472,13 +503,22 @@ class Trainer:
         callbacks: the callbacks, in calling order.
         link: how outputs become probabilities (``"sigmoid"``, ``"softmax"``, ...).
 
+    :func:`fit` is ``Trainer(model, train, **options).run()`` (after :meth:`resume` when
+    it resumes); the constructor takes :func:`fit`'s arguments.
+
     Example:
         >>> import minigrad as mg
-        >>> class Stopper:
+        >>> X, Y = mg.dataset("moons", n=64, seed=0)
+        >>> model = mg.Sequential(mg.layer("dense", 2, 2, rng=0))
+        >>> class StopAfterTwo:
         ...     def on_epoch_end(self, trainer, epoch, logs):
         ...         trainer.stop_training = epoch >= 1
-        >>> hasattr(Stopper(), "on_epoch_end")
-        True
+        >>> trainer = mg.Trainer(model, (X, Y), loss="softmax_cross_entropy",
+        ...                      optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+        ...                      epochs=10, callbacks=[StopAfterTwo()])
+        >>> history = trainer.run()
+        >>> trainer.epoch, trainer.step, len(history)  # one batch of 64 per epoch
+        (1, 2, 2)
     """
 
     def __init__(
@@ -486,19 +526,19 @@ class Trainer:
         model: Module,
         train: tuple[Any, Any],
         *,
-        dev: tuple[Any, Any] | None,
+        dev: tuple[Any, Any] | None = None,
         loss: Any,
         optimizer: Any,
-        schedule: Callable[[int], float] | None,
-        regularizer: Callable | None,
-        epochs: int,
-        batch_size: int,
-        callbacks: Iterable[Any],
-        seed: int,
-        augment: Callable | None,
-        metrics: Sequence[Any],
-        snapshot_every: int | None,
-        gradient_limits: tuple[float, float] | None,
+        schedule: Callable[[int], float] | None = None,
+        regularizer: Callable | None = None,
+        epochs: int = 10,
+        batch_size: int = 64,
+        callbacks: Iterable[Any] = (),
+        seed: int = 0,
+        augment: Callable | None = None,
+        metrics: Sequence[Any] = ("accuracy",),
+        snapshot_every: int | None = None,
+        gradient_limits: tuple[float, float] | None = (VANISHING_GRADIENT, EXPLODING_GRADIENT),
     ) -> None:
         if not isinstance(model, Module):
             raise ConfigError(f"fit: model must be a minigrad Module, got {type(model).__name__}")
@@ -519,6 +559,27 @@ class Trainer:
             from minigrad import optimizer as make_optimizer
 
             optimizer = make_optimizer(optimizer, model.parameters())
+        missing = [name for name in ("step", "zero_grad", "lr") if not hasattr(optimizer, name)]
+        if missing:
+            raise ConfigError(
+                f"fit: optimizer={optimizer!r} has no {', '.join(missing)}; pass an optimizer built on "
+                "the model's parameters, e.g. mg.optimizer('adam', model.parameters(), lr=0.01)"
+            )
+        for name, value, shape in (
+            ("schedule", schedule, "fn(epoch) -> learning rate"),
+            ("regularizer", regularizer, "penalty(named_parameters, m) -> Tensor"),
+            ("augment", augment, "augment(X_batch, rng) -> X_batch"),
+        ):
+            if value is not None and not callable(value):
+                raise ConfigError(f"fit: {name}={value!r} is not callable; pass a function {shape} or None")
+        if gradient_limits is not None:
+            ok = isinstance(gradient_limits, tuple | list) and len(gradient_limits) == 2
+            ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in gradient_limits)
+            if not ok or not 0 <= gradient_limits[0] < gradient_limits[1]:
+                raise ConfigError(
+                    f"fit: gradient_limits={gradient_limits!r}; pass (vanishing, exploding) thresholds with "
+                    "0 <= vanishing < exploding, or None to turn the warnings off"
+                )
         self.optimizer = optimizer
         self.schedule = schedule
         self.regularizer = regularizer
@@ -588,7 +649,20 @@ class Trainer:
     # ------------------------------------------------------------ public
     def cost(self, outputs: Tensor, Y: np.ndarray) -> tuple[Tensor, Tensor]:
         """``(J, loss)`` for a batch: the loss plus the regularization term (``m`` = the
-        training-set size), and the loss alone."""
+        training-set size), and the loss alone.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> model = mg.Sequential(mg.layer("dense", 2, 2, rng=0))
+            >>> data = (np.ones((4, 2)), np.array([0, 1, 0, 1]))
+            >>> trainer = mg.Trainer(model, data, loss="softmax_cross_entropy",
+            ...                      optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+            ...                      regularizer=mg.regularizer("l2", lam=0.5))
+            >>> J, loss = trainer.cost(model(np.ones((4, 2))), np.array([0, 1, 0, 1]))
+            >>> bool(J.data > loss.data)
+            True
+        """
         data_loss = self.loss(outputs, Y)
         if self.regularizer is None:
             return data_loss, data_loss
@@ -596,7 +670,19 @@ class Trainer:
 
     def evaluate(self, X: Any, Y: Any) -> dict[str, float]:
         """``{"cost", "loss", <metrics>}`` on ``(X, Y)`` in evaluation mode (the
-        penalty uses the training-set ``m``)."""
+        penalty uses the training-set ``m``).
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> model = mg.Sequential(mg.layer("dense", 2, 2, rng=0))
+            >>> data = (np.ones((4, 2)), np.array([0, 1, 0, 1]))
+            >>> trainer = mg.Trainer(model, data, loss="softmax_cross_entropy",
+            ...                      optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+            ...                      regularizer=mg.regularizer("l2", lam=0.5))
+            >>> sorted(trainer.evaluate(np.ones((2, 2)), np.array([0, 1])))
+            ['accuracy', 'cost', 'loss']
+        """
         return evaluate(
             self.model,
             X,
@@ -609,18 +695,46 @@ class Trainer:
         )
 
     def model_state(self) -> dict[str, Any]:
-        """Copies of the model's and the optimizer's state (for restoring later)."""
+        """Copies of the model's and the optimizer's state (for :meth:`restore_state`).
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> model = mg.Sequential(mg.layer("dense", 2, 2, rng=0))
+            >>> data = (np.ones((4, 2)), np.array([0, 1, 0, 1]))
+            >>> trainer = mg.Trainer(model, data, loss="softmax_cross_entropy",
+            ...                      optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+            ...                      regularizer=mg.regularizer("l2", lam=0.5))
+            >>> saved = trainer.model_state()
+            >>> model[0].W.data[...] = 0
+            >>> trainer.restore_state(saved)
+            >>> bool((model[0].W.data != 0).any())
+            True
+        """
         optimizer_state = self.optimizer.state_dict() if hasattr(self.optimizer, "state_dict") else None
         return {"model": self.model.state_dict(), "optimizer": _copy_tree(optimizer_state)}
 
     def restore_state(self, state: dict[str, Any]) -> None:
-        """Load what :meth:`model_state` returned."""
+        """Load what :meth:`model_state` returned (see its example)."""
         self.model.load_state_dict(state["model"])
         if state.get("optimizer") is not None:
             self.optimizer.load_state_dict(_copy_tree(state["optimizer"]))
 
     def rng_state(self) -> dict[str, Any]:
-        """The state of every generator the run draws from, as JSON-able ints."""
+        """The state of every generator the run draws from, as JSON-able ints: the
+        shuffling and augmentation streams and each layer's own generator (dropout).
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> model = mg.Sequential(mg.layer("dense", 2, 2, rng=0))
+            >>> data = (np.ones((4, 2)), np.array([0, 1, 0, 1]))
+            >>> trainer = mg.Trainer(model, data, loss="softmax_cross_entropy",
+            ...                      optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+            ...                      regularizer=mg.regularizer("l2", lam=0.5))
+            >>> sorted(trainer.rng_state()), trainer.rng_state()["shuffle"]["bit_generator"]
+            (['augment', 'layers', 'shuffle'], 'PCG64')
+        """
         return {
             "shuffle": self.rng.bit_generator.state,
             "augment": self.augment_rng.bit_generator.state,
@@ -642,7 +756,23 @@ class Trainer:
     def save_checkpoint(self, path: str | os.PathLike, *, normalizer: Any = None, extra: Any = None) -> None:
         """Write everything needed to resume this run bit-identically to ``path``:
         model, optimizer, epoch, every generator's state, the history and each
-        callback's ``state_dict()`` (plus ``normalizer`` and ``extra`` if given)."""
+        callback's ``state_dict()`` (plus ``normalizer`` and ``extra`` if given).
+
+        Example:
+            >>> import os, tempfile
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> model = mg.Sequential(mg.layer("dense", 2, 2, rng=0))
+            >>> data = (np.ones((4, 2)), np.array([0, 1, 0, 1]))
+            >>> trainer = mg.Trainer(model, data, loss="softmax_cross_entropy",
+            ...                      optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+            ...                      regularizer=mg.regularizer("l2", lam=0.5))
+            >>> _ = trainer.run()
+            >>> path = os.path.join(tempfile.mkdtemp(), "run.npz")
+            >>> trainer.save_checkpoint(path)
+            >>> mg.load_checkpoint(path).epoch
+            9
+        """
         trainer_state = {
             "step": self.step,
             "epochs": self.epochs,
@@ -664,8 +794,24 @@ class Trainer:
         )
 
     def resume(self, path: str | os.PathLike) -> None:
-        """Restore a run saved by :meth:`save_checkpoint`; training continues at the
-        epoch after the saved one."""
+        """Restore a run saved by :meth:`save_checkpoint`; :meth:`run` then continues
+        at the epoch after the saved one (``fit(..., resume_from=path)`` does both).
+
+        Example:
+            >>> import os, tempfile
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> def trainer(epochs):
+            ...     model = mg.Sequential(mg.layer("dense", 2, 2, rng=0))
+            ...     return mg.Trainer(model, (np.ones((4, 2)), np.array([0, 1, 0, 1])), epochs=epochs,
+            ...                       loss="softmax_cross_entropy",
+            ...                       optimizer=mg.optimizer("adam", model.parameters(), lr=0.1))
+            >>> first = trainer(3); _ = first.run()
+            >>> path = os.path.join(tempfile.mkdtemp(), "run.npz"); first.save_checkpoint(path)
+            >>> second = trainer(5); second.resume(path)
+            >>> second.start_epoch, len(second.run())
+            (3, 5)
+        """
         path = os.fspath(path)
         ckpt = load_checkpoint(path)
         extra = ckpt.extra if isinstance(ckpt.extra, dict) else {}
@@ -782,7 +928,8 @@ class Trainer:
         return logs
 
     def run(self) -> History:
-        """Train from :attr:`start_epoch` to :attr:`epochs`; returns the history."""
+        """Train from :attr:`start_epoch` to :attr:`epochs`; returns the history (see the
+        class example)."""
         self._call("on_train_begin")
         for epoch in range(self.start_epoch, self.epochs):
             if self.stop_training:
@@ -917,6 +1064,13 @@ class Ensemble:
         self.models = list(models)
         if not self.models:
             raise ConfigError("Ensemble: needs at least one model")
+        bad = [i for i, model in enumerate(self.models) if not isinstance(model, Module)]
+        if bad:
+            raise ConfigError(f"Ensemble: items {bad} are not minigrad Modules; pass trained models")
+        if link not in ("auto", "sigmoid", "softmax", "identity"):
+            raise ConfigError(
+                f"Ensemble: link={link!r} is not one of 'auto', 'sigmoid', 'softmax', 'identity'"
+            )
         self.link = link
         if weights is None:
             self.weights = np.full(len(self.models), 1.0 / len(self.models))
@@ -952,7 +1106,7 @@ class Ensemble:
         return cls(models, link=link)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """The weighted mean of the models' probabilities."""
+        """The weighted mean of the models' probabilities (see the class example)."""
         total = None
         for weight, model in zip(self.weights, self.models):
             p = weight * predict_proba(model, X, link=self.link)
@@ -960,7 +1114,7 @@ class Ensemble:
         return total
 
     def predict(self, X: Any) -> np.ndarray:
-        """Labels from the averaged probabilities."""
+        """Labels from the averaged probabilities (see the class example)."""
         return _labels(self.predict_proba(X), self.link)
 
     def accuracy(self, X: Any, Y: Any) -> float:

@@ -109,6 +109,8 @@ class EarlyStopping:
         return value > self.best + self.min_delta
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
+        """Compare the monitored value with the best so far; stop after ``patience``
+        epochs without improvement."""
         if epoch < self.start_from_epoch:
             return
         value = _monitored(trainer, self.monitor, logs, "early_stopping")
@@ -127,11 +129,13 @@ class EarlyStopping:
             )
 
     def on_train_end(self, trainer: Any) -> None:
+        """Load the best epoch's weights (also when no early stop happened)."""
         if self.restore_best_weights and self.best_weights is not None:
             trainer.model.load_state_dict(self.best_weights)
             trainer.history.best_epoch = self.best_epoch
 
     def state_dict(self) -> dict[str, Any]:
+        """Best value and epoch, best weights and the wait counter (for an exact resume)."""
         return {
             "best": self.best,
             "best_epoch": self.best_epoch,
@@ -141,6 +145,7 @@ class EarlyStopping:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
         self.best = float(state["best"])
         self.best_epoch = state["best_epoch"]
         self.best_weights = None if state["best_weights"] is None else _copy_state(state["best_weights"])
@@ -179,10 +184,20 @@ class ProgressBar:
 
     @property
     def smoothed_cost(self) -> float:
-        """The bias-corrected EWMA of the mini-batch costs seen so far."""
+        """The bias-corrected EWMA of the mini-batch costs seen so far.
+
+        Example:
+            >>> import minigrad as mg
+            >>> bar = mg.callback("progress_bar", beta=0.5)
+            >>> bar.on_batch_end(None, 1, {"cost": 2.0}); bar.smoothed_cost  # no pull towards 0
+            2.0
+            >>> bar.on_batch_end(None, 2, {"cost": 1.0}); round(bar.smoothed_cost, 4)  # (0.5 + 0.25) / 0.75
+            1.3333
+        """
         return self._v / (1 - self.beta**self._t) if self._t else math.nan
 
     def on_train_begin(self, trainer: Any) -> None:
+        """Open the bar (continuing at the resumed epoch)."""
         from tqdm.auto import tqdm
 
         self._v, self._t = 0.0, 0
@@ -196,12 +211,14 @@ class ProgressBar:
         )
 
     def on_batch_end(self, trainer: Any, step: int, logs: dict[str, float]) -> None:
+        """Fold the mini-batch cost into the moving average."""
         cost = logs["cost"]
         if math.isfinite(cost):
             self._t += 1
             self._v = self.beta * self._v + (1 - self.beta) * cost  # v_t = β v_{t-1} + (1 − β) J_t
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
+        """Advance the bar and show the smoothed cost, dev cost and accuracy, learning rate."""
         if self.bar is None:
             return
         postfix = {"cost": f"{self.smoothed_cost:.4f}"}
@@ -213,6 +230,7 @@ class ProgressBar:
         self.bar.update(1)
 
     def on_train_end(self, trainer: Any) -> None:
+        """Close the bar (ending it where an early stop left it)."""
         if self.bar is not None:
             if self.bar.n < self.bar.total:  # stopped early: end the bar where training ended
                 self.bar.total = self.bar.n
@@ -276,6 +294,7 @@ class Checkpoint:
         self.saved: list[str] = []
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
+        """Save the periodic and/or best checkpoint."""
         if self.save_best:
             value = _monitored(trainer, self.monitor, logs, "checkpoint")
             better = value < self.best if self.mode == "min" else value > self.best
@@ -289,9 +308,11 @@ class Checkpoint:
             self.saved.append(str(self.path))
 
     def state_dict(self) -> dict[str, Any]:
+        """The best monitored value so far."""
         return {"best": self.best}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
         self.best = float(state["best"])
 
 
@@ -314,10 +335,12 @@ class CSVLogger:
         self._columns: list[str] | None = None
 
     def on_train_begin(self, trainer: Any) -> None:
+        """Write the history so far (empty, or the resumed one) with its header."""
         trainer.history.to_csv(self.path, fsync=False)
         self._columns = trainer.history.keys()
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
+        """Append the epoch's row (or rewrite the file when new columns appear)."""
         history = trainer.history
         if history.keys() != self._columns or not self.path.exists():
             history.to_csv(self.path, fsync=False)  # new columns: rewrite the whole file
@@ -346,10 +369,13 @@ class StopOnNaN:
         self._good_step = 0
 
     def on_train_begin(self, trainer: Any) -> None:
+        """Remember the starting state as the last good one."""
         self._good = trainer.model_state()
         self._good_step = trainer.step
 
     def on_batch_end(self, trainer: Any, step: int, logs: dict[str, float]) -> None:
+        """Keep the state if cost and parameters are finite; otherwise restore the last
+        good state and stop."""
         finite = math.isfinite(logs["cost"]) and all(
             np.isfinite(p.data).all() for p in trainer.model.parameters()
         )
@@ -390,20 +416,29 @@ class Snapshot:
         self.snapshots: list[dict[str, np.ndarray]] = []
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
+        """Collect the weights at the end of every ``every``-th epoch."""
         if (epoch + 1) % self.every == 0:
             state = trainer.model.state_dict()
             self.snapshots.append(state)
             trainer.history.snapshots.append(state)
 
     def state_dict(self) -> dict[str, Any]:
+        """The snapshots collected so far."""
         return {"snapshots": self.snapshots}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
         self.snapshots = [_copy_state(s) for s in state["snapshots"]]
 
 
 def register(registry):
-    """Register the built-in callbacks on ``registry``."""
+    """Register the built-in callbacks on ``registry``.
+
+    Example:
+        >>> import minigrad as mg
+        >>> sorted(c.name for c in mg.components("callbacks") if c.plugin == "builtin")
+        ['checkpoint', 'csv_logger', 'early_stopping', 'progress_bar', 'snapshot', 'stop_on_nan']
+    """
     registry.add(
         "early_stopping",
         EarlyStopping,

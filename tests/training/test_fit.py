@@ -270,6 +270,12 @@ def test_history_csv_and_state_round_trip(tmp_path):
         ({"loss": 3}, mg.ConfigError, "loss"),
         ({"train": (np.array([["a", "b"]]), np.zeros(1))}, mg.ConfigError, "dtype"),
         ({"metrics": ("precision",)}, mg.ConfigError, "precision"),
+        ({"optimizer": None}, mg.ConfigError, "has no step, zero_grad, lr"),
+        ({"schedule": 0.1}, mg.ConfigError, "schedule=0.1 is not callable"),
+        ({"regularizer": "l2"}, mg.ConfigError, "regularizer='l2' is not callable"),
+        ({"gradient_limits": (1.0, 0.5)}, mg.ConfigError, "gradient_limits"),
+        ({"snapshot_every": 0}, mg.ConfigError, "snapshot_every"),
+        ({"dev": np.zeros((3, 2))}, mg.ConfigError, r"dev must be an \(X, Y\) pair"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(change, error, match):
