@@ -10,7 +10,9 @@ Example:
 """
 
 from minigrad import nn_functions, ops
+from minigrad.anomaly import AnomalyDetector, detect_anomaly
 from minigrad.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from minigrad.config import load_config, run_config
 from minigrad.data import (
     EWMA,
     DataLoader,
@@ -24,6 +26,7 @@ from minigrad.data import (
 )
 from minigrad.diagnose import Diagnosis, diagnose
 from minigrad.errors import (
+    AnomalyError,
     BackwardError,
     ConfigError,
     DTypeError,
@@ -96,6 +99,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "EWMA",
+    "AnomalyDetector",
+    "AnomalyError",
     "BackwardError",
     "Checkpoint",
     "CheckpointError",
@@ -140,6 +145,7 @@ __all__ = [
     "compose_augmentations",
     "concatenate",
     "dataset",
+    "detect_anomaly",
     "diagnose",
     "draw_random",
     "enable_grad",
@@ -155,6 +161,7 @@ __all__ = [
     "is_grad_enabled",
     "layer",
     "load_checkpoint",
+    "load_config",
     "load_dataset",
     "loss",
     "maximum",
@@ -174,6 +181,7 @@ __all__ = [
     "register_plugin",
     "regularizer",
     "reset_plugin_manager",
+    "run_config",
     "save_checkpoint",
     "schedule",
     "set_default_dtype",

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 __all__ = [
+    "AnomalyError",
     "BackwardError",
     "ConfigError",
     "DTypeError",
@@ -157,6 +158,46 @@ class UnknownComponentError(MinigradError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class AnomalyError(MinigradError, FloatingPointError):
+    """Anomaly mode (:func:`~minigrad.detect_anomaly`) met the first NaN or infinity.
+
+    The message names the phase, the op, the layer (by its dotted name in the model),
+    the shapes, the index and value of the first non-finite element, and likely
+    causes. The same facts are attributes: ``phase`` (``"forward"`` or
+    ``"backward"``), ``op``, ``layer`` (dotted name or class name, None outside any
+    layer), ``shape``, ``index`` and, for backward, ``input_position``.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> try:
+        ...     with mg.detect_anomaly():
+        ...         mg.Tensor(np.array([-1.0])).sqrt()
+        ... except mg.AnomalyError as err:
+        ...     print(err.phase, err.op, err.index)
+        forward sqrt (0,)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        phase: str | None = None,
+        op: str | None = None,
+        layer: str | None = None,
+        shape: tuple[int, ...] | None = None,
+        index: tuple[int, ...] | None = None,
+        input_position: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.phase = phase
+        self.op = op
+        self.layer = layer
+        self.shape = shape
+        self.index = index
+        self.input_position = input_position
 
 
 class PluginError(MinigradError):
