@@ -617,8 +617,14 @@ def load_config(
 
 
 # ------------------------------------------------------------------ TOML out
+def _toml_string(text: str) -> str:
+    """A TOML basic string: JSON's escapes, plus DEL, which TOML also forbids raw."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def _toml_key(key: str) -> str:
-    return key if key and all(c.isalnum() or c in "_-" for c in key) else json.dumps(key)
+    bare = key and all(c in "_-" or (c.isascii() and c.isalnum()) for c in key)
+    return key if bare else _toml_string(key)
 
 
 def _toml_value(value: Any) -> str:
@@ -634,7 +640,7 @@ def _toml_value(value: Any) -> str:
             return "inf" if value > 0 else "-inf"
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _toml_string(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):

@@ -97,7 +97,9 @@ def _plots(result, folder: Path) -> list[str]:
     try:
         plot_learning_curves(history, path=folder / "learning_curves.png")
         if history.grad_norms:
-            plot_gradient_norms(history, path=folder / "gradient_norms.png")
+            kinds = {name: type(module).__name__ for name, module in run.model.named_modules()}
+            norms = {f"layer {k} ({kinds.get(k, '?')})": v for k, v in history.grad_norms.items()}
+            plot_gradient_norms({"grad_norms": norms}, path=folder / "gradient_norms.png")
         if run.n_features == 2 and run.link != "identity":
             X, Y = run.train
             raw = run.normalizer.inverse_transform(X) if run.normalizer is not None else X

@@ -186,7 +186,7 @@ scalars = st.one_of(
     st.floats(allow_nan=False),
     st.text(max_size=8),
 )
-keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_-", min_size=1, max_size=6)
+keys = st.one_of(st.text(alphabet="abcdefghijklmnopqrstuvwxyz_-", min_size=1, max_size=6), st.text(max_size=4))
 
 
 @given(
