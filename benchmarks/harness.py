@@ -1,0 +1,92 @@
+"""Timing helpers shared by the benchmarks: interleaved rounds, medians, ratios, headers."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Timing:
+    """Per-step times of one implementation, in milliseconds."""
+
+    name: str
+    samples: list[float]
+
+    @property
+    def median(self) -> float:
+        return float(np.median(self.samples))
+
+    @property
+    def iqr(self) -> float:
+        q1, q3 = np.percentile(self.samples, [25, 75])
+        return float(q3 - q1)
+
+
+def interleaved(
+    steps: dict[str, Callable[[], object]], *, rounds: int, per_round: int, warmup: int = 20
+) -> dict[str, Timing]:
+    """Time each step function ``rounds`` times in blocks of ``per_round`` calls.
+
+    Implementations take turns inside every round, so a burst of machine noise hits all
+    of them alike instead of biasing one.
+    """
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    samples: dict[str, list[float]] = {name: [] for name in steps}
+    clock = time.perf_counter
+    for _ in range(rounds):
+        for name, step in steps.items():
+            start = clock()
+            for _ in range(per_round):
+                step()
+            samples[name].append((clock() - start) * 1000 / per_round)
+    return {name: Timing(name, s) for name, s in samples.items()}
+
+
+def environment_header() -> str:
+    """Machine, versions, thread counts and the BLAS in use."""
+    lines = [
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores",
+        f"numpy {np.__version__}",
+    ]
+    try:
+        from threadpoolctl import threadpool_info
+
+        for pool in threadpool_info():
+            lines.append(
+                f"{pool['user_api']}: {pool['internal_api']} {pool.get('version') or ''} "
+                f"threads={pool['num_threads']} ({pool.get('architecture') or ''})"
+            )
+    except ImportError:
+        lines.append("threadpoolctl not installed: BLAS details unavailable")
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE"):
+        if os.environ.get(var):
+            lines.append(f"{var}={os.environ[var]}")
+    return "\n".join(lines)
+
+
+def table(
+    title: str, timings: dict[str, Timing], baseline: str, targets: dict[str, float]
+) -> tuple[str, list[str]]:
+    """Format a result table; returns it and the list of missed targets."""
+    base = timings[baseline].median
+    lines = [title, f"  {'implementation':<16}{'median ms':>11}{'IQR ms':>9}{'ratio':>8}  target"]
+    missed = []
+    for name, t in timings.items():
+        ratio = t.median / base
+        target = targets.get(name)
+        mark = ""
+        if target is not None:
+            ok = ratio <= target
+            mark = f"<= {target:.2f}x {'ok' if ok else 'MISSED'}"
+            if not ok:
+                missed.append(f"{title.strip()}: {name} {ratio:.2f}x > {target:.2f}x")
+        lines.append(f"  {name:<16}{t.median:>11.4f}{t.iqr:>9.4f}{ratio:>7.2f}x  {mark}")
+    return "\n".join(lines), missed
