@@ -84,6 +84,7 @@ api_modules = [
     "minigrad.tensor",
     "minigrad.function",
     "minigrad.ops",
+    "minigrad.anomaly",
     "minigrad.nn_functions",
     "minigrad.module",
     "minigrad.errors",
