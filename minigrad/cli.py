@@ -22,7 +22,7 @@ from minigrad.errors import ConfigError, MinigradError, UnknownComponentError
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: Command names, in the order ``--help`` lists them.
-COMMANDS = ("train", "predict", "evaluate", "plugins", "check")
+COMMANDS = ("train", "predict", "evaluate", "tune", "plugins", "check")
 
 
 def build_parser() -> argparse.ArgumentParser:
