@@ -603,6 +603,13 @@ def load_config(
         keys, value = parse_override(text)
         _apply_override(config, keys, value, text)
         overridden[".".join(keys)] = text
+    data = config.get("data")
+    if isinstance(data, dict) and isinstance(data.get("path"), str) and data["path"]:
+        # A relative data file is found next to the config file that names it (or in the
+        # working directory when named by --set); the resolved config keeps it absolute.
+        from_file = path is not None and "data.path" not in overridden
+        folder = Path(path).resolve().parent if from_file else Path.cwd()
+        data["path"] = str(folder / Path(data["path"]).expanduser())
     for section in (*_COMPONENT_SECTIONS, "data"):
         old, new = before.get(section), config.get(section)
         if isinstance(old, dict) and isinstance(new, dict):

@@ -612,14 +612,11 @@ class Trainer:
     def _pair(self, data: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
         if not isinstance(data, tuple | list) or len(data) != 2:
             raise ConfigError(f"fit: {what} must be an (X, Y) pair of arrays, got {type(data).__name__}")
-        X = _features(data[0], self.model, f"fit ({what})")
-        Y = np.asarray(data[1])
-        if len(Y) != len(X):
-            raise ShapeError(
-                f"fit ({what}): X has {len(X)} examples but Y has {len(Y)}; rows are examples, "
-                "so both need the same first dimension"
-            )
-        return X, Y
+        from minigrad.data import _check_features, _check_targets
+
+        where = f"fit ({what})"
+        X = _features(_check_features(data[0], where=where), self.model, where)  # numeric, finite
+        return X, _check_targets(data[1], len(X), where=where)
 
     @staticmethod
     def _callbacks(callbacks: Iterable[Any]) -> list[Any]:
@@ -879,7 +876,7 @@ class Trainer:
                 f"{kind} gradients in layer {name} ({kinds[name]}) at epoch {epoch}: mean gradient "
                 f"norm {norm:.3g} is {detail}; {advice}",
                 GradientWarning,
-                stacklevel=4,
+                stacklevel=5,  # the caller of fit()
             )
 
     def _run_epoch(self, epoch: int) -> dict[str, float]:

@@ -261,14 +261,15 @@ def test_history_csv_and_state_round_trip(tmp_path):
 @pytest.mark.parametrize(
     ("change", "error", "match"),
     [
-        ({"train": (np.zeros((5, 2)), np.zeros(4))}, mg.ShapeError, "5 examples but Y has 4"),
+        ({"train": (np.zeros((5, 2)), np.zeros(4))}, mg.ShapeError, r"5 examples \(rows\) but Y has 4"),
         ({"epochs": -1}, mg.ConfigError, "epochs"),
         ({"batch_size": 0}, mg.ConfigError, "batch_size"),
         ({"seed": -3}, mg.ConfigError, "seed"),
         ({"callbacks": [object()]}, mg.ConfigError, "none of the hooks"),
         ({"callbacks": ["early_stoping"]}, mg.UnknownComponentError, "early_stopping"),
         ({"loss": 3}, mg.ConfigError, "loss"),
-        ({"train": (np.array([["a", "b"]]), np.zeros(1))}, mg.ConfigError, "dtype"),
+        ({"train": (np.array([["a", "b"]]), np.zeros(1))}, mg.DTypeError, "dtype"),
+        ({"train": (np.array([[np.nan, 1.0]]), np.zeros(1))}, mg.MinigradError, "NaN"),
         ({"metrics": ("precision",)}, mg.ConfigError, "precision"),
         ({"optimizer": None}, mg.ConfigError, "has no step, zero_grad, lr"),
         ({"schedule": 0.1}, mg.ConfigError, "schedule=0.1 is not callable"),
