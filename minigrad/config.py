@@ -747,6 +747,7 @@ class Run:
             "batch_size": training["batch_size"],
             "seed": training["seed"],
             "callbacks": list(self.callbacks),
+            "metrics": ("accuracy",) if self.link != "identity" else (),
         }
 
 
