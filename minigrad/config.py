@@ -4,7 +4,8 @@ A configuration has these sections; every key has a default, the built-in recipe
 (:data:`DEFAULT_CONFIG`), and a file only states what it changes::
 
     [data]          dataset = "spirals" + options = {n = 600, ...}, or path = "mine.csv"
-                    (+ target = "label"); split = "auto" | [0.6, 0.2, 0.2]; stratify;
+                    (+ target = "label"); split = "auto" | [0.6, 0.2, 0.2]; stratify
+                    (by class label; ignored for real-valued targets);
                     normalize; seed (of the dataset and the split)
     [model]         layers = [{type = "dense", units = 32, init = "he"}, {type = "relu"}, ...]
                     (any registered layer with its options; input sizes are inferred, and
@@ -857,7 +858,7 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
             Y,
             ratios=None if data["split"] == "auto" else tuple(data["split"]),
             seed=data["seed"],
-            stratify=data["stratify"],
+            stratify=data["stratify"] and Y.dtype.kind in "biu",  # class labels only
         )
     except MinigradError as err:
         raise where.wrap("data.split", err) from err

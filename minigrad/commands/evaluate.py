@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             Y,
             ratios=None if data["split"] == "auto" else tuple(data["split"]),
             seed=data["seed"],
-            stratify=data["stratify"],
+            stratify=data["stratify"] and Y.dtype.kind in "biu",  # class labels only
         )
         parts = {"train": train, "dev": dev, **({"test": test} if test is not None else {})}
         m = len(train[0])

@@ -233,3 +233,14 @@ def test_run_config_trains_writes_the_run_folder_and_the_model_reloads(tmp_path)
     X_test = result.run.test[0]
     np.testing.assert_array_equal(mg.predict_proba(model, X_test), mg.predict_proba(result.run.model, X_test))
     assert normalizer is not None and meta["n_outputs"] == 3
+
+
+def test_a_regression_file_trains_without_accuracy_or_stratification(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 3))
+    np.savez(tmp_path / "reg.npz", X=X, Y=X @ np.array([1.0, -2.0, 0.5]))  # real-valued targets
+    overrides = ["training.loss=mean_squared_error", "training.epochs=3", "callbacks=[]"]
+    path = write(tmp_path, '[data]\npath = "reg.npz"\n')
+    result = run_config(load_config(path, overrides=overrides))  # stratify=true is ignored here
+    assert result.run.link == "identity" and result.diagnosis is None
+    assert set(result.metrics["dev"]) == {"cost", "loss"} and "train_accuracy" not in result.history
