@@ -57,11 +57,19 @@ _DIRECTIVE = {
     "data": "autodata",
 }
 _OPTIONS = {
-    "class": ["   :members:", "   :show-inheritance:"],
-    "exception": ["   :members:", "   :show-inheritance:"],
+    "class": ["   :members:"],
+    "exception": ["   :members:"],
     "function": [],
     "data": ["   :no-value:"],
 }
+
+
+def _directive(kind: str, full_name: str, obj: Any) -> list[str]:
+    """The autodoc directive documenting ``obj``; ``Bases:`` only when there is a real base."""
+    options = list(_OPTIONS[kind])
+    if inspect.isclass(obj) and obj.__bases__ != (object,):
+        options.append("   :show-inheritance:")
+    return [f".. {_DIRECTIVE[kind]}:: {full_name}", *options, ""]
 
 
 def _title(text: str, char: str = "=") -> list[str]:
@@ -135,7 +143,7 @@ def object_page(package: ModuleType, name: str, modules: list[ModuleType]) -> st
         lines += [f".. py:data:: {full}", ""] + [f"   {line}" if line else "" for line in doc]
         lines += ["", f"   Defined in :mod:`{home}`.", ""]
     else:
-        lines += [f".. {_DIRECTIVE[kind]}:: {full}", *_OPTIONS[kind], ""]
+        lines += _directive(kind, full, obj)
     return HEADER + "\n".join(lines)
 
 
@@ -166,10 +174,11 @@ def module_page(module_name: str, package: ModuleType) -> str:
         lines += [".. autosummary::", "   :nosignatures:", ""]
         lines += [f"   {package.__name__}.{n}" for n in shared] + [""]
     for name in own:
-        kind = _kind(getattr(module, name))
+        obj = getattr(module, name)
+        kind = _kind(obj)
         if kind == "module":
             continue
-        lines += [f".. {_DIRECTIVE[kind]}:: {module_name}.{name}", *_OPTIONS[kind], ""]
+        lines += _directive(kind, f"{module_name}.{name}", obj)
     return HEADER + "\n".join(lines)
 
 
