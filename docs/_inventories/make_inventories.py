@@ -76,13 +76,14 @@ library/typing.html             py:function   typing.cast typing.overload
 NUMPY = """
 reference/generated/{name}.html  py:class     numpy.ndarray numpy.dtype numpy.ufunc
 reference/generated/{name}.html  py:method    numpy.ndarray.astype
-reference/generated/{name}.html  py:function  numpy.abs numpy.allclose numpy.array numpy.asarray
+reference/generated/{name}.html  py:function  numpy.absolute numpy.allclose numpy.array numpy.asarray
 reference/generated/{name}.html  py:function  numpy.broadcast_to numpy.clip numpy.concatenate numpy.einsum
 reference/generated/{name}.html  py:function  numpy.exp numpy.load numpy.log numpy.matmul numpy.maximum
 reference/generated/{name}.html  py:function  numpy.mean numpy.minimum numpy.reshape numpy.save numpy.savez
 reference/generated/{name}.html  py:function  numpy.savez_compressed numpy.stack numpy.sum numpy.tanh
 reference/generated/{name}.html  py:function  numpy.transpose numpy.where numpy.zeros
 reference/generated/{name}.html  py:function  numpy.testing.assert_allclose
+reference/generated/numpy.absolute.html  py:function  numpy.abs=numpy.absolute
 reference/arrays.scalars.html    py:class     numpy.float16 numpy.float32 numpy.float64 numpy.floating
 reference/arrays.scalars.html    py:class     numpy.generic numpy.int32 numpy.int64 numpy.integer
 reference/arrays.scalars.html    py:class     numpy.number
