@@ -70,9 +70,20 @@ Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 # --------------------------------------------------------------------------- validation
 
 
+def _array(value: Any, *, where: str, name: str) -> np.ndarray:
+    """``np.asarray(value)``, with a minigrad error for ragged lists and other junk."""
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise ShapeError(
+            f"{where}: {name} cannot be read as an array ({err}); pass a NumPy array or nested "
+            "lists of numbers with one row per example, all rows the same length"
+        ) from err
+
+
 def _check_features(X: Any, *, where: str, name: str = "X") -> np.ndarray:
     """``X`` as a numeric array with at least one row and finite values."""
-    X = np.asarray(X)
+    X = _array(X, where=where, name=name)
     if X.dtype.kind not in "biuf":
         raise DTypeError(
             f"{where}: {name} has dtype {X.dtype}; it must be numeric (bool, int or float). "
@@ -104,7 +115,7 @@ def _check_finite(X: np.ndarray, *, where: str, name: str) -> None:
 
 
 def _check_targets(Y: Any, m: int, *, where: str) -> np.ndarray:
-    Y = np.asarray(Y)
+    Y = _array(Y, where=where, name="Y")
     if Y.ndim == 0:
         raise ShapeError(f"{where}: Y is a scalar; pass one label (row) per example")
     if Y.shape[0] != m:
@@ -245,6 +256,8 @@ def split(
     if ratios is None:
         ratios = LARGE_DATA_RATIOS if m > large_data_threshold else SMALL_DATA_RATIOS
     ratios = _check_ratios(ratios)
+    if seed is not None and (not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0):
+        raise ConfigError(f"{where}: seed={seed!r}; use a non-negative int (or None for a random split)")
     rng = np.random.default_rng(seed)
 
     if stratify:

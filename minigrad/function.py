@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from minigrad import tensor as _tensor
-from minigrad.errors import MinigradError, ShapeError
+from minigrad.errors import DTypeError, MinigradError, ShapeError
 from minigrad.tensor import Tensor
 
 __all__ = ["Context", "Function", "unbroadcast"]
@@ -179,6 +179,11 @@ class Function:
         except (ValueError, IndexError) as err:
             shapes = ", ".join(str(np.shape(a)) for a in arrays)
             raise ShapeError(f"{cls.op_name()}: cannot apply to inputs of shapes {shapes}: {err}") from err
+        except TypeError as err:  # e.g. an option of the wrong type (axis=1.5)
+            types = ", ".join(type(a).__name__ for a in arrays)
+            raise DTypeError(
+                f"{cls.op_name()}: cannot apply to inputs of types ({types}) with options {options}: {err}"
+            ) from err
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if state.anomaly is not None:

@@ -430,7 +430,13 @@ def match_target(prediction: Tensor, target: Any, op: str) -> Any:
         else:
             target = target.data.astype(prediction.dtype)
     else:
-        target = np.asarray(target, dtype=prediction.dtype)
+        try:
+            target = np.asarray(target, dtype=prediction.dtype)
+        except (TypeError, ValueError, OverflowError) as err:
+            raise DTypeError(
+                f"{op}: the target cannot be read as a {prediction.dtype} array ({err}); pass numbers, "
+                "one row per example"
+            ) from err
     shape = prediction.shape
     if target.shape != shape:
         if len(shape) == 2 and shape[1] == 1 and target.shape == (shape[0],):
@@ -468,7 +474,7 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
     if z.dtype.kind != "f":
         raise DTypeError(f"{op}: logits must be floats, got dtype {z.dtype}")
     m, classes = z.shape
-    raw = target.data if isinstance(target, Tensor) else np.asarray(target)
+    raw = target.data if isinstance(target, Tensor) else _tensor._as_array(target, None, f"{op}: target")
     if raw.dtype.kind in "iub":
         if raw.shape == (m, 1):
             raw = raw.reshape(m)
@@ -512,4 +518,13 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any) -> Tensor:
         raise ShapeError(f"{op}: logits need a batch axis with at least one example, got shape {z.shape}")
     if z.dtype.kind != "f":
         raise DTypeError(f"{op}: logits must be floats, got dtype {z.dtype}")
-    return BinaryCrossEntropy.apply(z, match_target(z, target, op))
+    y = match_target(z, target, op)
+    labels = y.data if isinstance(y, Tensor) else y
+    if not ((labels >= 0) & (labels <= 1)).all():  # also catches NaN
+        bad = labels[~((labels >= 0) & (labels <= 1))]
+        raise ShapeError(
+            f"{op}: targets must be probabilities in [0, 1] (labels 0 and 1), got "
+            f"{bad[:5].tolist()}{' ...' if bad.size > 5 else ''}; for more than two classes use "
+            "softmax_cross_entropy"
+        )
+    return BinaryCrossEntropy.apply(z, y)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import builtins
 import numbers
+import operator
 from typing import Any
 
 import numpy as np
 
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.function import Function, unbroadcast
-from minigrad.tensor import Tensor, _state
+from minigrad.tensor import Tensor, _as_array, _state
 
 __all__ = [
     "abs",
@@ -70,7 +71,7 @@ def _operand(value: Any, like: Tensor, op: str) -> Any:
     elif isinstance(value, np.ndarray):
         other = value
     else:  # lists, tuples: numbers without a dtype of their own
-        other = value = np.asarray(value)
+        other = value = _as_array(value, None, op)
         if other.dtype.kind == "f" and like.data.dtype.kind == "f":
             return other.astype(like.data.dtype, copy=False)
     kind = other.dtype.kind
@@ -855,7 +856,7 @@ def _bound(value: Any, like: Tensor) -> Any:
         value = value.data
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
         return value.item()
-    bound = np.asarray(value)
+    bound = _as_array(value, None, "clip")
     if bound.dtype.kind not in "biuf":
         raise DTypeError(f"clip: bounds must be real numbers, got dtype {bound.dtype}")
     return bound.astype(like.data.dtype, copy=False) if like.data.dtype.kind == "f" else bound
@@ -893,7 +894,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         >>> mg.where(np.array([True, False]), mg.Tensor([1.0, 2.0]), 0.0)
         Tensor([1., 0.])
     """
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition.data if isinstance(condition, Tensor) else _as_array(condition, None, "where")
     if cond.dtype != np.bool_:
         raise DTypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
     if isinstance(a, Tensor) and (a.data.dtype.kind == "f" or not isinstance(b, Tensor)):
@@ -919,7 +920,10 @@ def astype(a: Any, dtype: Any) -> Tensor:
         >>> mg.ops.astype(mg.Tensor([1.0]), np.float32).dtype
         dtype('float32')
     """
-    dt = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as err:
+        raise DTypeError(f"astype: {dtype!r} is not a dtype; use e.g. np.float32") from err
     if dt.kind != "f":
         raise DTypeError(f"astype: minigrad tensors in the graph are floats, got {dt}")
     if _state.promote64:  # inside gradcheck everything stays float64
@@ -935,7 +939,11 @@ def reshape(a: Any, shape: Any) -> Tensor:
         >>> mg.ops.reshape(mg.Tensor([1.0, 2.0, 3.0, 4.0]), (2, 2)).shape
         (2, 2)
     """
-    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+    try:
+        shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+        shape = tuple(map(operator.index, shape))
+    except TypeError as err:
+        raise DTypeError(f"reshape: the shape must be an int or a sequence of ints, got {shape!r}") from err
     return Reshape.apply(_tensor(a), shape=shape)
 
 
@@ -950,6 +958,10 @@ def transpose(a: Any, axes: Any = None) -> Tensor:
     a = _tensor(a)
     if axes is not None:
         ndim = a.data.ndim  # negative axes as non-negative, so backward can invert the permutation
+        try:
+            axes = tuple(map(operator.index, axes))
+        except TypeError as err:
+            raise DTypeError(f"transpose: axes must be a sequence of ints, got {axes!r}") from err
         axes = tuple(ax + ndim if -ndim <= ax < 0 else ax for ax in axes)
     return Transpose.apply(a, axes=axes)
 
@@ -971,7 +983,7 @@ def getitem(a: Any, index: Any) -> Tensor:
     elif isinstance(index, tuple):
         index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
     elif isinstance(index, list):
-        index = np.asarray(index)
+        index = _as_array(index, None, "getitem: index")
     return GetItem.apply(_tensor(a), index=index)
 
 

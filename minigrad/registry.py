@@ -273,7 +273,9 @@ class Registry:
 
     def _unknown_message(self, name: Any) -> str:
         known = sorted(self._components)
-        close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.6)
+        by_lower = {k.lower(): k for k in known}  # 'L2' suggests 'l2'
+        matches = difflib.get_close_matches(str(name).lower(), list(by_lower), n=3, cutoff=0.6)
+        close = [by_lower[c] for c in matches]
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         listing = ", ".join(known) if known else "none are registered"
         return f"unknown {self.family} {name!r}{hint} (known {self.family}: {listing})"

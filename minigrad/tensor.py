@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.errors import BackwardError, DTypeError, InvalidGradientError
+from minigrad.errors import BackwardError, DTypeError, InvalidGradientError, ShapeError
 
 __all__ = [
     "Tensor",
@@ -129,16 +129,28 @@ def _as_array(data: Any, dtype: Any, what: str) -> np.ndarray:
     """Convert user data to an ndarray without copying ndarrays of the right dtype."""
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        dtype = np.dtype(dtype)
-    if isinstance(data, np.ndarray | np.generic):
-        array = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
-    else:
-        array = np.asarray(data)
+    try:
         if dtype is not None:
-            array = array.astype(dtype, copy=False)
-        elif array.dtype.kind == "f":
-            array = array.astype(_default_dtype, copy=False)
+            dtype = np.dtype(dtype)
+        if isinstance(data, np.ndarray | np.generic):
+            array = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
+        else:
+            array = np.asarray(data)
+            if dtype is not None:
+                array = array.astype(dtype, copy=False)
+            elif array.dtype.kind == "f":
+                array = array.astype(_default_dtype, copy=False)
+    except (TypeError, ValueError, OverflowError) as err:  # ragged lists, junk dtypes, bad strings
+        if "inhomogeneous" in str(err):
+            raise ShapeError(
+                f"{what}: nested lists of different lengths cannot form an array; every row "
+                f"needs the same length ({err})"
+            ) from err
+        raise DTypeError(
+            f"{what}: cannot convert {type(data).__name__} data"
+            f"{'' if dtype is None else f' to dtype {dtype!r}'} to an array ({err}); pass numbers: "
+            "a float, int or bool array or nested lists of them"
+        ) from err
     if array.dtype.kind not in "biuf":
         raise DTypeError(
             f"{what}: cannot hold data of dtype {array.dtype} ({type(data).__name__}); "
@@ -321,7 +333,7 @@ class Tensor:
                 )
             seed = np.ones(self.data.shape, dtype=self.data.dtype)
         else:
-            seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
+            seed = _as_array(gradient, None, "backward: gradient")
             if seed.shape != self.data.shape:
                 raise BackwardError(
                     f"backward: gradient has shape {seed.shape} but the tensor has shape "
@@ -382,16 +394,16 @@ class Tensor:
     # Comparisons give constant boolean tensors (no gradient flows through them).
     # == and != keep identity semantics so tensors can live in sets and dicts.
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor(self.data < _raw(other))
+        return _compare(self, other, np.less, "<")
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor(self.data <= _raw(other))
+        return _compare(self, other, np.less_equal, "<=")
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor(self.data > _raw(other))
+        return _compare(self, other, np.greater, ">")
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor(self.data >= _raw(other))
+        return _compare(self, other, np.greater_equal, ">=")
 
     __hash__ = object.__hash__
 
@@ -469,8 +481,15 @@ class Tensor:
         return _ops.astype(self, dtype)
 
 
-def _raw(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
+def _compare(tensor: Tensor, other: Any, ufunc: Any, symbol: str) -> Tensor:
+    """``tensor <symbol> other`` as a constant boolean tensor, with minigrad errors."""
+    other = _as_array(other, None, f"comparison {symbol}")
+    try:
+        return Tensor(ufunc(tensor.data, other))
+    except ValueError as err:
+        raise ShapeError(
+            f"comparison {symbol}: shapes {tensor.data.shape} and {other.shape} do not broadcast"
+        ) from err
 
 
 # ------------------------------------------------------------------ the engine

@@ -338,11 +338,9 @@ def _model_dtype(model: Module) -> np.dtype:
 
 
 def _features(X: Any, model: Module, what: str) -> np.ndarray:
-    X = np.asarray(X)
-    if X.ndim == 0 or len(X) == 0:
-        raise ShapeError(f"{what}: X has shape {X.shape}; pass an array of shape (m, n_features) with m >= 1")
-    if X.dtype.kind not in "fiub":
-        raise ConfigError(f"{what}: X has dtype {X.dtype}; pass numbers (a float array)")
+    from minigrad.data import _check_features
+
+    X = _check_features(X, where=what)  # numeric, at least one row, no NaN or inf
     return X.astype(_model_dtype(model), copy=False)
 
 
@@ -385,10 +383,19 @@ def _accuracy(proba: np.ndarray, Y: np.ndarray, link: str) -> float:
     return float(np.mean(_labels(proba, link) == _as_labels(Y)))
 
 
+def _listed(value: Any) -> list[Any]:
+    """``value`` as a list: None is empty, one name or object is a list of one."""
+    if value is None:
+        return []
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        return [value]
+    return list(value)
+
+
 def _metric_functions(metrics: Iterable[Any]) -> list[tuple[str, Callable | None]]:
     out: list[tuple[str, Callable | None]] = []
-    for metric in metrics:
-        if metric == "accuracy":
+    for metric in _listed(metrics):
+        if isinstance(metric, str) and metric == "accuracy":
             out.append(("accuracy", None))
         elif callable(metric):
             out.append((getattr(metric, "__name__", "metric"), metric))
@@ -588,7 +595,7 @@ class Trainer:
         self.seed = int(seed)
         self.augment = augment
         self.metrics = _metric_functions(metrics)
-        self._metric_names = list(metrics)
+        self._metric_names = _listed(metrics)
         self.snapshot_every = snapshot_every
         self.gradient_limits = gradient_limits
         self.callbacks = self._callbacks(callbacks)
@@ -612,16 +619,16 @@ class Trainer:
     def _pair(self, data: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
         if not isinstance(data, tuple | list) or len(data) != 2:
             raise ConfigError(f"fit: {what} must be an (X, Y) pair of arrays, got {type(data).__name__}")
-        from minigrad.data import _check_features, _check_targets
+        from minigrad.data import _check_targets
 
         where = f"fit ({what})"
-        X = _features(_check_features(data[0], where=where), self.model, where)  # numeric, finite
+        X = _features(data[0], self.model, where)
         return X, _check_targets(data[1], len(X), where=where)
 
     @staticmethod
     def _callbacks(callbacks: Iterable[Any]) -> list[Any]:
         built = []
-        for cb in callbacks:
+        for cb in _listed(callbacks):
             if isinstance(cb, str):
                 from minigrad.factories import callback
 
