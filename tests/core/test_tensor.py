@@ -6,6 +6,9 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import minigrad as mg
 
@@ -241,3 +244,43 @@ def test_sigmoid_is_stable_for_large_inputs():
         y.sum().backward()
     np.testing.assert_array_equal(y.data, [0.0, 0.5, 1.0])
     np.testing.assert_array_equal(x.grad, [0.0, 0.25, 0.0])
+
+
+# ----------------------------------------------------- float32 end to end
+FLOAT32_OPS = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: 1.5 - a - b,
+    "mul": lambda a, b: a * b * 2,
+    "div": lambda a, b: a / (b * b + 1) / 3,
+    "pow": lambda a, b: (a * a + 1) ** b + 2.0**a + a**3,
+    "neg": lambda a, b: -a + b,
+    "matmul": lambda a, b: a @ b.T,
+    "reductions": lambda a, b: a.sum(axis=0) + a.mean(axis=1, keepdims=True) * b.max() - b.min(axis=0),
+    "unary": lambda a, b: (a.exp() + (b * b + 1).log() + (a * a + 1).sqrt() + a.abs()).tanh().sigmoid(),
+    "piecewise": lambda a, b: a.relu() + b.clip(-0.5, 0.5) + mg.maximum(a, b) + mg.minimum(a, 0.25),
+    "where": lambda a, b: mg.where(a.data > 0, a, b) + mg.where(b.data > 0, 1.0, b),
+    "shaping": lambda a, b: a.reshape(-1).flatten() * b.T.transpose().reshape(-1),
+    "indexing": lambda a, b: a[0] + a[:, -1:].sum() + b[np.array([0, 0])].sum(axis=0),
+    "join": lambda a, b: mg.concatenate([a, b], axis=1).sum(axis=1) + mg.stack([a, b]).mean(axis=0).sum(),
+    "astype": lambda a, b: (a.astype(np.float64) * 2).astype(a.dtype) + b,
+    "numpy scalars": lambda a, b: a * np.float64(0.5) + b / np.int64(3) - np.float32(1),
+}
+
+
+@pytest.mark.parametrize("op", sorted(FLOAT32_OPS))
+@given(values=hnp.arrays(np.float64, (2, 3), elements=st.floats(-2, 2, width=32, allow_subnormal=False)))
+def test_float32_in_float32_out_with_float32_gradients(op, values):
+    # values exactly representable in float32, so both runs see the same inputs (and ties)
+    fn = FLOAT32_OPS[op]
+    a64 = mg.Tensor(values, requires_grad=True)
+    b64 = mg.Tensor(values[::-1] * 0.5, requires_grad=True)
+    a32 = mg.Tensor(a64.data.astype(np.float32), requires_grad=True)
+    b32 = mg.Tensor(b64.data.astype(np.float32), requires_grad=True)
+    out32, out64 = fn(a32, b32), fn(a64, b64)
+    assert out32.dtype == np.float32
+    out32.sum().backward()
+    out64.sum().backward()
+    for t32, t64 in ((a32, a64), (b32, b64)):
+        assert t32.grad.dtype == np.float32
+        np.testing.assert_allclose(t32.grad, t64.grad, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(out32.data, out64.data, rtol=1e-4, atol=1e-5)
