@@ -37,6 +37,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -81,9 +83,20 @@ class SequentialExecutor(Executor):
         self._shutdown = True
 
 
+def _exit_with(parent: int) -> None:
+    """Exit when the driver dies (even by SIGKILL): an orphaned worker would wait for
+    work forever."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 def _worker_init() -> None:
     """Runs once in each pool process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    if os.name == "posix":  # orphans are re-parented there, so a changed parent means death
+        threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     import numpy  # noqa: F401  (load the BLAS first, so the limit below finds it)
 
     with contextlib.suppress(ImportError):

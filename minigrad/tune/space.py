@@ -122,7 +122,8 @@ class Dimension:
         Args:
             top: the values of the best trials.
             best: the value of the single best trial (always kept inside).
-            factor: the new width is at most ``factor`` times the old one.
+            factor: the new width is at most ``factor`` times the old one (and at
+                least a tenth of that, so a round never collapses the interval).
             margin: padding on each side of the box around ``top``, as a fraction of
                 the old width.
         """
@@ -194,9 +195,11 @@ class _Continuous(Dimension):
         us = [self.forward(v) for v in top]
         new_lo, new_hi = min(us) - margin * width, max(us) + margin * width
         limit = factor * width
-        if new_hi - new_lo > limit:  # the best trials are spread out: zoom in on the best one
+        # spread-out best trials: zoom in on the best one; identical ones: keep some room
+        span = limit if new_hi - new_lo > limit else max(new_hi - new_lo, 0.1 * limit)
+        if span != new_hi - new_lo:
             center = self.forward(best)
-            new_lo, new_hi = center - limit / 2, center + limit / 2
+            new_lo, new_hi = center - span / 2, center + span / 2
         if new_lo < lo:  # slide back inside the old interval, keeping the width
             new_lo, new_hi = lo, min(hi, new_hi + (lo - new_lo))
         if new_hi > hi:

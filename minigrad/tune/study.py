@@ -520,10 +520,21 @@ def _check_int(where: str, value: Any, minimum: int) -> int:
 
 
 def _check_space(base: Mapping[str, Any], space: Space, source: str) -> None:
-    """Every key must accept the ends of its range (every option of a choice)."""
+    """Every key must accept the ends of its range (every option of a choice): the
+    config validates and its components build (an optimizer rejects lr < 0, ...)."""
+    from minigrad.config import build
+    from minigrad.errors import MinigradError
+
     for key, dim in space.items():
         for value in dim.probes():
-            trial_config(base, {key: value}, source=f"{source} [tune.space]")
+            config = trial_config(base, {key: value}, source=f"{source} [tune.space]")
+            try:
+                build(config, source=f"{source} [tune.space]")
+            except MinigradError as err:
+                raise ConfigError(
+                    f"{source}: tune.space: {key} = {format_value(value)} (an end of {dim!r}) is rejected: "
+                    f"{err}; narrow the range"
+                ) from None
 
 
 def run_study(

@@ -1,0 +1,114 @@
+"""``minigrad tune``: the acceptance run on the example, --show, config errors (exit 2)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from minigrad.cli import main
+from minigrad.config import load_config
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tune.toml"
+FAST = ["--set", "training.epochs=6", "--set", "data.options.n=120"]
+
+
+def test_the_example_study_runs_stores_every_trial_and_reports(tmp_path, capsys):
+    db = tmp_path / "studies" / "tune.db"
+    code = main(["tune", str(EXAMPLE), "--trials", "16", "--workers", "2", "--db", str(db), *FAST])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "process pool of 2" in out and "[16/16] trial" in out
+    assert "best 5 of 16 trials by dev_accuracy (higher is better)" in out
+    connection = sqlite3.connect(db)
+    statuses = connection.execute("SELECT status, COUNT(*) FROM trials GROUP BY status").fetchall()
+    connection.close()
+    assert statuses == [("done", 16)]
+    plot = db.with_suffix(".png")
+    assert plot.read_bytes()[:4] == b"\x89PNG" and f"plot: {plot}" in out
+    best = db.with_suffix(".best.toml")
+    config = load_config(best)  # `minigrad train` reads it
+    assert config["training"]["epochs"] == 6
+
+    # a second run resumes: nothing left to do
+    assert main(["tune", str(EXAMPLE), "--trials", "16", "--db", str(db), *FAST]) == 0
+    assert "resuming study 'tune': 16 trials, 16 already finished" in capsys.readouterr().out
+
+    # --show prints the stored table
+    assert main(["tune", "--show", str(db), "--top", "3"]) == 0
+    shown = capsys.readouterr().out
+    assert "best 3 of 16 trials by dev_accuracy" in shown and "random search" in shown
+    assert shown.count("\n   ") == 3  # three ranked rows
+
+
+def test_the_example_file_is_valid_and_samples_on_the_documented_scales():
+    from minigrad.tune import load_study_config
+
+    study = load_study_config(EXAMPLE)
+    kinds = {key: dim.kind for key, dim in study.space.items()}
+    assert kinds == {
+        "optimizer.lr": "log_uniform",
+        "optimizer.beta1": "one_minus_log_uniform",
+        "regularizer.lam": "log_uniform",
+        "model.layers.0.units": "int_uniform",
+        "training.batch_size": "choice",
+    }
+    assert study.tune["trials"] == 16 and study.tune["metric"] == "dev_accuracy"
+
+
+def test_sequential_and_coarse_to_fine_from_the_command_line(tmp_path, capsys):
+    db = tmp_path / "c2f.db"
+    args = ["tune", str(EXAMPLE), "--executor", "sequential", "--strategy", "coarse_to_fine", "--trials", "4"]
+    assert main([*args, "--db", str(db), "--no-plot", "--set", "tune.rounds=2", *FAST]) == 0
+    out = capsys.readouterr().out
+    assert "sequential (panda" in out and "round 2/2:" in out and "epoch 6/6" in out
+    assert not db.with_suffix(".png").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--space", "optimizer.bta1={uniform=[0.8, 0.9]}"], ["optimizer.bta1", "did you mean 'beta1'"]),
+        (["--space", "optimizer.lr={log_uniform=[0, 1]}"], ["optimizer.lr", "0 < a < b"]),
+        (["--set", "tune.trails=4"], ["tune.trails", "did you mean 'trials'"]),
+        (["--metric", "test_accuracy"], ["tune.metric", "test set"]),
+        (["--trials", "0"], ["--trials 0"]),
+        (["--strategy", "grid", "--set", "tune.grid_points=1"], ["tune.grid_points = 1"]),
+    ],
+)
+def test_config_errors_exit_2_naming_the_key(tmp_path, capsys, args, words):
+    code = main(["tune", str(EXAMPLE), "--db", str(tmp_path / "s.db"), *args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("minigrad: error:") and "Traceback" not in err
+    for word in words:
+        assert word in err, err
+    assert not (tmp_path / "s.db").exists()  # refused before the study starts
+
+
+def test_a_changed_study_exits_2_unless_new(tmp_path, capsys):
+    db = tmp_path / "s.db"
+    base = [
+        "tune",
+        str(EXAMPLE),
+        "--trials",
+        "2",
+        "--executor",
+        "sequential",
+        "--db",
+        str(db),
+        "--no-plot",
+        *FAST,
+    ]
+    assert main(base) == 0
+    capsys.readouterr()
+    assert main([*base, "--seed", "5"]) == 2
+    assert "holds another study" in capsys.readouterr().err
+    assert main([*base, "--seed", "5", "--new"]) == 0
+
+
+def test_show_of_a_missing_database_exits_2(tmp_path, capsys):
+    assert main(["tune", "--show", str(tmp_path / "none.db")]) == 2
+    assert "no study database there" in capsys.readouterr().err
+    assert not (tmp_path / "none.db").exists()
