@@ -310,32 +310,40 @@ def detect_anomaly(model: Any = None) -> AnomalyDetector:
     return AnomalyDetector(model)
 
 
-def describe_divergence(costs: Sequence[float], lr: float | None, *, window: int = 20) -> str | None:
-    """Diagnose a diverging learning rate from the last mini-batch costs.
+def describe_divergence(costs: Sequence[float], lr: float | None, *, window: int = 1000) -> str | None:
+    """Diagnose a diverging learning rate from the latest mini-batch costs.
 
-    Looks at the last ``window`` finite costs: when the latest is more than 10 times
-    the smallest before it, returns ``"the cost grew by a factor X over the last N
-    steps: the learning rate LR is probably too high; try LR/10"``; otherwise None.
+    Among the last ``window`` finite costs, finds the largest growth from a cost to a
+    later one. When it exceeds a factor 10 (and the peak is over 10 times the first
+    cost of the window, so mini-batch noise near a minimum does not count), returns
+    ``"the cost grew by a factor X over N steps (from A to B): the learning rate LR is
+    probably too high; try LR/10"``; otherwise None.
 
     Example:
         >>> from minigrad.anomaly import describe_divergence
         >>> print(describe_divergence([0.7, 0.6, 3.0, 40.0, 900.0], 0.5))
-        the cost grew by a factor 1.5e+03 over the last 3 steps (from 0.6 to 900): the learning
-        rate 0.5 is probably too high; try 0.05
-        >>> describe_divergence([0.7, 0.6, 0.5], 0.5) is None
+        the cost grew by a factor 1.5e+03 over 3 steps (from 0.6 to 900): the learning rate
+        0.5 is probably too high; try 0.05
+        >>> describe_divergence([0.7, 0.6, 0.5, 0.9, 0.4], 0.5) is None
         True
     """
-    finite = [float(c) for c in costs if c is not None and math.isfinite(c)][-window:]
-    if len(finite) < 2:
+    values = [abs(float(c)) for c in costs if c is not None and math.isfinite(c)][-window:]
+    if len(values) < 2:
         return None
-    last = finite[-1]
-    low_at = min(range(len(finite) - 1), key=lambda i: abs(finite[i]))
-    low = abs(finite[low_at])
-    if low == 0.0 or abs(last) <= 10 * low:
+    tiny = 1e-300
+    low = 0
+    factor, start, peak = 0.0, 0, 0
+    for j in range(1, len(values)):
+        if values[j - 1] < values[low]:
+            low = j - 1
+        growth = values[j] / max(values[low], tiny)
+        if growth > factor:
+            factor, start, peak = growth, low, j
+    if factor <= 10 or values[peak] <= 10 * max(values[0], tiny):
         return None
     text = (
-        f"the cost grew by a factor {abs(last) / low:.2g} over the last {len(finite) - 1 - low_at} steps "
-        f"(from {finite[low_at]:.3g} to {last:.3g})"
+        f"the cost grew by a factor {factor:.2g} over {peak - start} steps "
+        f"(from {values[start]:.3g} to {values[peak]:.3g})"
     )
     if lr is None or not math.isfinite(lr) or lr <= 0:
         return text + ": the learning rate is probably too high; divide it by 10"

@@ -29,7 +29,6 @@ import math
 import os
 import re
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -363,7 +362,10 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if not os.path.exists(path):
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise CheckpointError(f"{path}: not a minigrad checkpoint (a .npy array, not a .npz archive)")
+        with loaded as archive:
             names = set(archive.files)
             if _META not in names or _CHECKSUM not in names:
                 raise CheckpointError(
@@ -375,7 +377,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
             checksum = archive[_CHECKSUM].tobytes().decode("ascii", errors="replace")
     except CheckpointError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, zipfile.LargeZipFile) as err:
+    except Exception as err:  # any failure to parse this untrusted file means it is damaged
         raise CheckpointError(
             f"{path}: cannot read the checkpoint: the file is truncated, corrupted or not a .npz "
             f"archive ({type(err).__name__}: {err})"
@@ -385,7 +387,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise CheckpointError(f"{path}: the checkpoint metadata is corrupted ({err})") from err
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not a minigrad checkpoint (format {meta.get('format')!r})")
+        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise CheckpointError(f"{path}: not a minigrad checkpoint (format {found!r})")
     version = meta.get("version")
     if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
         raise CheckpointError(
@@ -402,6 +405,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         tree = _decode(meta["tree"], arrays, path)
     except KeyError as err:
         raise CheckpointError(f"{path}: the checkpoint refers to a missing array {err}") from err
+    except (TypeError, ValueError, AttributeError) as err:
+        raise CheckpointError(f"{path}: the checkpoint metadata is malformed ({err})") from err
     if not isinstance(tree, dict) or "model" not in tree:
         raise CheckpointError(f"{path}: the checkpoint metadata has no model entry; the file is corrupted")
     return Checkpoint(

@@ -972,6 +972,7 @@ def fit(
     metrics: Sequence[Any] = ("accuracy",),
     snapshot_every: int | None = None,
     gradient_limits: tuple[float, float] | None = (VANISHING_GRADIENT, EXPLODING_GRADIENT),
+    detect_anomaly: bool = False,
 ) -> History:
     """Train ``model`` with mini-batch gradient descent; returns the :class:`History`.
 
@@ -999,6 +1000,9 @@ def fit(
             whose period matches).
         gradient_limits: ``(vanishing, exploding)`` thresholds of the mean per-layer
             gradient norm that trigger a :class:`GradientWarning`; None disables it.
+        detect_anomaly: run in anomaly mode (:func:`minigrad.detect_anomaly`): the first
+            NaN or inf in a forward or backward pass raises :class:`~minigrad.AnomalyError`
+            naming the op and the layer. Slower; for debugging.
 
     Example:
         >>> import numpy as np
@@ -1031,6 +1035,11 @@ def fit(
     )
     if resume_from is not None:
         trainer.resume(resume_from)
+    if detect_anomaly:
+        from minigrad.anomaly import AnomalyDetector
+
+        with AnomalyDetector(model):
+            return trainer.run()
     return trainer.run()
 
 

@@ -14,11 +14,13 @@ import math
 import os
 import sys
 import warnings
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from minigrad.anomaly import describe_divergence
 from minigrad.errors import ConfigError
 
 __all__ = [
@@ -355,7 +357,10 @@ class StopOnNaN:
     """Stop when a mini-batch cost or a parameter becomes NaN or infinite, restoring
     the last good state: the model and optimizer state after the last step whose cost
     and parameters were finite. The report (epoch, step, batch) goes to
-    ``history.stop_reason``, ``self.report`` and a ``RuntimeWarning``.
+    ``history.stop_reason``, ``self.report`` and a ``RuntimeWarning``. When the last
+    mini-batch costs were climbing it diagnoses the learning rate (see
+    :func:`minigrad.anomaly.describe_divergence`): "the cost grew by a factor X over N
+    steps: the learning rate LR is probably too high; try LR/10".
 
     Example:
         >>> import minigrad as mg
@@ -367,11 +372,13 @@ class StopOnNaN:
         self.report: str | None = None
         self._good: dict[str, Any] | None = None
         self._good_step = 0
+        self._costs: deque[float] = deque(maxlen=1000)  # the latest finite batch costs
 
     def on_train_begin(self, trainer: Any) -> None:
         """Remember the starting state as the last good one."""
         self._good = trainer.model_state()
         self._good_step = trainer.step
+        self._costs.clear()
 
     def on_batch_end(self, trainer: Any, step: int, logs: dict[str, float]) -> None:
         """Keep the state if cost and parameters are finite; otherwise restore the last
@@ -382,14 +389,18 @@ class StopOnNaN:
         if finite:
             self._good = trainer.model_state()
             self._good_step = step
+            self._costs.append(logs["cost"])
             return
+        lr = float(getattr(trainer.optimizer, "lr", math.nan))
+        diagnosis = describe_divergence([*self._costs, logs["cost"]], lr)
+        if diagnosis is None:
+            diagnosis = f"a diverging cost often means the learning rate {lr:g} is too high; try {lr / 10:g}"
         trainer.restore_state(self._good)
         trainer.stop_training = True
         self.report = (
             f"stop_on_nan: the cost or a parameter became non-finite (cost = {logs['cost']}) at epoch "
             f"{logs['epoch']}, step {step} (batch {logs['batch']} of the epoch); restored the state "
-            f"after step {self._good_step} and stopped. A diverging cost usually means the learning "
-            "rate is too high."
+            f"after step {self._good_step} and stopped. Diagnosis: {diagnosis}."
         )
         trainer.history.stop_reason = self.report
         warnings.warn(self.report, RuntimeWarning, stacklevel=2)

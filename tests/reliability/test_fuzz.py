@@ -186,7 +186,9 @@ LAYER_ARGS = st.one_of(
     st.tuples(junk, junk),
 )
 LAYER_KWARGS = st.dictionaries(
-    st.sampled_from(["init", "bias", "rng", "dtype", "eps", "momentum", "alpha", "axis", "keep_prob", "oops"]),
+    st.sampled_from(
+        ["init", "bias", "rng", "dtype", "eps", "momentum", "alpha", "axis", "keep_prob", "oops"]
+    ),
     st.one_of(hyper, st.sampled_from(["he", "zeros", "nope", "float32", "int64"])),
     max_size=2,
 )
@@ -219,7 +221,9 @@ def test_layers_build_and_forward(name, args, kwargs, x, training):
 @given(
     name=family_names("losses"),
     prediction=st.one_of(junk, float_array()),
-    target=st.one_of(junk, float_array(), hnp.arrays(np.int64, st.integers(0, 4), elements=st.integers(-2, 4))),
+    target=st.one_of(
+        junk, float_array(), hnp.arrays(np.int64, st.integers(0, 4), elements=st.integers(-2, 4))
+    ),
 )
 def test_losses(name, prediction, target):
     loss = attempt(mg.loss, name)
@@ -265,7 +269,9 @@ def test_regularizers(name, options, params, m):
 )
 def test_optimizers(name, hyper_values, params, grad):
     w = mg.Parameter(np.ones((2, 2)))
-    opt = attempt(mg.optimizer, name, [w] if isinstance(params, str) and params == "good" else params, **hyper_values)
+    opt = attempt(
+        mg.optimizer, name, [w] if isinstance(params, str) and params == "good" else params, **hyper_values
+    )
     if opt is REFUSED:
         return
     w.grad = grad if isinstance(grad, np.ndarray) else None
@@ -340,7 +346,9 @@ def test_minibatches(X, Y, batch_size, rng, drop_last):
 
 # ------------------------------------------------------------------ fit
 def tiny_model(n_in=2, n_out=2):
-    return mg.Sequential(mg.layer("dense", n_in, 3, rng=0), mg.layer("relu"), mg.layer("dense", 3, n_out, rng=1))
+    return mg.Sequential(
+        mg.layer("dense", n_in, 3, rng=0), mg.layer("relu"), mg.layer("dense", 3, n_out, rng=1)
+    )
 
 
 @given(
