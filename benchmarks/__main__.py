@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import gradcheck_bench, memory, mlp
+from benchmarks import gradcheck_bench, memory, mlp, tune_bench
 from benchmarks.harness import environment_header
 
-SUITES = {"mlp": mlp.run, "gradcheck": gradcheck_bench.run, "memory": memory.run}
+SUITES = {"mlp": mlp.run, "gradcheck": gradcheck_bench.run, "memory": memory.run, "tune": tune_bench.run}
 
 
 def main(argv: list[str] | None = None) -> int:

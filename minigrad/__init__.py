@@ -9,7 +9,7 @@ Example:
            [ 9., 13.]])
 """
 
-from minigrad import nn_functions, ops
+from minigrad import nn_functions, ops, tune
 from minigrad.anomaly import AnomalyDetector, detect_anomaly
 from minigrad.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from minigrad.config import load_config, run_config
@@ -187,6 +187,7 @@ __all__ = [
     "set_default_dtype",
     "split",
     "stack",
+    "tune",
     "unbroadcast",
     "unregister_plugin",
     "where",

@@ -33,14 +33,12 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import logging
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,7 +105,10 @@ def _worker_init() -> None:
         threadpool_limits(limits=1)
 
 
-def _process_pool(workers: int) -> ProcessPoolExecutor:
+def _process_pool(workers: int) -> Executor:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # "spawn": a fresh interpreter per worker, safe whatever threads the driver runs
     context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
@@ -203,6 +204,8 @@ def _dask_client(scheduler: str, workers: int | None) -> Iterator[tuple[Any, str
             "pip install 'minigrad[dask]'"
         ) from None
     if scheduler == "local":
+        import logging
+
         n = _check_workers(workers)
         with (
             LocalCluster(

@@ -27,7 +27,6 @@ from __future__ import annotations
 import copy
 import math
 import os
-import socket
 import threading
 import time
 import traceback
@@ -241,6 +240,8 @@ def run_trial(task: TrialTask) -> dict[str, Any]:
         ``stop_reason``, ``warnings``, ``error`` (text or None), ``duration`` (seconds)
         and ``worker`` (host:pid).
     """
+    import socket
+
     start = time.perf_counter()
     outcome: dict[str, Any] = {
         "number": task.number,
