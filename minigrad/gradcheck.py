@@ -238,7 +238,12 @@ def _promoted() -> Iterator[None]:
 
 
 class _Evaluator:
-    """Evaluates J with the randomness, dtype promotion and reduction held fixed."""
+    """Evaluates J with the randomness, dtype promotion and reduction held fixed.
+
+    The numeric loop calls :meth:`value` thousands of times, so the scopes it needs
+    (float64 promotion, no graph, the random tape) are entered once, by
+    :meth:`numeric_scope`, not per evaluation.
+    """
 
     def __init__(self, fn: Callable, args: list[Any], seed: int) -> None:
         self.fn, self.args = fn, args
@@ -257,11 +262,12 @@ class _Evaluator:
         start = self.np_state
         return not (now[0] == start[0] and now[2:] == start[2:] and np.array_equal(now[1], start[1]))
 
-    def _output(self) -> Tensor:
+    def _call(self) -> Tensor:
+        """One evaluation of fn; the caller has entered the promotion and tape scopes."""
         if self.restore_np_state:
             np.random.set_state(self.np_state)
-        with _promoted(), self.tape.replaying():
-            out = self.fn(*self.args)
+        self.tape.rewind()
+        out = self.fn(*self.args)
         self.count += 1
         if self.count == 1 and self.drew_global_random():
             self.restore_np_state = True
@@ -274,15 +280,24 @@ class _Evaluator:
             self.cotangent = np.ones(()) if out.size == 1 else rng.standard_normal(out.shape)
         return out
 
+    @contextmanager
+    def numeric_scope(self) -> Iterator[None]:
+        """No graph, float64 promotion and replayed randomness for many :meth:`value` calls."""
+        with no_grad(), _promoted(), self.tape.replaying():
+            yield
+
     def value(self) -> float:
-        with no_grad():
-            out = self._output()
-        return float(np.sum(out.data.astype(np.float64) * self.cotangent))
+        """J at the current data (inside :meth:`numeric_scope`)."""
+        out = self._call().data
+        if out.size == 1:  # J = f(x) itself: no reduction needed
+            return float(out.reshape(()))
+        return float(np.vdot(out.astype(np.float64, copy=False), self.cotangent))
 
     def gradients(self, tensors: list[Tensor]) -> list[np.ndarray]:
         for t in tensors:
             t.grad = None
-        out = self._output()
+        with _promoted(), self.tape.replaying():
+            out = self._call()
         if not out.requires_grad:
             raise MinigradError(
                 "gradcheck: the output does not depend on any checked tensor (no gradient "
@@ -368,26 +383,27 @@ def gradcheck(
         evaluator = _Evaluator(fn, args, seed)
         analytic = evaluator.gradients(tensors)
         for _ in range(2):
-            notes = []
-            if fast:
-                checks = _fast_checks(
-                    evaluator, checked_all, analytic, eps, directions, seed, great, bug, atol, notes
-                )
-                total = float(np.sqrt(np.mean([c.relative_error**2 for c in checks])))
-            else:
-                numeric = [_numeric_gradient(evaluator, t, eps) for t in tensors]
-                checks = [
-                    _full_check(name, num, ana, great, bug, atol, notes)
-                    for (name, _), num, ana in zip(checked_all, numeric, analytic)
-                ]
-                total = _compare(
-                    "overall",
-                    np.concatenate([n.ravel() for n in numeric]),
-                    np.concatenate([a.ravel() for a in analytic]),
-                    atol,
-                    great,
-                    [],
-                )
+            notes: list[str] = []
+            with evaluator.numeric_scope():
+                if fast:
+                    checks = _fast_checks(
+                        evaluator, checked_all, analytic, eps, directions, seed, great, bug, atol, notes
+                    )
+                    total = float(np.sqrt(np.mean([c.relative_error**2 for c in checks])))
+                else:
+                    numeric = [_numeric_gradient(evaluator, t, eps) for t in tensors]
+                    checks = [
+                        _full_check(name, num, ana, great, bug, atol, notes)
+                        for (name, _), num, ana in zip(checked_all, numeric, analytic)
+                    ]
+                    total = _compare(
+                        "overall",
+                        np.concatenate([n.ravel() for n in numeric]),
+                        np.concatenate([a.ravel() for a in analytic]),
+                        atol,
+                        great,
+                        [],
+                    )
             if evaluator.restore_np_state or not evaluator.drew_global_random():
                 break
             # fn drew from NumPy's global random state only after its first evaluation:

@@ -84,6 +84,23 @@ class RandomTape:
         finally:
             _current.tape = previous
 
+    def rewind(self) -> None:
+        """Start replaying from the first recorded draw again (a new evaluation).
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> rng = np.random.default_rng(0)
+            >>> tape = mg.RandomTape()
+            >>> with tape.replaying():
+            ...     first = mg.draw_random(rng, lambda g: g.random(2))
+            ...     tape.rewind()
+            ...     again = mg.draw_random(rng, lambda g: g.random(2))
+            >>> bool((first == again).all())
+            True
+        """
+        self._position = 0
+
     def _next(self, generator: np.random.Generator, sample: Callable) -> np.ndarray:
         if self._position == len(self._draws):
             self._draws.append(_copy(sample(generator)))
