@@ -459,4 +459,9 @@ def register(registry):
     registry.add("checkpoint", Checkpoint, doc="resumable checkpoint every k epochs and/or at the best")
     registry.add("csv_logger", CSVLogger, doc="the history as CSV, rewritten atomically each epoch")
     registry.add("stop_on_nan", StopOnNaN, doc="stop on a NaN/inf cost, restoring the last good state")
-    registry.add("snapshot", Snapshot, doc="collect weights every k epochs for a snapshot ensemble")
+    registry.add(
+        "snapshot",
+        Snapshot,
+        doc="collect weights every k epochs for a snapshot ensemble",
+        example=lambda rng: Snapshot(every=int(rng.integers(1, 10))),
+    )
