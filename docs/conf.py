@@ -1,7 +1,7 @@
 """Sphinx configuration of the minigrad documentation.
 
 Build: ``sphinx-build -W -n --keep-going -b html docs docs/_build/html`` (or ``tox -e docs``).
-The build needs no network: the intersphinx inventories (Python, NumPy, pluggy, matplotlib) are
+The build needs no network: the intersphinx inventories (Python, NumPy, ...) are
 shipped in ``docs/_inventories`` (regenerate them with ``make_inventories.py`` there).
 """
 
@@ -66,6 +66,7 @@ intersphinx_mapping = {
     "numpy": ("https://numpy.org/doc/stable", "_inventories/numpy.inv"),
     "pluggy": ("https://pluggy.readthedocs.io/en/stable", "_inventories/pluggy.inv"),
     "matplotlib": ("https://matplotlib.org/stable", "_inventories/matplotlib.inv"),
+    "distributed": ("https://distributed.dask.org/en/stable", "_inventories/distributed.inv"),
 }
 
 # -- HTML ----------------------------------------------------------------------------------
@@ -99,6 +100,7 @@ api_modules = [
     "minigrad.train",
     "minigrad.checkpoint",
     "minigrad.diagnose",
+    "minigrad.tune",
     "minigrad.plots",
     "minigrad.config",
     "minigrad.cli",
@@ -108,12 +110,21 @@ api_sections = {
     "minigrad.tensor": "Tensors and autograd",
     "minigrad.ops": "Operations",
     "minigrad.function": "Custom differentiable functions",
+    "minigrad.anomaly": "Anomaly detection",
     "minigrad.module": "Models and parameters",
     "minigrad.factories": "Components by name",
+    "minigrad.optim": "Optimizers",
+    "minigrad.data": "Data",
+    "minigrad.train": "Training",
+    "minigrad.checkpoint": "Checkpoints",
+    "minigrad.diagnose": "Bias and variance",
+    "minigrad.tune": "Hyperparameter search",
+    "minigrad.plots": "Plots",
+    "minigrad.config": "Configuration files",
+    "minigrad.gradcheck": "Gradient checking",
+    "minigrad.randomness": "Randomness",
     "minigrad.registry": "Registries",
     "minigrad.manager": "Plugins",
     "minigrad.hookspecs": "Plugin hooks",
-    "minigrad.gradcheck": "Gradient checking",
-    "minigrad.randomness": "Randomness",
     "minigrad.errors": "Errors",
 }

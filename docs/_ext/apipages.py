@@ -1,19 +1,22 @@
 """Sphinx extension writing the API reference pages of minigrad before each build.
 
-``api_modules`` (in ``conf.py``) lists the modules with a page of their own. The
-extension writes, under ``docs/api/generated/``:
+``api_modules`` (in ``conf.py``) lists the modules with a page of their own (a
+package brings its public submodules along). The extension writes, under
+``docs/api/generated/``:
 
 * ``minigrad.rst``: the public namespace ``import minigrad as mg``, every name in
   ``minigrad.__all__`` in summary tables grouped by the module that defines it
   (titles from ``api_sections``), each with a page of its own
   (``minigrad.Tensor.rst``, ...). A name added to ``__all__`` is documented
   without touching the docs.
-* ``modules/<module>.rst``: the module's docstring, its own public names documented
-  in source order, and a table linking the names it shares with the namespace to
-  their namespace page (so nothing is documented twice).
+* ``modules/<module>.rst``: the module's docstring, its own public names (its
+  ``__all__``) documented in source order, and a table linking the names it shares
+  with an enclosing package to their page there, so nothing is documented twice.
 
-It also resolves references through the defining module (``minigrad.tensor.Tensor``,
-which is what type hints produce) to the namespace page (``minigrad.Tensor``).
+Each object is documented once, under the outermost public name it has
+(``minigrad.Tensor``, ``minigrad.tune.Choice``). The reference resolver maps the other
+names (``minigrad.tensor.Tensor``, which is what type hints produce) to that one, and
+looks unqualified names of a docstring up where the docstring was written.
 """
 
 from __future__ import annotations
@@ -110,7 +113,9 @@ def namespace_page(package: ModuleType, sections: dict[str, str], modules: list[
     for name in public:
         if _kind(getattr(package, name)) == "module":
             continue
-        by_module.setdefault(_defining_module(package, name, modules), []).append(name)
+        # Group by the package's direct submodule: minigrad.tune.study -> minigrad.tune.
+        home = ".".join(_defining_module(package, name, modules).split(".")[:2])
+        by_module.setdefault(home, []).append(name)
     ordered = [m for m in sections if m in by_module] + sorted(m for m in by_module if m not in sections)
 
     lines = [*_title(f"The ``{package.__name__}`` namespace"), f".. automodule:: {package.__name__}", ""]
@@ -147,21 +152,55 @@ def object_page(package: ModuleType, name: str, modules: list[ModuleType]) -> st
     return HEADER + "\n".join(lines)
 
 
-def module_page(module_name: str, package: ModuleType) -> str:
+#: Modules with a page, set when the pages are written (the resolver reads it).
+_PAGES: list[str] = []
+
+
+def _page_modules(listed: list[str]) -> list[str]:
+    """``listed`` plus the public submodules of the packages in it, recursively."""
+    pages = []
+    for module_name in listed:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as err:
+            raise ExtensionError(
+                f"api_modules in docs/conf.py lists {module_name}, which cannot be imported "
+                f"({type(err).__name__}: {err}); remove the line or fix the module"
+            ) from err
+        pages.append(module_name)
+        if hasattr(module, "__path__"):
+            for info in pkgutil.walk_packages(module.__path__, module_name + "."):
+                if not any(part.startswith("_") for part in info.name.split(".")):
+                    pages.append(info.name)
+    return list(dict.fromkeys(pages))
+
+
+def _documented_at(module_name: str, name: str, pages: list[str]) -> str:
+    """Where ``module_name.name`` is documented: the outermost page (or the namespace)
+    whose ``__all__`` holds the same object under the same name."""
+    obj = getattr(importlib.import_module(module_name), name, None)
+    parts = module_name.split(".")
+    for depth in range(1, len(parts) + 1):
+        outer = ".".join(parts[:depth])
+        if outer != PACKAGE and outer not in pages:
+            continue
+        module = importlib.import_module(outer)
+        if name in getattr(module, "__all__", ()) and getattr(module, name, None) is obj:
+            return outer
+    return module_name
+
+
+def module_page(module_name: str, package: ModuleType, pages: list[str]) -> str:
     """The page of one module: its docstring, own names, and links to shared names."""
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as err:
-        raise ExtensionError(
-            f"api_modules in docs/conf.py lists {module_name}, which cannot be imported "
-            f"({type(err).__name__}: {err}); remove the line or fix the module"
-        ) from err
-    exported = list(getattr(module, "__all__", ()))
-    shared = [n for n in exported if n in package.__all__ and getattr(package, n) is getattr(module, n, None)]
-    own = _source_order(module_name, [n for n in exported if n not in shared])
+    module = importlib.import_module(module_name)
+    exported = [n for n in getattr(module, "__all__", ()) if not n.startswith("__")]
+    homes = {n: _documented_at(module_name, n, pages) for n in exported}
+    own = _source_order(module_name, [n for n in exported if homes[n] == module_name])
+    shared = [n for n in exported if homes[n] != module_name]
     lines = [*_title(f"``{module_name}``"), f".. automodule:: {module_name}", "   :no-members:"]
-    short = module_name.rpartition(".")[2]
-    if module_name.count(".") == 1 and short in package.__all__ and getattr(package, short) is not module:
+    parent, _, short = module_name.rpartition(".")
+    parent_module = importlib.import_module(parent) if parent else None
+    if short in getattr(parent_module, "__all__", ()) and getattr(parent_module, short) is not module:
         # ``minigrad.gradcheck`` is also the function ``mg.gradcheck``: only one of them
         # can own the name in the index; :mod: references still link here.
         lines += ["   :no-index:", "", f".. currentmodule:: {module_name}"]
@@ -170,9 +209,9 @@ def module_page(module_name: str, package: ModuleType) -> str:
         lines += [".. rubric:: Contents", "", ".. autosummary::", "   :nosignatures:", ""]
         lines += [f"   {n}" for n in own] + [""]
     if shared:
-        lines += [f".. rubric:: Documented in the ``{package.__name__}`` namespace", ""]
+        lines += [".. rubric:: Documented with the enclosing package", ""]
         lines += [".. autosummary::", "   :nosignatures:", ""]
-        lines += [f"   {package.__name__}.{n}" for n in shared] + [""]
+        lines += [f"   {homes[n]}.{n}" for n in shared] + [""]
     for name in own:
         obj = getattr(module, name)
         kind = _kind(obj)
@@ -200,8 +239,9 @@ def write_pages(app: Sphinx, config: Config) -> None:
     for name in package.__all__:
         if not name.startswith("_") and _kind(getattr(package, name)) != "module":
             expected[out / f"{PACKAGE}.{name}.rst"] = object_page(package, name, modules)
-    for module_name in config.api_modules:
-        expected[out / "modules" / f"{module_name}.rst"] = module_page(module_name, package)
+    _PAGES[:] = _page_modules(config.api_modules)
+    for module_name in _PAGES:
+        expected[out / "modules" / f"{module_name}.rst"] = module_page(module_name, package, _PAGES)
     if out.is_dir():  # pages of names that were removed would be orphans
         for stale in set(out.rglob("*.rst")) - set(expected):
             stale.unlink()
@@ -210,18 +250,13 @@ def write_pages(app: Sphinx, config: Config) -> None:
 
 
 def _public_alias(target: str) -> str | None:
-    """``minigrad.<module>.<name>`` -> ``minigrad.<name>`` when that is the same object."""
+    """``minigrad.tensor.Tensor`` -> ``minigrad.Tensor``: the name ``target``'s object is
+    documented under, when that is another one."""
     module_name, _, attr = target.rpartition(".")
-    if not module_name.startswith(PACKAGE + "."):
+    if not module_name.startswith(PACKAGE + ".") or module_name not in sys.modules:
         return None
-    package = importlib.import_module(PACKAGE)
-    if attr not in package.__all__:
-        return None
-    try:
-        obj = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError):
-        return None
-    return f"{PACKAGE}.{attr}" if getattr(package, attr) is obj else None
+    home = _documented_at(module_name, attr, _PAGES)
+    return f"{home}.{attr}" if home != module_name else None
 
 
 def _documented_object(docname: str) -> Any:
@@ -272,35 +307,17 @@ def _candidates(target: str, node: Any) -> list[str]:
     return [n for n in dict.fromkeys(found) if n and n != target]
 
 
-def _instance_attribute_owner(target: str, node: Any) -> str | None:
-    """The documented class owning instance attribute ``target`` (a slot or ``self.x = ...``).
-
-    Instance attributes have no object to document; their class's docstring describes
-    them, so a reference to one links to the class.
-    """
-    owner, _, attr = target.rpartition(".")
-    if owner:
-        classes = [owner] + [f"{context}.{owner}" for context in _contexts(node)]
-    elif node.get("py:class"):
-        classes = [f"{node.get('py:module')}.{node.get('py:class')}"]
-    else:  # e.g. a summary line in a table: the one public class of the nearest module
-        for context in _contexts(node):
-            public = getattr(sys.modules.get(context), "__all__", ())
-            owners = [f"{context}.{n}" for n in public if _has_instance_attribute(f"{context}.{n}", attr)]
-            if owners:
-                return owners[0] if len(owners) == 1 else None
-        return None
-    return next((full for full in dict.fromkeys(classes) if _has_instance_attribute(full, attr)), None)
-
-
-def _has_instance_attribute(full: str, attr: str) -> bool:
+def _class(full: str) -> Any:
     module_name, _, class_name = full.rpartition(".")
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError, ValueError):
-        return False
-    if not inspect.isclass(cls):
-        return False
+        return None
+    return cls if inspect.isclass(cls) else None
+
+
+def _has_instance_attribute(cls: Any, attr: str) -> bool:
+    """A slot, or an attribute set as ``self.<attr> = ...`` in the class's source."""
     for klass in inspect.getmro(cls)[:-1]:
         try:
             source = inspect.getsource(klass)
@@ -311,6 +328,30 @@ def _has_instance_attribute(full: str, attr: str) -> bool:
     return False
 
 
+def _has_member(full: str, attr: str) -> bool:
+    cls = _class(full)
+    return cls is not None and (hasattr(cls, attr) or _has_instance_attribute(cls, attr))
+
+
+def _member_owner(target: str, node: Any) -> str | None:
+    """The class an attribute or method reference ``target`` belongs to."""
+    owner, _, attr = target.rpartition(".")
+    if owner:
+        classes = [owner] + [f"{context}.{owner}" for context in _contexts(node)]
+    elif node.get("py:class"):
+        classes = [f"{node.get('py:module')}.{node.get('py:class')}"]
+    else:  # e.g. a summary line in a table: the one public class of the nearest module
+        for context in _contexts(node):
+            public = getattr(sys.modules.get(context), "__all__", ())
+            owners = [
+                f"{context}.{n}" for n in public if n[:1].isupper() and _has_member(f"{context}.{n}", attr)
+            ]
+            if owners:
+                return owners[0] if len(owners) == 1 else None
+        return None
+    return next((full for full in dict.fromkeys(classes) if _has_member(full, attr)), None)
+
+
 def resolve_alias(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     """Resolve references that name an object through another path than its page's.
 
@@ -318,12 +359,14 @@ def resolve_alias(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     namespace page ``minigrad.Tensor``; unqualified names in a docstring are looked up
     in the module defining the documented object, then in the namespace; ``np.X`` means
     ``numpy.X``; a module whose name the namespace reuses for a function
-    (``minigrad.gradcheck``) links to its page; an instance attribute links to its class.
+    (``minigrad.gradcheck``) links to its page; a method or attribute named without its
+    class is looked up in the classes of the module; an instance attribute links to its
+    class.
     """
     if node.get("refdomain") != "py":
         return None
     target = node["reftarget"]
-    if node["reftype"] == "mod" and target in app.config.api_modules:
+    if node["reftype"] == "mod" and target in _PAGES:
         docname = f"{OUT.as_posix()}/modules/{target}"
         return make_refnode(app.builder, node["refdoc"], docname, "", contnode, target)
     py = env.get_domain("py")
@@ -341,12 +384,20 @@ def resolve_alias(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
         found = resolve(name, node["reftype"])
         if found is not None:
             return found
-    if node["reftype"] == "attr":
-        owner = _instance_attribute_owner(target, node)
-        for name in [owner, *_candidates(owner, node)] if owner else []:
-            found = resolve(name, "class")
+    if node["reftype"] in {"attr", "meth"}:
+        owner = _member_owner(target, node)
+        attr = target.rpartition(".")[2]
+        for name in [f"{owner}.{attr}", *_candidates(f"{owner}.{attr}", node)] if owner else []:
+            found = resolve(name, node["reftype"])
             if found is not None:
                 return found
+        # An instance attribute has no entry of its own; its class's docstring describes it.
+        cls = _class(owner) if owner else None
+        if cls is not None and _has_instance_attribute(cls, attr):
+            for name in [owner, *_candidates(owner, node)]:
+                found = resolve(name, "class")
+                if found is not None:
+                    return found
     return None
 
 

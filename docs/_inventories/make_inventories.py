@@ -52,6 +52,9 @@ library/collections.abc.html    py:class      collections.abc.Set collections.ab
 library/concurrent.futures.html py:class      concurrent.futures.Executor concurrent.futures.Future
 library/concurrent.futures.html py:class      concurrent.futures.ProcessPoolExecutor
 library/concurrent.futures.html py:class      concurrent.futures.ThreadPoolExecutor
+library/concurrent.futures.html py:class      concurrent.futures._base.Executor=concurrent.futures.Executor
+library/concurrent.futures.html py:class      concurrent.futures._base.Future=concurrent.futures.Future
+library/concurrent.futures.html py:exception  concurrent.futures.process.BrokenProcessPool
 library/contextlib.html         py:class      contextlib.AbstractContextManager contextlib.nullcontext
 library/contextlib.html         py:function   contextlib.contextmanager
 library/dataclasses.html        py:function   dataclasses.dataclass dataclasses.field
@@ -64,6 +67,9 @@ library/os.html                 py:class      os.PathLike
 library/os.html                 py:data       os.environ
 library/pathlib.html            py:class      pathlib.Path pathlib.PurePath
 library/pickle.html             py:module     pickle=module-pickle
+library/sqlite3.html            py:module     sqlite3=module-sqlite3
+library/sqlite3.html            py:function   sqlite3.connect
+library/sqlite3.html            py:class      sqlite3.Connection
 library/threading.html          py:class      threading.local
 library/types.html              py:class      types.ModuleType types.SimpleNamespace types.TracebackType
 library/typing.html             py:data       typing.Any typing.ClassVar typing.Final typing.Literal
@@ -115,12 +121,18 @@ MATPLOTLIB = """
 api/_as_gen/{name}.html  py:class  matplotlib.axes.Axes matplotlib.figure.Figure
 """
 
+#: Dask's distributed scheduler, https://distributed.dask.org/en/stable/
+DISTRIBUTED = """
+api.html  py:class  distributed.Client distributed.LocalCluster
+"""
+
 #: ``file name -> (project, version, table)``
 INVENTORIES = {
     "python.inv": ("Python", "3", PYTHON),
     "numpy.inv": ("NumPy", "stable", NUMPY),
     "pluggy.inv": ("pluggy", "stable", PLUGGY),
     "matplotlib.inv": ("Matplotlib", "stable", MATPLOTLIB),
+    "distributed.inv": ("distributed", "stable", DISTRIBUTED),
 }
 
 
