@@ -14,7 +14,7 @@ The course names two ways to search:
 ``dask``
     The same, on a Dask cluster when one machine is not enough: ``scheduler`` is the
     address of a running scheduler (``"tcp://host:8786"``), or ``"local"`` to start a
-    :class:`distributed.LocalCluster` of ``workers`` single-threaded processes for the
+    ``distributed.LocalCluster`` of ``workers`` single-threaded processes for the
     study. Needs the ``dask`` extra (``pip install 'minigrad[dask]'``); every worker
     needs minigrad and the same plugins installed.
 
@@ -44,7 +44,7 @@ from typing import Any
 
 from minigrad.errors import ConfigError, MinigradError, MissingExtraError
 
-__all__ = ["EXECUTORS", "ExecutorHandle", "SequentialExecutor", "open_executor"]
+__all__ = ["EXECUTORS", "ExecutorHandle", "SequentialExecutor", "open_executor", "terminate_workers"]
 
 #: The executor kinds :func:`open_executor` builds.
 EXECUTORS = ("sequential", "process", "dask")
@@ -112,6 +112,16 @@ def _process_pool(workers: int) -> Executor:
     # "spawn": a fresh interpreter per worker, safe whatever threads the driver runs
     context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
+
+
+def terminate_workers(pool: Any) -> None:
+    """Stop a process pool's workers now, abandoning the calls they run (their futures
+    fail with ``BrokenProcessPool``)."""
+    if hasattr(pool, "terminate_workers"):  # Python >= 3.14
+        pool.terminate_workers()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 @dataclass
@@ -183,6 +193,9 @@ def open_executor(
             yield ExecutorHandle(
                 state["pool"], n, f"process pool of {n} (caviar: models in parallel)", rebuild=rebuild
             )
+        except BaseException:  # Ctrl-C or an error: do not wait for the running trials
+            terminate_workers(state["pool"])
+            raise
         finally:
             state["pool"].shutdown(wait=True, cancel_futures=True)
         return

@@ -1,4 +1,4 @@
-"""The results store: one SQLite database per study (stdlib :mod:`sqlite3`).
+"""The results store: one SQLite database per study (the standard library's ``sqlite3``).
 
 Only the driver process writes it. Every change is committed at once in WAL mode with
 ``synchronous=FULL``, so killing the driver loses no finished trial, and
