@@ -894,6 +894,16 @@ def _load_npz(path: Path, *, target: Any, features: Any) -> tuple[np.ndarray, np
             f"load_dataset: '{path}' could not be read as a .npz archive without unpickling ({err}); "
             "save plain numeric arrays with np.savez"
         ) from None
+    except Exception as err:  # truncated, corrupted or not a zip archive at all
+        raise ConfigError(
+            f"load_dataset: '{path}' is not a readable .npz archive ({type(err).__name__}: {err}); "
+            "the file may be truncated or corrupted"
+        ) from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ConfigError(
+            f"load_dataset: '{path}' holds a single .npy array, not a .npz archive; save X and Y "
+            "with np.savez(path, X=X, Y=Y)"
+        )
     with archive:
         keys = list(archive.files)
         arrays = {}
@@ -911,6 +921,11 @@ def _load_npz(path: Path, *, target: Any, features: Any) -> tuple[np.ndarray, np
                 raise ConfigError(
                     f"load_dataset: array {key!r} in '{path}' holds Python objects ({err}); only plain "
                     "numeric arrays are loaded (never unpickled)"
+                ) from None
+            except Exception as err:  # a damaged member of the archive
+                raise ConfigError(
+                    f"load_dataset: array {key!r} in '{path}' cannot be read ({type(err).__name__}: "
+                    f"{err}); the file may be truncated or corrupted"
                 ) from None
     return arrays["features"], arrays["target"]
 
@@ -947,8 +962,13 @@ def _column_index(spec: Any, names: list[str] | None, width: int, path: Path, ro
 def _load_csv(
     path: Path, *, target: Any, features: Any, delimiter: str, header: bool | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.reader(handle, delimiter=delimiter) if row and any(f.strip() for f in row)]
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = [row for row in csv.reader(handle, delimiter=delimiter) if any(f.strip() for f in row)]
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise ConfigError(
+            f"load_dataset: '{path}' is not a UTF-8 text CSV file ({err}); save it as plain CSV"
+        ) from None
     if not rows:
         raise ConfigError(f"load_dataset: '{path}' is empty")
     if header is None:
