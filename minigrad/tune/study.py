@@ -484,25 +484,39 @@ class _Driver:
                 if self.handle.live:
                     live = self.display.live(task.number, task.config["training"]["epochs"])
                     task.callbacks = (live,) if live is not None else ()
-                running[self.executor.submit(run_trial, task)] = (task, self.generation)
+                try:
+                    future = self.executor.submit(run_trial, task)
+                except BrokenExecutor:  # broke since the last look: replace it once
+                    if self.handle.rebuild is None:
+                        self.fail_broken(task, "the executor is broken")
+                        continue
+                    self.executor = self.handle.rebuild()
+                    self.generation += 1
+                    future = self.executor.submit(run_trial, task)
+                running[future] = (task, self.generation)
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: running[f][0].number):
                 task, generation = running.pop(future)
                 try:
                     outcome = future.result()
                 except BrokenExecutor as err:
-                    outcome = _failed(
-                        f"WorkerDied: the worker process died while this trial ran ({err}); it or "
-                        "another trial running at the same time crashed the pool (out of memory?); "
-                        "--retry-failed reruns it"
-                    )
+                    self.fail_broken(task, str(err))
                     if generation == self.generation and self.handle.rebuild is not None:
                         self.executor = self.handle.rebuild()
                         self.generation += 1
+                    continue
                 except Exception as err:  # lost worker, unpicklable result, ...
                     outcome = _failed(f"{type(err).__name__}: {err}")
                 record = self.records[task.number]
                 self.finish(task.number, record.round, record.params, record.seed, outcome)
+
+    def fail_broken(self, task: TrialTask, reason: str) -> None:
+        outcome = _failed(
+            f"WorkerDied: the worker process died while this trial ran ({reason}); it or another "
+            "trial running at the same time crashed the pool (out of memory?); --retry-failed reruns it"
+        )
+        record = self.records[task.number]
+        self.finish(task.number, record.round, record.params, record.seed, outcome)
 
 
 def _direction(metric: str, direction: str) -> str:

@@ -74,3 +74,27 @@ def test_open_executor_validates_its_arguments():
         open_executor("dask", scheduler="x"),
     ):
         pass
+
+
+def test_a_local_dask_cluster_runs_trials_in_its_own_processes_and_shuts_down():
+    pytest.importorskip("distributed")
+    with open_executor("dask", workers=1) as handle:  # scheduler "local"
+        assert handle.slots == 1 and "local cluster of 1" in handle.description
+        worker = handle.executor.submit(pid_after, 0).result()
+        assert worker != os.getpid()
+    deadline = time.monotonic() + 30
+    while alive(worker):
+        assert time.monotonic() < deadline, "the cluster's worker process outlived the study"
+        time.sleep(0.1)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True

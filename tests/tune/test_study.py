@@ -231,6 +231,69 @@ def test_a_dead_worker_fails_its_trial_and_the_study_goes_on(tmp_path, tiny_conf
     assert study.trials[1].error.startswith("WorkerDied: the worker process died")
 
 
+class BrokenAfterOne(Executor):
+    """Like a process pool whose worker died on trial 1: that call and every later
+    submission fail with BrokenProcessPool."""
+
+    def __init__(self) -> None:
+        self.broken = False
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = Future()
+        if self.broken or args[0].number == 1:
+            self.broken = True
+            future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
+        else:
+            future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_a_broken_pool_is_replaced_and_the_next_trials_run(tmp_path, tiny_config, adam_space, monkeypatch):
+    import contextlib
+
+    from minigrad.tune import study as study_module
+    from minigrad.tune.executors import ExecutorHandle
+
+    rebuilt = []
+
+    def rebuild():
+        rebuilt.append(SequentialExecutor())
+        return rebuilt[-1]
+
+    @contextlib.contextmanager
+    def fake_open_executor(kind, *, workers=None, scheduler=None):
+        yield ExecutorHandle(BrokenAfterOne(), 1, "a pool that breaks", rebuild=rebuild)
+
+    monkeypatch.setattr(study_module, "open_executor", fake_open_executor)
+    study = run_study(tiny_config, adam_space, trials=4, executor="process", db=tmp_path / "s.db")
+    assert [t.status for t in study.trials] == ["done", "failed", "done", "done"]
+    assert len(rebuilt) == 1 and "WorkerDied" in study.trials[1].error
+
+
+class BreaksBeforeTwo(SequentialExecutor):
+    """A pool found broken when trial 2 is submitted (it broke between two looks)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        if args[0].number == 2:
+            raise BrokenProcessPool("A child process terminated abruptly")
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_pool_found_broken_at_submission_is_replaced(tmp_path, tiny_config, adam_space, monkeypatch):
+    import contextlib
+
+    from minigrad.tune import study as study_module
+    from minigrad.tune.executors import ExecutorHandle
+
+    @contextlib.contextmanager
+    def fake_open_executor(kind, *, workers=None, scheduler=None):
+        yield ExecutorHandle(BreaksBeforeTwo(), 1, "a pool that breaks", rebuild=SequentialExecutor)
+
+    monkeypatch.setattr(study_module, "open_executor", fake_open_executor)
+    study = run_study(tiny_config, adam_space, trials=4, executor="process", db=tmp_path / "s.db")
+    assert [t.status for t in study.trials] == ["done"] * 4
+
+
 # ----------------------------------------------------------------- display
 def test_sequential_mode_shows_each_trial_live(tmp_path, tiny_config, adam_space):
     output = io.StringIO()
