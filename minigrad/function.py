@@ -18,9 +18,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from minigrad import tensor as _tensor
 from minigrad.errors import DTypeError, MinigradError, ShapeError
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _state
 
 __all__ = ["Context", "Function", "unbroadcast"]
 
@@ -152,23 +151,25 @@ class Function:
             >>> Exp.apply(mg.Tensor([0.0]))
             Tensor([1.])
         """
-        state = _tensor._state
-        record = False
+        state = _state
+        # one pass over the inputs: their arrays, and which of them need a gradient
         arrays = []
-        append = arrays.append
+        parents = []
+        record = False
         for x in inputs:
             if isinstance(x, Tensor):
-                append(x.data)
+                arrays.append(x.data)
                 if x.requires_grad:
                     record = True
+                    parents.append(x)
+                    continue
             else:
-                append(x)
+                arrays.append(x)
+            parents.append(None)
         if state.promote64:
             arrays = [_promote(a) for a in arrays]
         if record and state.enabled:
-            needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-            parents = tuple(x if need else None for x, need in zip(inputs, needs))
-            ctx = Context(cls, parents, needs)
+            ctx = Context(cls, tuple(parents), tuple([p is not None for p in parents]))
         else:
             record = False
             ctx = _NoGradContext()

@@ -516,6 +516,27 @@ def _topological_order(root: Any) -> list:
     return order
 
 
+def _chain(root: Any) -> list | None:
+    """The nodes from ``root`` down, when the graph is a chain (each node has at most one
+    input made by another node, as in a Sequential MLP); None for any other graph.
+
+    A chain is already in reverse topological order, so no search is needed.
+    """
+    chain = [root]
+    node = root
+    while True:
+        below = None
+        for parent in node.parents:
+            if parent is not None and parent._ctx is not None:
+                if below is not None and parent._ctx is not below:
+                    return None
+                below = parent._ctx
+        if below is None:
+            return chain
+        chain.append(below)
+        node = below
+
+
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
     if leaf.grad is None:
         leaf.grad = np.array(grad, dtype=leaf.data.dtype, copy=True)
@@ -524,12 +545,16 @@ def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
 
 
 def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
-    order = _topological_order(root)
+    order = _chain(root)
+    if order is None:
+        order = _topological_order(root)
+        order.reverse()
     grads = {root: seed}
     promote = _state.promote64
     anomaly = _state.anomaly
+    ndarray = np.ndarray
     try:
-        for ctx in reversed(order):
+        for ctx in order:
             grad_out = grads.pop(ctx, None)
             if grad_out is None:
                 continue
@@ -551,13 +576,26 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
                 )
             if anomaly is not None:
                 anomaly.check_backward(ctx, in_grads)
-            for position, (parent, grad) in enumerate(zip(parents, in_grads)):
-                if parent is None or grad is None:
+            position = -1
+            for parent in parents:
+                position += 1
+                if parent is None:
                     continue
-                grad = _checked_grad(ctx, position, parent, grad, promote)
+                grad = in_grads[position]
+                if grad is None:
+                    continue
+                data = parent.data
+                # the Function contract, in its cheap common case: an array of the input's
+                # shape and dtype; anything else goes through the full check
+                if type(grad) is not ndarray or grad.shape != data.shape or grad.dtype != data.dtype:
+                    grad = _checked_grad(ctx, position, parent, grad, promote)
                 parent_ctx = parent._ctx
                 if parent_ctx is None:
-                    _accumulate_leaf(parent, grad)
+                    leaf_grad = parent.grad
+                    if leaf_grad is None:
+                        parent.grad = np.array(grad, dtype=data.dtype, copy=True)
+                    else:
+                        np.add(leaf_grad, grad, out=leaf_grad)
                 else:
                     previous = grads.get(parent_ctx)
                     grads[parent_ctx] = grad if previous is None else previous + grad
