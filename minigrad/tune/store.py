@@ -301,6 +301,11 @@ class StudyStore:
                 (time.time(), number),
             )
 
+    def requeue_trial(self, number: int) -> None:
+        """Put a trial that could not run back to pending (its start stays counted)."""
+        with self._db:
+            self._db.execute("UPDATE trials SET status = 'pending' WHERE number = ?", (number,))
+
     def finish_trial(self, number: int, outcome: Mapping[str, Any]) -> None:
         """Store a trial's outcome (a dict from :func:`~minigrad.tune.trial.run_trial`:
         ``status`` "done" or "failed", ``objective``, ``metrics``, ``final``, ...)."""

@@ -28,14 +28,14 @@ import math
 import os
 import time
 import tomllib
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from minigrad.errors import ConfigError
+from minigrad.errors import ConfigError, MinigradError
 from minigrad.tune.executors import ExecutorHandle, open_executor
 from minigrad.tune.report import best_trials, format_metric, format_table, format_value, plot_study
 from minigrad.tune.space import DISTRIBUTIONS, Space
@@ -422,7 +422,9 @@ class _Driver:
         self.base, self.spec, self.source = base, spec, source
         self.records = {r.number: r for r in store.trials()}
         self.executor: Executor = handle.executor
-        self.generation = 0
+        self.generation = 0  # how many times the executor was replaced
+        self.finished_on: Counter[int] = Counter()  # generation -> trials it finished
+        self.idle_breaks = 0  # consecutive executors that broke before finishing any trial
 
     def run(self, strategy: Any, space: Space) -> None:
         maximize = self.spec["direction"] == "max"
@@ -500,13 +502,25 @@ class _Driver:
                 try:
                     outcome = future.result()
                 except BrokenExecutor as err:
-                    self.fail_broken(task, str(err))
-                    if generation == self.generation and self.handle.rebuild is not None:
-                        self.executor = self.handle.rebuild()
-                        self.generation += 1
+                    # a pool that never finished a trial may not have started at all: run its
+                    # trials again on a fresh one, but give up when that one breaks the same way
+                    idle = self.finished_on[generation] == 0 and self.handle.rebuild is not None
+                    if generation == self.generation:
+                        self.idle_breaks = self.idle_breaks + 1 if idle else 0
+                        if self.idle_breaks >= 2:
+                            raise _workers_died(err) from None
+                        if self.handle.rebuild is not None:
+                            self.executor = self.handle.rebuild()
+                            self.generation += 1
+                    if idle:
+                        self.store.requeue_trial(task.number)
+                        queue.appendleft(task)
+                    else:
+                        self.fail_broken(task, str(err))
                     continue
                 except Exception as err:  # lost worker, unpicklable result, ...
                     outcome = _failed(f"{type(err).__name__}: {err}")
+                self.finished_on[generation] += 1
                 record = self.records[task.number]
                 self.finish(task.number, record.round, record.params, record.seed, outcome)
 
@@ -517,6 +531,17 @@ class _Driver:
         )
         record = self.records[task.number]
         self.finish(task.number, record.round, record.params, record.seed, outcome)
+
+
+def _workers_died(err: BaseException) -> MinigradError:
+    return MinigradError(
+        f"the worker processes died twice before finishing any trial ({type(err).__name__}: {err}). "
+        "Either they cannot start: a script that runs a study must guard it with "
+        '`if __name__ == "__main__":`, and code read from standard input cannot be re-imported by '
+        "worker processes; or the first trials crash them (out of memory?). Run with "
+        "executor='sequential' (--executor sequential) to see the error in this process. "
+        "Unfinished trials are kept: rerun the same study to resume"
+    )
 
 
 def _direction(metric: str, direction: str) -> str:

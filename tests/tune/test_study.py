@@ -294,6 +294,52 @@ def test_a_pool_found_broken_at_submission_is_replaced(tmp_path, tiny_config, ad
     assert [t.status for t in study.trials] == ["done"] * 4
 
 
+class NeverStarts(Executor):
+    """A pool whose workers die at start-up (an unguarded script, code from stdin)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = Future()
+        future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
+        return future
+
+
+def _patch_executor(monkeypatch, executor, rebuild):
+    import contextlib
+
+    from minigrad.tune import study as study_module
+    from minigrad.tune.executors import ExecutorHandle
+
+    @contextlib.contextmanager
+    def fake_open_executor(kind, *, workers=None, scheduler=None):
+        yield ExecutorHandle(executor, 2, "a pool", rebuild=rebuild)
+
+    monkeypatch.setattr(study_module, "open_executor", fake_open_executor)
+
+
+def test_a_pool_that_broke_before_finishing_anything_gets_one_more_chance(
+    tmp_path, tiny_config, adam_space, monkeypatch
+):
+    _patch_executor(monkeypatch, NeverStarts(), SequentialExecutor)
+    study = run_study(tiny_config, adam_space, trials=3, executor="process", db=tmp_path / "s.db")
+    assert [t.status for t in study.trials] == ["done"] * 3
+
+
+def test_workers_that_never_start_stop_the_study_with_advice(tmp_path, tiny_config, adam_space, monkeypatch):
+    _patch_executor(monkeypatch, NeverStarts(), NeverStarts)
+    with pytest.raises(mg.MinigradError, match="died twice before finishing any trial") as info:
+        run_study(tiny_config, adam_space, trials=3, executor="process", db=tmp_path / "s.db")
+    assert "__main__" in str(info.value) and "--executor sequential" in str(info.value)
+    statuses = [t.status for t in Study.load(tmp_path / "s.db").trials]
+    assert "failed" not in statuses and "done" not in statuses  # nothing is wrongly marked finished
+    monkeypatch.undo()
+    assert [
+        t.status
+        for t in run_study(
+            tiny_config, adam_space, trials=3, executor="sequential", db=tmp_path / "s.db"
+        ).trials
+    ] == ["done"] * 3
+
+
 # ----------------------------------------------------------------- display
 def test_sequential_mode_shows_each_trial_live(tmp_path, tiny_config, adam_space):
     output = io.StringIO()
