@@ -487,7 +487,8 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
             bad = raw[(raw < 0) | (raw >= classes)]
             raise ShapeError(
                 f"{op}: labels must lie in [0, {classes - 1}] for {classes} classes, got "
-                f"{bad[:5].tolist()}{' ...' if bad.size > 5 else ''}"
+                f"{bad[:5].tolist()}{' ...' if bad.size > 5 else ''}; labels are class indices, so "
+                "give the last layer one output per class (or re-encode the labels as 0, 1, ...)"
             )
         return SoftmaxCrossEntropy.apply(z, raw.astype(np.intp, copy=False))
     if raw.shape != z.shape:
