@@ -109,7 +109,7 @@ def _show(args: argparse.Namespace) -> int:
     print(study.summary())
     print()
     print(study.table(args.top))
-    failures = format_failures(study.trials)
+    failures = format_failures(study.trials, limit=None)
     if failures:
         print()
         print(failures)
@@ -139,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
     _check_positive("--top", args.top)
     study_config = load_study_config(args.config, overrides=args.overrides, space=args.space)
     tune = study_config.tune
-    executor = args.executor or ("dask" if args.scheduler else None)
+    scheduler = _setting(args.scheduler, tune, "scheduler")
+    executor = args.executor or tune.get("executor") or ("dask" if scheduler else "process")
     db = Path(_setting(args.db, tune, "db") or Path("studies") / f"{study_config.name}.db")
     study = run_study(
         study_config.config,
@@ -150,9 +151,9 @@ def run(args: argparse.Namespace) -> int:
         seed=_setting(args.seed, tune, "seed"),
         metric=_setting(args.metric, tune, "metric"),
         direction=tune.get("direction", "auto"),
-        executor=_setting(executor, tune, "executor"),
+        executor=executor,
         workers=_setting(args.workers, tune, "workers"),
-        scheduler=_setting(args.scheduler, tune, "scheduler"),
+        scheduler=scheduler,
         db=db,
         name=tune.get("name"),
         new=args.new,

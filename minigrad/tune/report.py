@@ -131,7 +131,7 @@ def format_table(
     return "\n".join(lines)
 
 
-def format_failures(records: Sequence[TrialRecord], *, limit: int = 5) -> str:
+def format_failures(records: Sequence[TrialRecord], *, limit: int | None = 5) -> str:
     """One line per failed trial (its parameters and the first line of its error).
 
     Example:
@@ -146,11 +146,11 @@ def format_failures(records: Sequence[TrialRecord], *, limit: int = 5) -> str:
     if not failed:
         return ""
     lines = ["failed trials:"]
-    for r in failed[:limit]:
+    for r in failed[:limit] if limit is not None else failed:
         params = ", ".join(f"{k}={format_value(v)}" for k, v in r.params.items())
         lines.append(f"  trial {r.number} ({params}): {r.error_summary}")
-    if len(failed) > limit:
-        lines.append(f"  ... and {len(failed) - limit} more (minigrad tune --show DB --failures)")
+    if limit is not None and len(failed) > limit:
+        lines.append(f"  ... and {len(failed) - limit} more (minigrad tune --show DB lists them all)")
     return "\n".join(lines)
 
 

@@ -268,7 +268,8 @@ class Study:
         )
 
     def summary(self) -> str:
-        """Strategy, seed, executor-independent facts and the rounds, for ``--show``."""
+        """A few lines for ``--show``: the strategy, its options, the seed and the space
+        of each round."""
         strategy = self.spec["strategy"]
         options = ", ".join(f"{k}={v}" for k, v in strategy.items() if k != "name")
         lines = [
@@ -281,6 +282,12 @@ class Study:
                 ranges = "  ".join(f"{k} {_range_text(v)}" for k, v in space.items())
                 lines.append(f"  round {number}: {ranges}")
         return "\n".join(lines)
+
+
+def _short_names(keys: list[str]) -> dict[str, str]:
+    """The last part of each dotted key, or the whole key where last parts collide."""
+    last = [k.rsplit(".", 1)[-1] for k in keys]
+    return {k: part if last.count(part) == 1 else k for k, part in zip(keys, last)}
 
 
 def _range_text(spec: Mapping[str, Any]) -> str:
@@ -308,18 +315,13 @@ class _Display:
             print(text, file=self.stream, flush=True)
 
     def note_finished(self, record: TrialRecord) -> None:
-        if (
-            record.status == "done"
-            and record.objective is not None
-            and (
-                self.best is None
-                or (
-                    record.objective > self.best.objective
-                    if self.maximize
-                    else record.objective < self.best.objective
-                )
-            )
-        ):
+        if record.status != "done" or record.objective is None:
+            return
+        if self.best is None:
+            self.best = record
+            return
+        new, old = record.objective, self.best.objective
+        if (new > old) if self.maximize else (new < old):
             self.best = record
 
     def trial(self, record: TrialRecord) -> None:
@@ -327,7 +329,8 @@ class _Display:
         self.note_finished(record)
         width = len(str(self.total))
         head = f"[{self.finished:>{width}}/{self.total}] trial {record.number:>{width}}"
-        params = " ".join(f"{k.rsplit('.', 1)[-1]}={format_value(v)}" for k, v in record.params.items())
+        names = _short_names(list(record.params))
+        params = " ".join(f"{names[k]}={format_value(v)}" for k, v in record.params.items())
         if record.status == "failed":
             self.write(f"{head}  failed: {record.error_summary}  ({params})")
             return
