@@ -42,7 +42,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from minigrad.errors import ConfigError, PluginError, StateDictError
+from minigrad.errors import ConfigError, PluginError, ShapeError, StateDictError
 from minigrad.manager import get_plugin_manager
 from minigrad.module import Module
 from minigrad.tensor import Tensor
@@ -436,6 +436,12 @@ class Optimizer:
                 grad = param.grad
                 if grad is None:
                     continue
+                if getattr(grad, "shape", None) != param.data.shape:  # a .grad set by hand
+                    got = f"shape {grad.shape}" if hasattr(grad, "shape") else f"a {type(grad).__name__}"
+                    raise ShapeError(
+                        f"optimizer '{self.name}': a parameter of shape {param.data.shape} has a .grad "
+                        f"of {got}; set .grad to an array of the parameter's shape (backward() does)"
+                    )
                 t = slot.step + 1
                 if pass_param:
                     delta, state = update(grad, slot.state, hyper, t, param=param.data)

@@ -33,6 +33,13 @@ def fit(train=(X, Y), model=None, **options):
     return mg.fit(model, train, **settings)
 
 
+def step_with_grad(grad):
+    w = mg.Parameter(np.ones((2, 2)))
+    optimizer = mg.optimizer("sgd", [w], lr=0.1)
+    w.grad = grad
+    optimizer.step()
+
+
 def with_nan(array, row=3, column=1, value=np.nan):
     array = np.array(array, dtype=np.float64)
     array[(row, column) if array.ndim == 2 else row] = value
@@ -75,6 +82,11 @@ CASES = {
         lambda: mg.Tensor([[1.0, 2.0], [3.0]]),
         mg.ShapeError,
         ["Tensor", "same length"],
+    ),
+    "hand-set gradient": (
+        lambda: step_with_grad(np.ones(2)),
+        mg.ShapeError,
+        ["optimizer 'sgd'", "shape (2, 2)", ".grad of shape (2,)"],
     ),
     # ---- dtypes
     "mixed float dtypes": (
