@@ -922,7 +922,7 @@ def astype(a: Any, dtype: Any) -> Tensor:
     """
     try:
         dt = np.dtype(dtype)
-    except TypeError as err:
+    except (TypeError, ValueError, SyntaxError) as err:  # np.dtype("01") raises SyntaxError
         raise DTypeError(f"astype: {dtype!r} is not a dtype; use e.g. np.float32") from err
     if dt.kind != "f":
         raise DTypeError(f"astype: minigrad tensors in the graph are floats, got {dt}")

@@ -69,9 +69,13 @@ def set_default_dtype(dtype: Any) -> None:
         >>> mg.set_default_dtype(np.float64)
     """
     global _default_dtype
-    dt = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError, SyntaxError):
+        dt = None
     if dt not in _FLOAT_DTYPES:
-        raise DTypeError(f"set_default_dtype: {dt} is not a float dtype; use np.float32 or np.float64")
+        shown = f"{dtype!r}" if dt is None else f"{dt}"
+        raise DTypeError(f"set_default_dtype: {shown} is not a float dtype; use np.float32 or np.float64")
     _default_dtype = dt
 
 
@@ -140,7 +144,7 @@ def _as_array(data: Any, dtype: Any, what: str) -> np.ndarray:
                 array = array.astype(dtype, copy=False)
             elif array.dtype.kind == "f":
                 array = array.astype(_default_dtype, copy=False)
-    except (TypeError, ValueError, OverflowError) as err:  # ragged lists, junk dtypes, bad strings
+    except (TypeError, ValueError, OverflowError, SyntaxError) as err:  # ragged lists, junk dtypes
         if "inhomogeneous" in str(err):
             raise ShapeError(
                 f"{what}: nested lists of different lengths cannot form an array; every row "

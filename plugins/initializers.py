@@ -121,9 +121,13 @@ class Initializer:
         """An array of ``shape`` drawn from ``rng`` (a Generator or a seed), of ``dtype``
         (default :func:`minigrad.get_default_dtype`)."""
         shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
-        dtype = mg.get_default_dtype() if dtype is None else np.dtype(dtype)
-        if dtype.kind != "f":
-            raise mg.DTypeError(f"initializer '{self.name}': dtype must be a float dtype, got {dtype}")
+        try:
+            dt = mg.get_default_dtype() if dtype is None else np.dtype(dtype)
+        except (TypeError, ValueError, SyntaxError):
+            dt = None
+        if dt is None or dt.kind != "f":
+            raise mg.DTypeError(f"initializer '{self.name}': dtype must be a float dtype, got {dtype!r}")
+        dtype = dt
         fan_in, fan_out = _fans(shape, fan_in, fan_out, self.name)
         if self.distribution == "zeros":
             return np.zeros(shape, dtype=dtype)

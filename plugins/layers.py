@@ -40,9 +40,14 @@ def _positive_int(layer: str, label: str, value: Any) -> int:
 
 
 def _float_dtype(layer: str, dtype: Any) -> np.dtype:
-    dt = mg.get_default_dtype() if dtype is None else np.dtype(dtype)
-    if dt.kind != "f":
-        raise mg.ConfigError(f"{layer}: dtype must be a float dtype (np.float32 or np.float64), got {dt}")
+    try:
+        dt = mg.get_default_dtype() if dtype is None else np.dtype(dtype)
+    except (TypeError, ValueError, SyntaxError):
+        dt = None
+    if dt is None or dt.kind != "f":
+        raise mg.ConfigError(
+            f"{layer}: dtype must be a float dtype (np.float32 or np.float64), got {dtype!r}"
+        )
     return dt
 
 
