@@ -962,6 +962,8 @@ def _column_index(spec: Any, names: list[str] | None, width: int, path: Path, ro
 def _load_csv(
     path: Path, *, target: Any, features: Any, delimiter: str, header: bool | None
 ) -> tuple[np.ndarray, np.ndarray]:
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise ConfigError(f"load_dataset: delimiter must be one character (',' or ';'), got {delimiter!r}")
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             rows = [row for row in csv.reader(handle, delimiter=delimiter) if any(f.strip() for f in row)]
