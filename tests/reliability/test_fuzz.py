@@ -13,6 +13,7 @@ hypothesis profile: ``ci`` (CI=true) is quick, ``HYPOTHESIS_PROFILE=thorough`` d
 
 from __future__ import annotations
 
+import io
 import warnings
 
 import numpy as np
@@ -393,3 +394,37 @@ def test_fit(X, Y, loss, epochs, batch_size, lr, extra):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             assert np.isfinite(history["train_cost"]).all(), "a NaN cost from finite data"
+
+
+# ------------------------------------------------------------------ files
+@st.composite
+def file_contents(draw):
+    kind = draw(st.sampled_from(["csv text", "bytes", "npz"]))
+    if kind == "csv text":
+        cells = st.one_of(st.floats(allow_subnormal=False).map(repr), st.text(max_size=3), st.just(""))
+        rows = draw(st.lists(st.lists(cells, min_size=1, max_size=4), max_size=5))
+        return "\n".join(",".join(row) for row in rows).encode("utf-8", "surrogatepass")
+    if kind == "bytes":
+        return draw(st.binary(max_size=200))
+    buffer = io.BytesIO()
+    arrays = draw(st.dictionaries(st.sampled_from(["X", "Y", "Z"]), any_array(DTYPES[:-1]), max_size=3))
+    np.savez(buffer, **arrays)
+    data = buffer.getvalue()
+    cut = draw(st.integers(0, len(data)))
+    return data[:cut] if draw(st.booleans()) else data
+
+
+@given(
+    content=file_contents(),
+    suffix=st.sampled_from([".csv", ".npz", ".txt"]),
+    target=st.one_of(st.none(), st.integers(-4, 4), st.sampled_from(["Y", "label", "X"])),
+    features=st.one_of(st.none(), st.sampled_from(["X", "Z"]), st.lists(st.integers(-3, 3), max_size=2)),
+    header=st.one_of(st.none(), st.booleans()),
+)
+def test_load_dataset(tmp_path_factory, content, suffix, target, features, header):
+    path = tmp_path_factory.mktemp("data") / f"file{suffix}"
+    path.write_bytes(content)
+    loaded = attempt(mg.load_dataset, path, target=target, features=features, header=header)
+    if loaded is not REFUSED:
+        X, Y = loaded
+        assert X.dtype == np.float64 and len(X) == len(Y) >= 1 and np.isfinite(X).all()
