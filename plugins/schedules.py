@@ -266,11 +266,13 @@ class CosineRestarts(Schedule):
 
     def _cosine(self, epoch: float) -> float:
         _, start, length = self.cycle(epoch)
-        # lr_min + (lr0 - lr_min) (1 + cos(pi t_cur / T_i)) / 2
-        return (
+        # lr_min + (lr0 - lr_min) (1 + cos(pi t_cur / T_i)) / 2; at a restart (cos = 1) the
+        # sum can round one step above lr0, so it is capped there
+        lr = (
             self._lr_min
             + (self._lr0 - self._lr_min) * (1.0 + math.cos(math.pi * (epoch - start) / length)) / 2
         )
+        return min(lr, self._lr0)
 
 
 def cosine_restarts(
