@@ -534,8 +534,21 @@ def _index(items: list, part: str, key: str, text: str) -> int:
     return int(part)
 
 
-def _merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
+def merge_config(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``base`` with the sections of ``update`` merged in, the way a config file
+    merges over the built-in recipe: tables are updated key by key, except that naming
+    another component (optimizer, schedule, regularizer, dataset) drops the old one's
+    options.
+
+    Example:
+        >>> from minigrad.config import merge_config
+        >>> base = {"optimizer": {"name": "adam", "lr": 0.01, "beta1": 0.9}}
+        >>> merge_config(base, {"optimizer": {"lr": 0.1}})["optimizer"]
+        {'name': 'adam', 'lr': 0.1, 'beta1': 0.9}
+        >>> merge_config(base, {"optimizer": {"name": "sgd"}})["optimizer"]
+        {'name': 'sgd'}
+    """
+    merged = copy.deepcopy(dict(base))
     for section, value in update.items():
         old = merged.get(section)
         if isinstance(value, dict) and isinstance(old, dict):
@@ -596,8 +609,9 @@ def load_config(
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"{source}: malformed TOML: {err}") from None
         where = _Where(source)
-        _unknown_keys(where, "", loaded, _SECTIONS)
-        config = _merge(config, loaded)
+        _unknown_keys(where, "", loaded, (*_SECTIONS, "tune"))
+        loaded.pop("tune", None)  # the search space of `minigrad tune`; training ignores it
+        config = merge_config(config, loaded)
     overridden: dict[str, str] = {}
     before = copy.deepcopy(config)
     for text in overrides:

@@ -156,7 +156,7 @@ def load_study_config(
         >>> list(study.space), study.tune
         (['optimizer.lr'], {'trials': 4})
     """
-    from minigrad.config import DEFAULT_CONFIG, _merge, parse_override, validate_config
+    from minigrad.config import DEFAULT_CONFIG, merge_config, parse_override, validate_config
 
     source = "the built-in default config" if path is None else os.fspath(path)
     loaded: dict[str, Any] = {}
@@ -174,7 +174,7 @@ def load_study_config(
         raise ConfigError(f"{source}: tune must be a table ([tune]), got {tune!r}")
     tune = copy.deepcopy(tune)
     # the other sections merge over the built-in recipe exactly as `minigrad train` does
-    config = _merge(copy.deepcopy(DEFAULT_CONFIG), loaded)
+    config = merge_config(DEFAULT_CONFIG, loaded)
     overridden = _apply_overrides(config, tune, overrides)
     config = validate_config(config, source=source, overridden=overridden)
     for key, value in tune.items():

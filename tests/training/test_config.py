@@ -58,6 +58,17 @@ def test_a_file_merges_over_the_defaults(tmp_path):
     assert config.source == str(path)
 
 
+def test_a_tuning_config_trains_as_its_base_model(tmp_path):
+    # the [tune] table belongs to `minigrad tune`; `minigrad train` reads the rest
+    path = tmp_path / "study.toml"
+    path.write_text(
+        '[optimizer]\nname = "sgd"\nlr = 0.5\n'
+        '[tune]\ntrials = 4\n[tune.space]\n"optimizer.lr" = {log_uniform = [1e-4, 1]}\n'
+    )
+    config = load_config(path)
+    assert "tune" not in config and config["optimizer"] == {"name": "sgd", "lr": 0.5}
+
+
 def test_naming_another_component_drops_the_old_ones_options(tmp_path):
     path = write(tmp_path, '[schedule]\nname = "exponential"\nbase = 0.9\n\n[data]\ndataset = "moons"\n')
     config = load_config(path)
