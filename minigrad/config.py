@@ -63,6 +63,7 @@ __all__ = [
     "load_config",
     "load_data",
     "load_model",
+    "merge_config",
     "model_metadata",
     "parse_override",
     "run_config",
