@@ -7,8 +7,15 @@ shipped in ``docs/_inventories`` (regenerate them with ``make_inventories.py`` t
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+# The tutorials gallery trains tiny networks; BLAS threads only contend for the cores
+# there (several times slower on 2 busy cores), so the build runs NumPy single-threaded.
+# It must be set before NumPy is first imported (by minigrad, next line).
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 import minigrad
 
@@ -30,6 +37,8 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx.ext.mathjax",
     "apipages",
+    "components",  # the component pages, from the live plugin registry
+    "sphinx_gallery.gen_gallery",
 ]
 exclude_patterns = ["_build", "_inventories", "Thumbs.db", ".DS_Store"]
 root_doc = "index"
@@ -127,4 +136,28 @@ api_sections = {
     "minigrad.manager": "Plugins",
     "minigrad.hookspecs": "Plugin hooks",
     "minigrad.errors": "Errors",
+}
+
+
+# -- Tutorials gallery (sphinx-gallery) ---------------------------------------------------
+# examples/tutorials/plot_*.py run at build time; their figures go into the pages.
+# The generated pages (docs/tutorials/) are not committed.
+import matplotlib
+
+matplotlib.use("Agg")
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples/tutorials",
+    "gallery_dirs": "tutorials",
+    "filename_pattern": r"/plot_",
+    "ignore_pattern": r"__init__\.py",
+    "within_subsection_order": "FileNameSortKey",
+    "abort_on_example_error": True,
+    "image_scrapers": ("matplotlib",),
+    "matplotlib_animations": False,
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "reference_url": {"minigrad": None},  # code in the tutorials links to the API reference
+    "min_reported_time": 1,
+    "show_signature": False,
 }
