@@ -73,7 +73,7 @@ fig, axes = plt.subplots(2, 2, figsize=(11, 7), layout="constrained", sharey=Tru
 for ax, (name, history) in zip(axes.flat, histories.items()):
     mg.plot_learning_curves(history, ax=ax, title=name, log=True)
     if history.best_epoch is not None:
-        ax.axvline(history.best_epoch, color="grey", linestyle=":", label="best epoch")
+        ax.axvline(history.best_epoch + 1, color="grey", linestyle=":", label="best epoch")  # x counts from 1
         ax.legend()
 
 # %%
