@@ -1363,7 +1363,7 @@ def conformance_tests(
     ``--minigrad-seed`` and ``--minigrad-max-error`` override the arguments here.
     A failing test's message names the plugin, the component, the input and the
     relative error. (With ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` set, load the pytest plugin
-    explicitly: ``pytest -p minigrad.pytest_plugin``.)
+    explicitly: ``pytest -p minigrad_pytest``.)
 
     Example:
         >>> from minigrad.testing import conformance_tests

@@ -25,7 +25,6 @@ FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 #: Modules documented elsewhere than on a module page of their own.
 NOT_MODULE_PAGES = {
     "minigrad.hookspecs": "the hooks reference (docs/hooks.rst)",
-    "minigrad.pytest_plugin": "pytest's plugin entry point; the kit is minigrad.testing",
     "minigrad.commands": "the command-line commands, documented by ``minigrad --help``",
 }
 

@@ -18,7 +18,7 @@ Options (they override the arguments given to ``conformance_tests``):
   (default 1e-7).
 
 pytest loads this plugin in every session through the entry point (with
-``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` set, pass ``-p minigrad.pytest_plugin``). So it
+``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` set, pass ``-p minigrad_pytest``). So it
 imports nothing from numpy or minigrad itself: the kit is imported by the test
 modules that use it.
 """
