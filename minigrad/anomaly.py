@@ -249,28 +249,21 @@ class AnomalyDetector:
     # ---------------------------------------------------------------- hints
     @staticmethod
     def _forward_hints(op: str, inputs: Sequence[Any]) -> list[str]:
-        hints = []
         for position, a in enumerate(inputs):
             if _is_checkable(a) and not np.isfinite(a).all():
                 index, value, _, _ = _first_bad(a)
-                hints.append(
+                return [
                     f"Its input {position} already held {_kind(value)} (first at index {index}) that "
                     "no op of this anomaly check produced: it came in from outside (the data, a "
                     "parameter, or a tensor made before detect_anomaly): check it with "
                     "np.isfinite(X).all()."
-                )
-                return hints
-        if op in _OP_HINTS:
-            hints.append(f"Likely cause: {_OP_HINTS[op]}.")
-        largest = _magnitude(inputs)
-        if largest > _HUGE:
-            hints.append(f"Its inputs reach |x| = {largest:.3g}: {_EXPLODING}.")
-        elif op not in _OP_HINTS:
-            hints.append(f"If values grow step after step, {_EXPLODING}.")
-        return hints
+                ]
+        return AnomalyDetector._backward_hints(op, inputs)
 
     @staticmethod
     def _backward_hints(op: str, inputs: Sequence[Any]) -> list[str]:
+        """The likely cause of ``op``'s non-finite output (also the forward hints once
+        its inputs are known to be finite)."""
         hints = []
         if op in _OP_HINTS:
             hints.append(f"Likely cause: {_OP_HINTS[op]}.")
