@@ -118,20 +118,20 @@ class Regularizer:
         raise NotImplementedError(f"{type(self).__name__} does not implement term()")
 
 
-def _sum_of_squares(params: Iterable[mg.Tensor]) -> mg.Tensor:
-    terms = [(p * p).sum() for p in params]  # ||W||_F^2 = Σ w²
+def _total(terms: list[mg.Tensor]) -> mg.Tensor:
+    """``terms[0] + terms[1] + ...`` (one addition op per extra term)."""
     total = terms[0]
     for t in terms[1:]:
         total = total + t
     return total
+
+
+def _sum_of_squares(params: Iterable[mg.Tensor]) -> mg.Tensor:
+    return _total([(p * p).sum() for p in params])  # ||W||_F^2 = Σ w²
 
 
 def _sum_of_abs(params: Iterable[mg.Tensor]) -> mg.Tensor:
-    terms = [p.abs().sum() for p in params]  # ||W||_1 = Σ |w|
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    return total
+    return _total([p.abs().sum() for p in params])  # ||W||_1 = Σ |w|
 
 
 class L2(Regularizer):
