@@ -575,6 +575,19 @@ def _switched(section: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> s
     return set()
 
 
+def _read_toml(source: str) -> dict[str, Any]:
+    """The TOML file at path ``source``, parsed; a ConfigError names the file when it
+    cannot be read or parsed."""
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{source}: cannot read the config file ({err.strerror or err})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{source}: malformed TOML: {err}") from None
+
+
 def load_config(
     path: str | os.PathLike | None = None,
     *,
@@ -601,14 +614,7 @@ def load_config(
     source = DEFAULT_SOURCE
     if path is not None:
         source = os.fspath(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as err:
-            raise ConfigError(f"{source}: cannot read the config file ({err.strerror or err})") from None
-        try:
-            loaded = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"{source}: malformed TOML: {err}") from None
+        loaded = _read_toml(source)
         where = _Where(source)
         _unknown_keys(where, "", loaded, (*_SECTIONS, "tune"))
         loaded.pop("tune", None)  # the search space of `minigrad tune`; training ignores it

@@ -27,7 +27,6 @@ import json
 import math
 import os
 import time
-import tomllib
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, wait
@@ -156,19 +155,17 @@ def load_study_config(
         >>> list(study.space), study.tune
         (['optimizer.lr'], {'trials': 4})
     """
-    from minigrad.config import DEFAULT_CONFIG, merge_config, parse_override, validate_config
+    from minigrad.config import (
+        DEFAULT_CONFIG,
+        DEFAULT_SOURCE,
+        _read_toml,
+        merge_config,
+        parse_override,
+        validate_config,
+    )
 
-    source = "the built-in default config" if path is None else os.fspath(path)
-    loaded: dict[str, Any] = {}
-    if path is not None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as err:
-            raise ConfigError(f"{source}: cannot read the config file ({err.strerror or err})") from None
-        try:
-            loaded = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"{source}: malformed TOML: {err}") from None
+    source = DEFAULT_SOURCE if path is None else os.fspath(path)
+    loaded: dict[str, Any] = {} if path is None else _read_toml(source)
     tune = loaded.pop("tune", {})
     if not isinstance(tune, dict):
         raise ConfigError(f"{source}: tune must be a table ([tune]), got {tune!r}")
