@@ -175,7 +175,7 @@ def test_every_console_command_is_followed(project, env):
     known = {
         "mkdir minigrad-smooth && cd minigrad-smooth": "the scratch folder",
         "python3 -m venv .venv && source .venv/bin/activate": "this interpreter",
-        "pip install minigrad pytest": "the running minigrad",
+        "pip install path/to/minigrad pytest": "the running minigrad",
         'pip install -e ".[test]"': "the site fixture",
         "minigrad plugins --family optimizers": "test_minigrad_plugins_lists_the_plugin",
         "pytest -q": "test_the_plugins_own_test_suite_passes",
