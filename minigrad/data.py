@@ -361,13 +361,18 @@ class Normalizer:
                 "training set first (or load_state_dict a saved one)"
             )
 
-    def _check_shape(self, X: np.ndarray, method: str) -> None:
+    def _checked_input(self, X: Any, method: str, name: str = "X") -> tuple[np.ndarray, np.dtype]:
+        """``X`` validated for ``method`` (fitted, finite features of the fitted shape) and
+        the dtype of the result (float inputs keep theirs; integers become float64)."""
+        self._check_fitted(method)
+        X = _check_features(X, where=f"Normalizer.{method}", name=name)
         assert self.mean is not None
         if X.ndim < 1 or X.shape[1:] != self.mean.shape:
             raise ShapeError(
                 f"Normalizer.{method}: input has shape {X.shape}, so {X.shape[1:]} per example, but "
                 f"the normalizer was fitted on examples of shape {self.mean.shape}"
             )
+        return X, X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
 
     def transform(self, X: Any) -> np.ndarray:
         """Apply (x - μ) / σ with the fitted statistics. Returns a new array
@@ -380,10 +385,7 @@ class Normalizer:
             >>> norm.transform([[6.0]])
             array([[2.]])
         """
-        self._check_fitted("transform")
-        X = _check_features(X, where="Normalizer.transform")
-        self._check_shape(X, "transform")
-        dtype = X.dtype if X.dtype.kind == "f" else np.float64
+        X, dtype = self._checked_input(X, "transform")
         return ((X - self.mean) / self.scale).astype(dtype, copy=False)
 
     def fit_transform(self, X: Any) -> np.ndarray:
@@ -408,10 +410,7 @@ class Normalizer:
             >>> norm.inverse_transform([[0.0]])
             array([[2.]])
         """
-        self._check_fitted("inverse_transform")
-        Z = _check_features(Z, where="Normalizer.inverse_transform", name="Z")
-        self._check_shape(Z, "inverse_transform")
-        dtype = Z.dtype if Z.dtype.kind == "f" else np.float64
+        Z, dtype = self._checked_input(Z, "inverse_transform", name="Z")
         return (Z * self.scale + self.mean).astype(dtype, copy=False)
 
     def state_dict(self) -> dict[str, np.ndarray]:
