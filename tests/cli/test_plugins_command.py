@@ -304,3 +304,17 @@ def test_help_of_the_plugins_command(capsys):
     out = capsys.readouterr().out
     assert "--family FAMILY" in out
     assert "MINIGRAD_DISABLE_PLUGINS" in out
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    # `minigrad plugins | head -0`: the pipe is closed before the first line is written
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "minigrad.cli", "plugins"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "MINIGRAD_DISABLE_PLUGINS": ""},
+    )
+    proc.stdout.close()
+    stderr = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 1
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
