@@ -32,14 +32,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def read_features(path: str | Path, n_features: int) -> Any:
     """The feature matrix in ``path`` (.npz or .csv), checked to have ``n_features`` columns.
 
@@ -54,6 +46,7 @@ def read_features(path: str | Path, n_features: int) -> Any:
     """
     import numpy as np
 
+    from minigrad.data import _is_number
     from minigrad.errors import ConfigError
 
     path = Path(path)
