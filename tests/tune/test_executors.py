@@ -12,6 +12,8 @@ import pytest
 from minigrad.errors import ConfigError
 from minigrad.tune.executors import SequentialExecutor, open_executor
 
+from .helpers import alive
+
 
 def blas_threads() -> int:
     from threadpoolctl import threadpool_info
@@ -86,15 +88,3 @@ def test_a_local_dask_cluster_runs_trials_in_its_own_processes_and_shuts_down():
     while alive(worker):
         assert time.monotonic() < deadline, "the cluster's worker process outlived the study"
         time.sleep(0.1)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True

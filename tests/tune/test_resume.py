@@ -15,7 +15,9 @@ import time
 
 import pytest
 
-from minigrad.tune import SequentialExecutor, load_study_config, run_study
+from minigrad.tune import load_study_config, run_study
+
+from .helpers import CountingExecutor, alive
 
 TRIALS = 10
 
@@ -37,16 +39,6 @@ STUDY = textwrap.dedent(
     "regularizer.lam" = {{ log_uniform = [1e-3, 1] }}
     """
 )
-
-
-class CountingExecutor(SequentialExecutor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.numbers: list[int] = []
-
-    def submit(self, fn, /, *args, **kwargs):
-        self.numbers.append(args[0].number)
-        return super().submit(fn, *args, **kwargs)
 
 
 def finished(db) -> dict[int, tuple]:
@@ -71,21 +63,6 @@ def worker_names(db) -> set[str]:
         return {w for (w,) in connection.execute("SELECT worker FROM trials WHERE worker IS NOT NULL")}
     finally:
         connection.close()
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie waiting for its reaper counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")

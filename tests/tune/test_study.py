@@ -28,18 +28,7 @@ from minigrad.tune import (
 )
 
 from .conftest import TINY
-
-
-class CountingExecutor(SequentialExecutor):
-    """Runs trials in this process and counts them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.numbers: list[int] = []
-
-    def submit(self, fn, /, *args, **kwargs):
-        self.numbers.append(args[0].number)
-        return super().submit(fn, *args, **kwargs)
+from .helpers import CountingExecutor
 
 
 def outcomes(study: Study) -> list[str]:

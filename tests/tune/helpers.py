@@ -1,0 +1,34 @@
+"""Helpers shared by the hyperparameter-search tests."""
+
+from __future__ import annotations
+
+import os
+
+from minigrad.tune import SequentialExecutor
+
+
+class CountingExecutor(SequentialExecutor):
+    """Runs trials in this process and records the number of each trial it runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.numbers: list[int] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.numbers.append(args[0].number)
+        return super().submit(fn, *args, **kwargs)
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its reaper counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
