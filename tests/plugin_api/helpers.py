@@ -83,6 +83,15 @@ ACME_SOURCE = """
     plugin = AcmePlugin()
 """
 
+#: The fake distribution that installs ACME_SOURCE as the entry point ``acme``
+#: (``write_distribution`` / ``install`` keyword arguments).
+ACME_DISTRIBUTION = {
+    "dist": "acme-schedules",
+    "version": "1.2.3",
+    "modules": {"acme_plugin": ACME_SOURCE},
+    "entry_points": {"acme": "acme_plugin:plugin"},
+}
+
 
 def make_plugin(**hooks) -> types.SimpleNamespace:
     """A plugin object whose attributes are the given hook functions."""

@@ -7,18 +7,11 @@ import pytest
 
 import minigrad as mg
 
-from .helpers import ACME_SOURCE, disable_value
+from .helpers import ACME_DISTRIBUTION, ACME_SOURCE, disable_value
 
 
 def install_acme(install, **overrides):
-    spec = {
-        "dist": "acme-schedules",
-        "version": "1.2.3",
-        "modules": {"acme_plugin": ACME_SOURCE},
-        "entry_points": {"acme": "acme_plugin:plugin"},
-    }
-    spec.update(overrides)
-    return install(**spec)
+    return install(**{**ACME_DISTRIBUTION, **overrides})
 
 
 def test_entry_point_plugin_is_listed_with_version_source_and_components(install):

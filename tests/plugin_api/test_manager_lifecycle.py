@@ -13,7 +13,7 @@ import pytest
 
 import minigrad as mg
 
-from .helpers import ACME_SOURCE, make_plugin, schedules_plugin, write_distribution
+from .helpers import ACME_DISTRIBUTION, make_plugin, schedules_plugin, write_distribution
 
 
 # ------------------------------------------------------------------ run-time registration
@@ -39,12 +39,7 @@ def test_register_and_unregister_at_run_time_rebuild_the_registries(isolated):
 
 
 def test_run_time_plugins_load_after_entry_points_and_can_override_them(install):
-    install(
-        dist="acme-schedules",
-        version="1.2.3",
-        modules={"acme_plugin": ACME_SOURCE},
-        entry_points={"acme": "acme_plugin:plugin"},
-    )
+    install(**ACME_DISTRIBUTION)
     with pytest.raises(mg.RegistrationError, match=r"plugin 'acme'.*plugin 'mine'"):
         mg.register_plugin(schedules_plugin("acme_halving"), name="mine")
     mg.register_plugin(schedules_plugin("acme_halving", override=True), name="mine")
@@ -117,13 +112,7 @@ print(json.dumps(seen))
 
 
 def test_importing_minigrad_loads_no_plugin_first_lookup_does(tmp_path):
-    root = write_distribution(
-        tmp_path,
-        dist="acme-schedules",
-        version="1.2.3",
-        modules={"acme_plugin": ACME_SOURCE},
-        entry_points={"acme": "acme_plugin:plugin"},
-    )
+    root = write_distribution(tmp_path, **ACME_DISTRIBUTION)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
     env.pop("MINIGRAD_DISABLE_PLUGINS", None)
     done = subprocess.run(
@@ -144,12 +133,7 @@ def test_cli_help_loads_no_plugin():
 
 # ------------------------------------------------------------------ threads
 def test_concurrent_first_use_loads_and_builds_once(install):
-    install(
-        dist="acme-schedules",
-        version="1.2.3",
-        modules={"acme_plugin": ACME_SOURCE},
-        entry_points={"acme": "acme_plugin:plugin"},
-    )
+    install(**ACME_DISTRIBUTION)
     barrier = threading.Barrier(8)
     results, errors = [], []
 
