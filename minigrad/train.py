@@ -274,11 +274,18 @@ def _link_for(loss: Any, name: str | None) -> str:
     return link if isinstance(link, str) else "auto"
 
 
+_LINKS = ("auto", "sigmoid", "softmax", "identity")
+
+
+def _check_link(link: str, where: str = "") -> None:
+    if link not in _LINKS:
+        raise ConfigError(f"{where}link={link!r} is not one of {', '.join(map(repr, _LINKS))}")
+
+
 def _resolve_link(link: str, outputs: np.ndarray) -> str:
     if link == "auto":
         return "sigmoid" if outputs.ndim == 1 or outputs.shape[-1] == 1 else "softmax"
-    if link not in ("sigmoid", "softmax", "identity"):
-        raise ConfigError(f"link={link!r} is not one of 'auto', 'sigmoid', 'softmax', 'identity'")
+    _check_link(link)
     return link
 
 
@@ -1080,10 +1087,7 @@ class Ensemble:
         bad = [i for i, model in enumerate(self.models) if not isinstance(model, Module)]
         if bad:
             raise ConfigError(f"Ensemble: items {bad} are not minigrad Modules; pass trained models")
-        if link not in ("auto", "sigmoid", "softmax", "identity"):
-            raise ConfigError(
-                f"Ensemble: link={link!r} is not one of 'auto', 'sigmoid', 'softmax', 'identity'"
-            )
+        _check_link(link, "Ensemble: ")
         self.link = link
         if weights is None:
             self.weights = np.full(len(self.models), 1.0 / len(self.models))
