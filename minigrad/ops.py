@@ -453,14 +453,14 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, a):
-        mask = a > 0
-        ctx.save_for_backward(mask)
-        return a * mask
+        out = np.maximum(a, 0)
+        ctx.save_for_backward(out)  # the next layer keeps it anyway: no extra memory
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        (mask,) = ctx.saved
-        return g * mask  # d relu/da = 1 where a > 0, else 0
+        (out,) = ctx.saved
+        return g * (out > 0)  # d relu/da = 1 where a > 0 (exactly where out > 0), else 0
 
 
 class Clip(Function):

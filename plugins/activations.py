@@ -19,6 +19,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.nn_functions import LeakyRelu as _LeakyReluFn
 from minigrad.nn_functions import Softmax as _SoftmaxFn
+from minigrad.ops import Relu as _ReluFn
 
 __all__ = ["Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh", "register"]
 
@@ -40,7 +41,7 @@ class ReLU(mg.Module):
     """
 
     def forward(self, x: Any) -> mg.Tensor:
-        return mg.ops.relu(_as_tensor(x))
+        return _ReluFn.apply(_as_tensor(x))
 
 
 class LeakyReLU(mg.Module):
