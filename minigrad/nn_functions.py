@@ -124,7 +124,7 @@ class Dense(Function):
             x = x.reshape(-1, w.shape[0])
             g = g.reshape(-1, w.shape[1])
         gw = np.matmul(x.T, g) if needs[1] else None  # dW = Xᵀ dZ
-        gb = g.sum(axis=0) if len(needs) > 2 and needs[2] else None  # db = Σ_rows dZ
+        gb = np.add.reduce(g, axis=0) if len(needs) > 2 and needs[2] else None  # db = Σ_rows dZ
         return gx, gw, gb
 
 
@@ -262,31 +262,39 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def forward(ctx, z, target):
         m = z.shape[0]
-        shifted = z - z.max(axis=1, keepdims=True)
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # log softmax
-        labels = target.dtype.kind in "iub"
-        # Σ_i log Ŷ[i, y_i] for labels, Σ_i Σ_j Y_ij log Ŷ_ij for one-hot rows
-        total = log_p[np.arange(m), target].sum() if labels else np.sum(target * log_p)
-        ctx.save_for_backward(log_p, target)
-        ctx.labels = labels
-        return np.asarray(-total / m, dtype=z.dtype)
+        # (ufunc reductions called directly: the ndarray methods add a Python-level wrapper)
+        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)  # every exponent <= 0: no overflow
+        e = np.exp(shifted)
+        s = np.add.reduce(e, axis=1, keepdims=True)
+        log_s = np.log(s)  # log Σ_j e^(z_j − max z)
+        if target.dtype.kind in "iub":
+            rows = np.arange(m)
+            # Σ_i log Ŷ[i, y_i] = Σ_i (shifted[i, y_i] − log_s[i])
+            total = np.add.reduce(shifted[rows, target]) - np.add.reduce(log_s, axis=None)
+            ctx.save_for_backward(e, s, target, rows)
+        else:
+            log_p = shifted - log_s  # log softmax
+            total = np.sum(target * log_p)  # Σ_i Σ_j Y_ij log Ŷ_ij
+            ctx.save_for_backward(e, s, target, log_p)
+        return np.asarray((-1.0 / m) * total, dtype=z.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        log_p, target = ctx.saved
+        e, s, target, extra = ctx.saved
         needs = ctx.needs_input_grad
-        m = log_p.shape[0]
-        scale = g / m
+        scale = float(g) / e.shape[0]  # g is the 0-d upstream gradient of J
         gz = gt = None
         if needs[0]:
-            p = np.exp(log_p)  # Ŷ
-            if ctx.labels:
-                p[np.arange(m), target] -= 1.0  # Ŷ − Y with Y one-hot
-                gz = p * scale  # dZ = (Ŷ − Y) / m
+            p = e / s  # Ŷ = softmax(z), a fresh array updated in place below
+            if target.dtype.kind in "iub":
+                p[extra, target] -= 1.0  # Ŷ − Y with Y one-hot
             else:
-                gz = (p * target.sum(axis=1, keepdims=True) - target) * scale  # (Ŷ ΣY − Y) / m
+                p *= target.sum(axis=1, keepdims=True)
+                p -= target  # Ŷ ΣY − Y
+            p *= scale  # dZ = (Ŷ − Y) / m
+            gz = p
         if len(needs) > 1 and needs[1]:
-            gt = -log_p * scale  # dJ/dY = −log Ŷ / m
+            gt = -extra * scale  # dJ/dY = −log Ŷ / m (extra is log Ŷ: targets needing a grad are soft)
         return gz, gt
 
 
@@ -474,7 +482,10 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
     if z.dtype.kind != "f":
         raise DTypeError(f"{op}: logits must be floats, got dtype {z.dtype}")
     m, classes = z.shape
-    raw = target.data if isinstance(target, Tensor) else _tensor._as_array(target, None, f"{op}: target")
+    if type(target) is np.ndarray:
+        raw = target
+    else:
+        raw = target.data if isinstance(target, Tensor) else _tensor._as_array(target, None, f"{op}: target")
     if raw.dtype.kind in "iub":
         if raw.shape == (m, 1):
             raw = raw.reshape(m)
@@ -483,14 +494,19 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
             raise ShapeError(
                 f"{op}: integer labels must have shape ({m},) for logits {z.shape}, got {raw.shape}{hint}"
             )
-        if m and (raw.min() < 0 or raw.max() >= classes):
+        if raw.dtype == np.intp:
+            # one pass: a negative label read as unsigned is huge, so it fails the bound too
+            out_of_range = np.maximum.reduce(raw.view(np.uintp)) >= classes
+        else:
+            out_of_range = raw.min() < 0 or raw.max() >= classes
+        if out_of_range:
             bad = raw[(raw < 0) | (raw >= classes)]
             raise ShapeError(
                 f"{op}: labels must lie in [0, {classes - 1}] for {classes} classes, got "
                 f"{bad[:5].tolist()}{' ...' if bad.size > 5 else ''}; labels are class indices, so "
                 "give the last layer one output per class (or re-encode the labels as 0, 1, ...)"
             )
-        return SoftmaxCrossEntropy.apply(z, raw.astype(np.intp, copy=False))
+        return SoftmaxCrossEntropy.apply(z, raw if raw.dtype == np.intp else raw.astype(np.intp))
     if raw.shape != z.shape:
         hint = "; integer labels (m,) must have an integer dtype" if raw.shape == (m,) else ""
         raise ShapeError(
