@@ -130,7 +130,8 @@ class Dense(mg.Module):
 
     def forward(self, x: Any) -> mg.Tensor:
         w = self.W
-        x = _float_input(x, w.data.dtype)
+        if not isinstance(x, mg.Tensor) or x.data.dtype.kind != "f":
+            x = _float_input(x, w.data.dtype)
         shape = x.data.shape
         if len(shape) == 0 or shape[-1] != self.n_in:
             raise _features_error(self.label, self.n_in, shape)
