@@ -14,6 +14,7 @@ input position and both shapes.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,6 +23,8 @@ from minigrad.errors import DTypeError, MinigradError, ShapeError
 from minigrad.tensor import Tensor, _state
 
 __all__ = ["Context", "Function", "unbroadcast"]
+
+_sequence = itertools.count(0, -1)
 
 
 class Context:
@@ -49,7 +52,7 @@ class Context:
         array([6.])
     """
 
-    __slots__ = ("__dict__", "fn", "freed", "needs_input_grad", "parents", "saved")
+    __slots__ = ("__dict__", "fn", "freed", "needs_input_grad", "parents", "saved", "sequence")
 
     def __init__(self, fn: type[Function], parents: tuple, needs_input_grad: tuple):
         self.fn = fn
@@ -57,6 +60,9 @@ class Context:
         self.needs_input_grad = needs_input_grad
         self.saved: tuple = ()
         self.freed = False
+        # creation order, counting down: every node is created after the nodes of its
+        # inputs, so the backward engine processes nodes from the lowest number up
+        self.sequence = next(_sequence)
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep ``arrays`` for ``backward``; they come back, in order, as :attr:`saved`.
@@ -155,6 +161,7 @@ class Function:
         # one pass over the inputs: their arrays, and which of them need a gradient
         arrays = []
         parents = []
+        needs = []
         record = False
         for x in inputs:
             if isinstance(x, Tensor):
@@ -162,14 +169,16 @@ class Function:
                 if x.requires_grad:
                     record = True
                     parents.append(x)
+                    needs.append(True)
                     continue
             else:
                 arrays.append(x)
             parents.append(None)
+            needs.append(False)
         if state.promote64:
             arrays = [_promote(a) for a in arrays]
         if record and state.enabled:
-            ctx = Context(cls, tuple(parents), tuple([p is not None for p in parents]))
+            ctx = Context(cls, tuple(parents), tuple(needs))
         else:
             record = False
             ctx = _NoGradContext()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -335,7 +336,8 @@ class Tensor:
                     f"backward: the output has shape {self.data.shape}, not a scalar; "
                     "reduce it first (e.g. .sum() or .mean()) or pass gradient= of that shape"
                 )
-            seed = np.ones(self.data.shape, dtype=self.data.dtype)
+            data = self.data  # dself/dself = 1
+            seed = np.array(1, dtype=data.dtype) if data.ndim == 0 else np.ones(data.shape, dtype=data.dtype)
         else:
             seed = _as_array(gradient, None, "backward: gradient")
             if seed.shape != self.data.shape:
@@ -497,50 +499,6 @@ def _compare(tensor: Tensor, other: Any, ufunc: Any, symbol: str) -> Tensor:
 
 
 # ------------------------------------------------------------------ the engine
-def _topological_order(root: Any) -> list:
-    """Context nodes reachable from ``root``, every node after all its inputs' nodes.
-
-    Iterative depth-first search with an explicit stack: no recursion limit.
-    """
-    order: list = []
-    visited = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent is not None:
-                ctx = parent._ctx
-                if ctx is not None and ctx not in visited:
-                    visited.add(ctx)
-                    stack.append((ctx, iter(ctx.parents)))
-                    break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
-
-
-def _chain(root: Any) -> list | None:
-    """The nodes from ``root`` down, when the graph is a chain (each node has at most one
-    input made by another node, as in a Sequential MLP); None for any other graph.
-
-    A chain is already in reverse topological order, so no search is needed.
-    """
-    chain = [root]
-    node = root
-    while True:
-        below = None
-        for parent in node.parents:
-            if parent is not None and parent._ctx is not None:
-                if below is not None and parent._ctx is not below:
-                    return None
-                below = parent._ctx
-        if below is None:
-            return chain
-        chain.append(below)
-        node = below
-
-
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
     if leaf.grad is None:
         leaf.grad = np.array(grad, dtype=leaf.data.dtype, copy=True)
@@ -549,25 +507,31 @@ def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
 
 
 def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
-    order = _chain(root)
-    if order is None:
-        order = _topological_order(root)
-        order.reverse()
+    """Propagate ``seed`` from ``root`` down to the leaves.
+
+    Nodes wait in a min-heap keyed by ``ctx.sequence``, which counts down as nodes are
+    created, so the newest waiting node comes out first. A node is created after the
+    nodes of all its inputs, so by then every node that feeds gradient into it (all newer)
+    is done: the order is topological without a graph search, and only nodes that receive
+    a gradient are visited. The loop is iterative, so graph depth is unlimited.
+    """
     grads = {root: seed}
+    heap = [(root.sequence, root)]
+    done = []
     promote = _state.promote64
     anomaly = _state.anomaly
     ndarray = np.ndarray
     try:
-        for ctx in order:
-            grad_out = grads.pop(ctx, None)
-            if grad_out is None:
-                continue
+        while heap:
+            ctx = heappop(heap)[1]
+            grad_out = grads.pop(ctx)
             if ctx.freed:
                 raise BackwardError(
                     f"backward: the graph through {ctx.fn.op_name()} was already freed by an "
                     "earlier backward(); call backward(retain_graph=True) the first time "
                     "to run backward twice"
                 )
+            done.append(ctx)
             in_grads = ctx.fn.backward(ctx, grad_out)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
@@ -589,8 +553,8 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
                 if grad is None:
                     continue
                 data = parent.data
-                # the Function contract, in its cheap common case: an array of the input's
-                # shape and dtype; anything else goes through the full check
+                # the Function contract in its cheap common case (an array of the input's
+                # shape and dtype); anything else gets the full check
                 if type(grad) is not ndarray or grad.shape != data.shape or grad.dtype != data.dtype:
                     grad = _checked_grad(ctx, position, parent, grad, promote)
                 parent_ctx = parent._ctx
@@ -602,10 +566,14 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
                         np.add(leaf_grad, grad, out=leaf_grad)
                 else:
                     previous = grads.get(parent_ctx)
-                    grads[parent_ctx] = grad if previous is None else previous + grad
+                    if previous is None:
+                        grads[parent_ctx] = grad
+                        heappush(heap, (parent_ctx.sequence, parent_ctx))
+                    else:
+                        grads[parent_ctx] = previous + grad
     finally:
         if not retain_graph:
-            for ctx in order:
+            for ctx in done:
                 ctx.release()
 
 
