@@ -24,7 +24,9 @@ from minigrad.tensor import Tensor, _state
 
 __all__ = ["Context", "Function", "unbroadcast"]
 
-_sequence = itertools.count(0, -1)
+ndarray = np.ndarray
+
+_next_sequence = itertools.count(0, -1).__next__
 
 
 class Context:
@@ -62,7 +64,7 @@ class Context:
         self.freed = False
         # creation order, counting down: every node is created after the nodes of its
         # inputs, so the backward engine processes nodes from the lowest number up
-        self.sequence = next(_sequence)
+        self.sequence = _next_sequence()
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep ``arrays`` for ``backward``; they come back, in order, as :attr:`saved`.
@@ -183,7 +185,7 @@ class Function:
             record = False
             ctx = _NoGradContext()
         try:
-            out = cls.forward(ctx, *arrays, **options)
+            out = cls.forward(ctx, *arrays, **options) if options else cls.forward(ctx, *arrays)
         except MinigradError:
             raise
         except (ValueError, IndexError) as err:
@@ -194,7 +196,7 @@ class Function:
             raise DTypeError(
                 f"{cls.op_name()}: cannot apply to inputs of types ({types}) with options {options}: {err}"
             ) from err
-        if type(out) is not np.ndarray:
+        if type(out) is not ndarray:
             out = np.asarray(out)
         if state.anomaly is not None:
             state.anomaly.check_forward(cls, out, ctx, arrays)  # also records the layer on ctx

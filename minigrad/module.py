@@ -384,8 +384,13 @@ class Sequential(Module):
         return self
 
     def forward(self, x: Any) -> Any:
+        if _state.anomaly is not None:
+            for layer in self._modules.values():
+                x = layer(x)
+            return x
         for layer in self._modules.values():
-            x = layer(x)
+            # Module.__call__ only adds the anomaly hook: skip that extra frame per layer
+            x = layer.forward(x) if type(layer).__call__ is _module_call else layer(x)
         return x
 
     def __len__(self) -> int:
@@ -399,3 +404,6 @@ class Sequential(Module):
         if isinstance(index, slice):
             return Sequential(*layers[index])
         return layers[index]
+
+
+_module_call = Module.__call__

@@ -430,7 +430,8 @@ class Optimizer:
         update = self.rule.update
         pass_param = self._pass_param
         for group, slots in zip(self.param_groups, self._slots):
-            hyper = {key: value for key, value in group.items() if key != "params"}
+            hyper = dict(group)
+            del hyper["params"]
             for slot in slots:
                 param = slot.param
                 grad = param.grad
@@ -447,8 +448,9 @@ class Optimizer:
                     delta, state = update(grad, slot.state, hyper, t, param=param.data)
                 else:
                     delta, state = update(grad, slot.state, hyper, t)
+                data = param.data
                 try:
-                    param.data += delta
+                    data += delta  # in place: keeps the buffer and the dtype
                 except (ValueError, TypeError) as err:
                     raise PluginError(
                         f"optimizer '{self.name}': update returned a delta of shape "
@@ -476,8 +478,10 @@ class Optimizer:
                 param = slot.param
                 if set_to_none:
                     param.grad = None
-                elif param.grad is not None:
-                    param.grad.fill(0)
+                    continue
+                grad = param.grad
+                if grad is not None:
+                    grad.fill(0)
 
     # ------------------------------------------------------------ learning rate
     @property
