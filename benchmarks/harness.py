@@ -50,10 +50,38 @@ def interleaved(
     return {name: Timing(name, s) for name, s in samples.items()}
 
 
+def blas_threads() -> int | None:
+    """The BLAS thread count in force (None when threadpoolctl cannot tell)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    return counts[0] if counts else None
+
+
+def limit_threads(threads: int | None) -> object:
+    """Cap the BLAS threads of every implementation in this process at ``threads``.
+
+    Returns the threadpoolctl limiter (keep it alive); None when ``threads`` is None.
+    Without threadpoolctl the environment variables set by ``__main__`` before NumPy
+    was imported do the job.
+    """
+    if threads is None:
+        return None
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
 def environment_header() -> str:
-    """Machine, versions, thread counts and the BLAS in use."""
+    """Machine, load, versions, thread counts and the BLAS in use."""
     lines = [
-        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores",
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (busy cores slow every "
+        "implementation, and multithreaded BLAS most)",
         f"numpy {np.__version__}",
     ]
     try:
@@ -65,8 +93,9 @@ def environment_header() -> str:
                 f"threads={pool['num_threads']} ({pool.get('architecture') or ''})"
             )
     except ImportError:
-        lines.append("threadpoolctl not installed: BLAS details unavailable")
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE"):
+        lines.append("threadpoolctl not installed (pip install threadpoolctl): BLAS details unavailable")
+    variables = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    for var in (*variables, "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if os.environ.get(var):
             lines.append(f"{var}={os.environ[var]}")
     return "\n".join(lines)

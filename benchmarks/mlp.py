@@ -8,6 +8,7 @@ cannot win.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -127,7 +128,10 @@ def minigrad_step_fn(weights, X, y):
 def torch_step_fn(weights, X, y):
     import torch
 
-    torch.set_num_threads(2)
+    from benchmarks.harness import blas_threads
+
+    # the same thread count as NumPy's BLAS in this process, so the comparison is fair
+    torch.set_num_threads(blas_threads() or os.cpu_count() or 1)
     dtype = torch.float32 if X.dtype == np.float32 else torch.float64
     mods = []
     for i, (W, b) in enumerate(weights):
