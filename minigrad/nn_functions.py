@@ -477,11 +477,12 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
     """
     op = "softmax_cross_entropy"
     z = _as_tensor(logits)
-    if z.ndim != 2 or z.shape[0] == 0 or z.shape[1] == 0:
-        raise ShapeError(f"{op}: logits must have shape (m, C) with m, C >= 1, got {z.shape}")
-    if z.dtype.kind != "f":
-        raise DTypeError(f"{op}: logits must be floats, got dtype {z.dtype}")
-    m, classes = z.shape
+    logits_shape = z.data.shape  # (read from the array: Tensor properties cost a call each)
+    if len(logits_shape) != 2 or 0 in logits_shape:
+        raise ShapeError(f"{op}: logits must have shape (m, C) with m, C >= 1, got {logits_shape}")
+    if z.data.dtype.kind != "f":
+        raise DTypeError(f"{op}: logits must be floats, got dtype {z.data.dtype}")
+    m, classes = logits_shape
     if type(target) is np.ndarray:
         raw = target
     else:

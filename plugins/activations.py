@@ -41,7 +41,9 @@ class ReLU(mg.Module):
     """
 
     def forward(self, x: Any) -> mg.Tensor:
-        return _ReluFn.apply(_as_tensor(x))
+        if not isinstance(x, mg.Tensor) or x.data.dtype.kind != "f":
+            x = _as_tensor(x)
+        return _ReluFn.apply(x)
 
 
 class LeakyReLU(mg.Module):

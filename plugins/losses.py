@@ -28,14 +28,15 @@ __all__ = ["BinaryCrossEntropy", "MeanSquaredError", "SoftmaxCrossEntropy", "reg
 
 def _prediction(x: Any, name: str) -> mg.Tensor:
     t = x if isinstance(x, mg.Tensor) else mg.Tensor(x)
-    if t.data.dtype.kind != "f":
+    data = t.data
+    if data.dtype.kind != "f":
         raise mg.DTypeError(
-            f"{name}: predictions must be floats, got dtype {t.data.dtype}; "
+            f"{name}: predictions must be floats, got dtype {data.dtype}; "
             "pass the model's output (e.g. model(X))"
         )
-    if t.ndim == 0 or t.shape[0] == 0:
+    if data.ndim == 0 or data.shape[0] == 0:
         raise mg.ShapeError(
-            f"{name}: predictions need a batch axis with at least one example, got shape {t.shape}"
+            f"{name}: predictions need a batch axis with at least one example, got shape {data.shape}"
         )
     return t
 
