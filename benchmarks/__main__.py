@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-SUITES = ("mlp", "gradcheck", "memory")
+SUITES = ("mlp", "gradcheck", "memory", "tune")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,11 +30,16 @@ def main(argv: list[str] | None = None) -> int:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(args.threads)
 
-    from benchmarks import gradcheck_bench, memory, mlp
+    from benchmarks import gradcheck_bench, memory, mlp, tune_bench
     from benchmarks.harness import environment_header, limit_threads
 
     limiter = limit_threads(args.threads)  # noqa: F841  (the limit holds while it lives)
-    runners = {"mlp": mlp.run, "gradcheck": gradcheck_bench.run, "memory": memory.run}
+    runners = {
+        "mlp": mlp.run,
+        "gradcheck": gradcheck_bench.run,
+        "memory": memory.run,
+        "tune": tune_bench.run,
+    }
     print(environment_header())
     missed: list[str] = []
     for name in args.suites or list(SUITES):
