@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import tensor as _tensor
-from minigrad.errors import AnomalyError
+from minigrad.errors import AnomalyError, InvalidGradientError
 
 __all__ = ["AnomalyDetector", "describe_divergence", "detect_anomaly"]
 
@@ -73,6 +73,57 @@ _EXPLODING = (
     "(try dividing it by 10), or the inputs are not normalized (mg.Normalizer); gradient "
     "clipping and He/Xavier initialization also help"
 )
+
+
+def check_owned_gradients(ctx: Any, grads: Sequence[Any], grad_output: Any = None) -> None:
+    """Check what ``owns_gradients = True`` promises: every gradient array is writable
+    and shares memory with nothing the engine or the Function still holds.
+
+    Raises :class:`~minigrad.InvalidGradientError` naming the Function, the input
+    position and what the gradient shares memory with. Anomaly mode runs this after
+    every backward of such a Function.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> from minigrad.anomaly import check_owned_gradients
+        >>> class Passthrough(mg.Function):
+        ...     owns_gradients = True           # wrong: backward returns grad_output itself
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x.copy()
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         return g
+        >>> ctx = mg.Context(Passthrough, (None,), (True,))
+        >>> g = np.ones(2)
+        >>> try:
+        ...     check_owned_gradients(ctx, (g,), g)
+        ... except mg.InvalidGradientError as err:
+        ...     print(str(err)[:72])
+        Passthrough.backward declares owns_gradients = True, but the gradient fo
+    """
+    holders: list[tuple[str, Any]] = [("the incoming gradient (grad_output)", grad_output)]
+    holders += [(f"array {i} saved for backward", a) for i, a in enumerate(ctx.saved)]
+    holders += [(f"input {i}", p.data) for i, p in enumerate(ctx.parents) if p is not None]
+    arrays = [(i, g) for i, g in enumerate(grads) if isinstance(g, np.ndarray)]
+    for position, grad in arrays:
+        holders_here = holders + [(f"the gradient for input {i}", g) for i, g in arrays if i != position]
+        problem = None
+        if not grad.flags.writeable:
+            problem = "is read-only (a broadcast view?)"
+        else:
+            for label, other in holders_here:
+                if isinstance(other, np.ndarray) and np.may_share_memory(grad, other):
+                    problem = f"shares memory with {label}"
+                    break
+        if problem is not None:
+            raise InvalidGradientError(
+                f"{ctx.fn.__name__}.backward declares owns_gradients = True, but the gradient for "
+                f"input {position} {problem}; the engine would hand it to a leaf's .grad and later "
+                "add into it in place. Return a new array (e.g. grad.copy()) or set "
+                "owns_gradients = False on the Function"
+            )
 
 
 def _is_checkable(array: Any) -> bool:
@@ -195,8 +246,11 @@ class AnomalyDetector:
             index=index,
         )
 
-    def check_backward(self, ctx: Any, grads: Sequence[Any]) -> None:
-        """Raise if a gradient ``ctx.fn.backward`` returned holds NaN or inf."""
+    def check_backward(self, ctx: Any, grads: Sequence[Any], grad_output: Any = None) -> None:
+        """Raise if a gradient ``ctx.fn.backward`` returned holds NaN or inf, or breaks
+        the Function's :attr:`~minigrad.Function.owns_gradients` promise."""
+        if getattr(ctx.fn, "owns_gradients", False):
+            check_owned_gradients(ctx, grads, grad_output)
         for position, grad in enumerate(grads):
             if grad is None or not _is_checkable(grad) or np.isfinite(grad).all():
                 continue

@@ -139,6 +139,14 @@ class Function:
     #: Name used in error messages; defaults to the class name.
     name: ClassVar[str | None] = None
 
+    #: Set to True when ``backward`` always returns newly allocated arrays that nothing
+    #: else references (not ``grad_output`` itself, not a view of it, not an array saved
+    #: on ``ctx``, never the same array for two inputs). The engine then hands such a
+    #: gradient to a leaf whose ``.grad`` is None without copying it, which saves a pass
+    #: over every parameter's gradient per step. Leave it False when in doubt: a wrong
+    #: True lets two ``.grad`` arrays share memory.
+    owns_gradients: ClassVar[bool] = False
+
     @staticmethod
     def forward(ctx: Context, *args: Any, **options: Any) -> np.ndarray:
         """Compute the output from the input arrays; save what backward needs on ``ctx``."""

@@ -203,18 +203,25 @@ class Module:
         """
         return [param for _, param in self.named_parameters()]
 
-    def zero_grad(self) -> None:
-        """Zero every parameter's gradient in place.
+    def zero_grad(self, *, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient: drop it (``.grad`` becomes None, the default,
+        as in PyTorch 2 and :meth:`Optimizer.zero_grad <minigrad.Optimizer.zero_grad>`), or
+        with ``set_to_none=False`` fill the existing buffers with zeros.
 
         Example:
             >>> import numpy as np
             >>> import minigrad as mg
             >>> m = mg.Module(); m.w = mg.Parameter(np.ones(2))
-            >>> (m.w * 2).sum().backward(); m.zero_grad(); m.w.grad
+            >>> (m.w * 2).sum().backward(); m.zero_grad(); m.w.grad is None
+            True
+            >>> (m.w * 2).sum().backward(); m.zero_grad(set_to_none=False); m.w.grad
             array([0., 0.])
         """
         for param in self.parameters():
-            param.zero_grad()
+            if set_to_none:
+                param.grad = None
+            else:
+                param.zero_grad()
 
     # ------------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> Module:

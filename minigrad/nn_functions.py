@@ -106,6 +106,7 @@ class Dense(Function):
     """
 
     name = "dense"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, x, w, b=None):
@@ -140,6 +141,7 @@ class Softmax(Function):
     """
 
     name = "softmax"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, z, axis=-1):
@@ -167,6 +169,7 @@ class LeakyRelu(Function):
     """
 
     name = "leaky_relu"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, z, alpha=0.01):
@@ -209,6 +212,7 @@ class BatchNorm(Function):
     """
 
     name = "batch_norm"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, x, gamma, beta, eps=1e-5, stats=None):
@@ -258,6 +262,7 @@ class SoftmaxCrossEntropy(Function):
     """
 
     name = "softmax_cross_entropy"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, z, target):
@@ -315,6 +320,7 @@ class BinaryCrossEntropy(Function):
     """
 
     name = "binary_cross_entropy"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, z, y):

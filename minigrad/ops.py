@@ -148,6 +148,7 @@ class Sub(Function):
 
 class Mul(Function):
     name = "mul"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a, b):
@@ -164,6 +165,7 @@ class Mul(Function):
 
 class Div(Function):
     name = "div"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a, b):
@@ -182,6 +184,7 @@ class Div(Function):
 
 class Pow(Function):
     name = "pow"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a, b):
@@ -205,6 +208,7 @@ class Pow(Function):
 
 class Neg(Function):
     name = "neg"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a):
@@ -217,6 +221,7 @@ class Neg(Function):
 
 class MatMul(Function):
     name = "matmul"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a, b):
@@ -316,6 +321,7 @@ class Mean(Function):
 class _Extreme(Function):
     """max/min: the gradient goes to the extreme elements, shared equally among ties."""
 
+    owns_gradients = True  # backward returns new arrays
     reduce = staticmethod(np.max)
 
     @classmethod
@@ -349,6 +355,7 @@ class Min(_Extreme):
 # --------------------------------------------------------------- elementwise
 class Exp(Function):
     name = "exp"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a):
@@ -364,6 +371,7 @@ class Exp(Function):
 
 class Log(Function):
     name = "log"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a):
@@ -378,6 +386,7 @@ class Log(Function):
 
 class Sqrt(Function):
     name = "sqrt"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a):
@@ -393,6 +402,7 @@ class Sqrt(Function):
 
 class Abs(Function):
     name = "abs"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a):
@@ -407,6 +417,7 @@ class Abs(Function):
 
 class Tanh(Function):
     name = "tanh"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a):
@@ -435,6 +446,7 @@ def stable_sigmoid(a: np.ndarray) -> np.ndarray:
 
 class Sigmoid(Function):
     name = "sigmoid"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a):
@@ -450,6 +462,7 @@ class Sigmoid(Function):
 
 class Relu(Function):
     name = "relu"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a):
@@ -465,6 +478,7 @@ class Relu(Function):
 
 class Clip(Function):
     name = "clip"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a, low=None, high=None):
@@ -484,6 +498,7 @@ class Clip(Function):
 
 class Maximum(Function):
     name = "maximum"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a, b):
@@ -502,6 +517,7 @@ class Maximum(Function):
 
 class Minimum(Function):
     name = "minimum"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, a, b):
@@ -519,6 +535,7 @@ class Minimum(Function):
 
 class Where(Function):
     name = "where"
+    owns_gradients = True  # backward returns new arrays
 
     @staticmethod
     def forward(ctx, condition, a, b):

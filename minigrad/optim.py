@@ -460,28 +460,31 @@ class Optimizer:
                 slot.step = t
         self.iterations += 1
 
-    def zero_grad(self, *, set_to_none: bool = False) -> None:
-        """Zero every parameter's gradient in place (keeping the buffers, which is faster),
-        or drop them with ``set_to_none=True``.
+    def zero_grad(self, *, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient before the next backward pass.
+
+        By default the gradients are dropped (``.grad`` becomes None), as in PyTorch 2:
+        the next backward then hands each parameter the gradient array it computes,
+        with no pass to zero a buffer and none to add into it. ``set_to_none=False``
+        fills the existing buffers with zeros instead, for code that reads ``.grad``
+        between the steps and expects an array.
 
         Example:
             >>> import numpy as np
             >>> import minigrad as mg
             >>> w = mg.Parameter(np.ones(2)); opt = mg.optimizer("sgd", [w])
-            >>> (w * 3).sum().backward(); opt.zero_grad(); w.grad
-            array([0., 0.])
-            >>> opt.zero_grad(set_to_none=True); w.grad is None
+            >>> (w * 3).sum().backward(); opt.zero_grad(); w.grad is None
             True
+            >>> (w * 3).sum().backward(); opt.zero_grad(set_to_none=False); w.grad
+            array([0., 0.])
         """
         for slots in self._slots:
             for slot in slots:
                 param = slot.param
                 if set_to_none:
                     param.grad = None
-                    continue
-                grad = param.grad
-                if grad is not None:
-                    grad.fill(0)
+                elif param.grad is not None:
+                    param.grad.fill(0)
 
     # ------------------------------------------------------------ learning rate
     @property

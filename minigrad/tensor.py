@@ -536,6 +536,7 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             parents = ctx.parents
+            owned = ctx.fn.owns_gradients
             if len(in_grads) != len(parents):
                 raise InvalidGradientError(
                     f"{ctx.fn.__name__}.backward returned {len(in_grads)} gradient(s) for "
@@ -543,7 +544,7 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
                     "inputs without a gradient)"
                 )
             if anomaly is not None:
-                anomaly.check_backward(ctx, in_grads)
+                anomaly.check_backward(ctx, in_grads, grad_out)
             position = -1
             for parent in parents:
                 position += 1
@@ -561,7 +562,9 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
                 if parent_ctx is None:
                     leaf_grad = parent.grad
                     if leaf_grad is None:
-                        parent.grad = np.array(grad, dtype=data.dtype, copy=True)
+                        # the leaf must own its .grad (it is accumulated into in place):
+                        # a Function whose backward returns new arrays hands them over
+                        parent.grad = grad if owned and type(grad) is ndarray else np.array(grad, dtype=data.dtype)
                     else:
                         np.add(leaf_grad, grad, out=leaf_grad)
                 else:

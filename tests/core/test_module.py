@@ -89,11 +89,16 @@ def test_parameters_order_is_stable_and_shared_parameters_appear_once():
     assert len(mg.Sequential(shared, shared).parameters()) == 2
 
 
-def test_zero_grad_zeroes_every_parameter():
+def test_zero_grad_drops_every_gradient_or_zeroes_the_buffers():
     model = Block()
     model(mg.Tensor(np.ones((2, 3)))).sum().backward()
     assert all(p.grad is not None for p in model.parameters())
     model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    model(mg.Tensor(np.ones((2, 3)))).sum().backward()
+    buffers = [p.grad for p in model.parameters()]
+    model.zero_grad(set_to_none=False)
+    assert all(p.grad is buffer for p, buffer in zip(model.parameters(), buffers))
     assert all(not p.grad.any() for p in model.parameters())
 
 

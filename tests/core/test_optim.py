@@ -82,17 +82,17 @@ def test_params_without_grad_are_skipped_and_keep_their_step_count():
     assert rule.steps == [1, 2, 3, 1]
 
 
-def test_zero_grad_keeps_buffers_or_sets_none():
+def test_zero_grad_sets_none_by_default_or_keeps_the_buffers():
     w = mg.Parameter(np.ones(3))
     opt = mg.Optimizer([w], Scaled())
     quadratic_grad([w])
     grad = w.grad
-    opt.zero_grad()
+    opt.zero_grad(set_to_none=False)
     assert w.grad is grad
     np.testing.assert_array_equal(w.grad, 0.0)
-    opt.zero_grad(set_to_none=True)
+    opt.zero_grad()
     assert w.grad is None
-    opt.zero_grad()  # no gradient: nothing to do
+    opt.zero_grad(set_to_none=False)  # no gradient: nothing to do
     assert w.grad is None
 
 
