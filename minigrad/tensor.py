@@ -564,7 +564,10 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
                     if leaf_grad is None:
                         # the leaf must own its .grad (it is accumulated into in place):
                         # a Function whose backward returns new arrays hands them over
-                        parent.grad = grad if owned and type(grad) is ndarray else np.array(grad, dtype=data.dtype)
+                        if owned and type(grad) is ndarray:
+                            parent.grad = grad
+                        else:
+                            parent.grad = np.array(grad, dtype=data.dtype)
                     else:
                         np.add(leaf_grad, grad, out=leaf_grad)
                 else:

@@ -190,9 +190,8 @@ def test_anomaly_mode_catches_a_false_ownership_claim(mode, problem):
     x = mg.Tensor(np.ones((2, 2)), requires_grad=True)
     y = _Claims.apply(x)
     y._ctx.mode = mode
-    with pytest.raises(mg.InvalidGradientError, match="owns_gradients") as caught:
-        with mg.detect_anomaly():
-            (y * 1.0).sum().backward()
+    with pytest.raises(mg.InvalidGradientError, match="owns_gradients") as caught, mg.detect_anomaly():
+        (y * 1.0).sum().backward()
     assert problem in str(caught.value)
     assert "_Claims" in str(caught.value) and "input 0" in str(caught.value)
 
