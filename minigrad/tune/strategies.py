@@ -25,6 +25,14 @@
     choices keep the options the best trials used. A round starts when the previous one
     has finished, so a study stays reproducible whatever the executor.
 
+``optuna`` (an extra: ``pip install "minigrad[optuna]"``)
+    One of Optuna's samplers (``sampler``: ``"tpe"``, the default, ``"random"`` or
+    ``"qmc"``) proposes the trials, ``round_size`` at a time: a whole round is asked,
+    runs, and is told to the sampler in trial-number order before the next round is
+    asked. TPE models the results so far and proposes where good results are likely.
+    See :mod:`minigrad.tune.optuna_strategy` for the details (how the space maps to
+    Optuna's distributions, how a resumed study rebuilds the sampler's state).
+
 Every strategy is deterministic given the study seed and the finished trials.
 
 Example:
@@ -35,6 +43,8 @@ Example:
     [range(0, 4), range(4, 8)]
     >>> strategy.describe()
     {'name': 'coarse_to_fine', 'round_size': 4, 'keep': 0.25, 'shrink': 0.5, 'margin': 0.1}
+    >>> make_strategy("optuna", {"sampler": "tpe", "round_size": 4}, trials=8, space=space).describe()
+    {'name': 'optuna', 'sampler': 'tpe', 'round_size': 4, 'startup_trials': 10}
 """
 
 from __future__ import annotations
@@ -59,13 +69,22 @@ class Strategy:
     before round ``r`` the strategy may narrow the space using round ``r - 1``'s
     finished trials (:meth:`region`). Each trial's parameters come from
     :meth:`suggest` with the trial's own sampling generator.
+
+    Args:
+        space: the search space.
+        trials: how many trials the study has.
+        seed: the study seed (strategies with a random state of their own derive it
+            from this; the others draw with the generator :meth:`suggest` receives).
+        maximize: whether the study maximizes its metric.
     """
 
     name = ""
 
-    def __init__(self, space: Space, trials: int) -> None:
+    def __init__(self, space: Space, trials: int, *, seed: int = 0, maximize: bool = False) -> None:
         self.space = space
         self.trials = trials
+        self.seed = seed
+        self.maximize = maximize
 
     def describe(self) -> dict[str, Any]:
         """The name and resolved options (part of the study's identity)."""
@@ -78,8 +97,9 @@ class Strategy:
     def region(
         self, previous: Space, finished: Sequence[tuple[Mapping[str, Any], float]], *, maximize: bool
     ) -> Space:
-        """The space of the next round, from the previous round's space and its finished
-        trials as ``(params, objective)`` pairs."""
+        """The space of the next round, from the previous round's space and its done
+        trials (failed ones left out) as ``(params, objective)`` pairs in trial-number
+        order (``objective`` is None where the metric was not finite)."""
         return previous
 
     def suggest(self, region: Space, number: int, rng: np.random.Generator) -> dict[str, Any]:
@@ -99,8 +119,16 @@ class GridSearch(Strategy):
 
     name = "grid"
 
-    def __init__(self, space: Space, trials: int, *, grid_points: int | None = None) -> None:
-        super().__init__(space, trials)
+    def __init__(
+        self,
+        space: Space,
+        trials: int,
+        *,
+        grid_points: int | None = None,
+        seed: int = 0,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(space, trials, seed=seed, maximize=maximize)
         if grid_points is None:
             # the largest count per axis whose grid fits the budget (at least 2)
             grid_points = 2
@@ -136,8 +164,10 @@ class CoarseToFine(Strategy):
         keep: float = 0.25,
         shrink: float = 0.5,
         margin: float = 0.1,
+        seed: int = 0,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(space, trials)
+        super().__init__(space, trials, seed=seed, maximize=maximize)
         self.round_size = round_size if round_size is not None else max(1, math.ceil(trials / rounds))
         self.keep = keep
         self.shrink = shrink
@@ -174,21 +204,28 @@ class CoarseToFine(Strategy):
         return region
 
 
+# The Optuna adapter subclasses Strategy, so it is imported once Strategy exists; it
+# imports Optuna itself only when a study uses it.
+from minigrad.tune.optuna_strategy import SAMPLERS, OptunaSearch  # noqa: E402
+
 #: Strategy names and their classes.
 STRATEGIES: dict[str, type[Strategy]] = {
     "random": RandomSearch,
     "grid": GridSearch,
     "coarse_to_fine": CoarseToFine,
+    "optuna": OptunaSearch,
 }
 
 # option name -> (strategies that take it, checker, description)
 _OPTIONS: dict[str, tuple[tuple[str, ...], Any, str]] = {
     "grid_points": (("grid",), lambda v: _is_int(v) and v >= 2, "an integer >= 2"),
     "rounds": (("coarse_to_fine",), lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
-    "round_size": (("coarse_to_fine",), lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "round_size": (("coarse_to_fine", "optuna"), lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "keep": (("coarse_to_fine",), lambda v: _is_real(v) and 0 < v <= 1, "a fraction in (0, 1]"),
     "shrink": (("coarse_to_fine",), lambda v: _is_real(v) and 0 < v < 1, "a fraction in (0, 1)"),
     "margin": (("coarse_to_fine",), lambda v: _is_real(v) and 0 <= v < 1, "a fraction in [0, 1)"),
+    "sampler": (("optuna",), lambda v: v in SAMPLERS, f"one of {', '.join(map(repr, SAMPLERS))}"),
+    "startup_trials": (("optuna",), lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
 }
 
 
@@ -206,16 +243,26 @@ def strategy_options() -> dict[str, tuple[str, ...]]:
 
 
 def make_strategy(
-    name: str, options: Mapping[str, Any] | None = None, *, trials: int, space: Space, where: str = "tune"
+    name: str,
+    options: Mapping[str, Any] | None = None,
+    *,
+    trials: int,
+    space: Space,
+    where: str = "tune",
+    seed: int = 0,
+    maximize: bool = False,
 ) -> Strategy:
     """Build a strategy by name with validated options.
 
     Options (``[tune]`` keys): ``grid_points`` (grid); ``rounds``, ``round_size``,
-    ``keep``, ``shrink``, ``margin`` (coarse_to_fine). Options of another strategy are
-    ignored.
+    ``keep``, ``shrink``, ``margin`` (coarse_to_fine); ``sampler``, ``round_size``,
+    ``startup_trials`` (optuna). Options of another strategy are ignored. ``seed`` and
+    ``maximize`` are the study's seed and direction (:func:`~minigrad.tune.run_study`
+    passes them).
 
     Raises:
-        ConfigError: unknown strategy or bad option value, naming ``where`` and the key.
+        ConfigError: unknown strategy or bad option value, naming ``where`` and the key;
+            the optuna strategy without Optuna installed.
 
     Example:
         >>> from minigrad.tune import Space, int_uniform, make_strategy
@@ -242,4 +289,4 @@ def make_strategy(
             raise ConfigError(f"{where}.{key} = {value!r}: expected {text}")
         if name in users:
             mine[key] = value
-    return STRATEGIES[name](space, trials, **mine)
+    return STRATEGIES[name](space, trials, seed=seed, maximize=maximize, **mine)

@@ -603,8 +603,8 @@ def run_study(
             the built-in recipe).
         space: a :class:`~minigrad.tune.Space` or ``{dotted key: Dimension or TOML form}``.
         trials: how many trials the study has.
-        strategy: ``"random"``, ``"grid"`` or ``"coarse_to_fine"``; ``strategy_options``
-            its options (see :mod:`minigrad.tune.strategies`).
+        strategy: ``"random"``, ``"grid"``, ``"coarse_to_fine"`` or ``"optuna"`` (an
+            extra); ``strategy_options`` its options (see :mod:`minigrad.tune.strategies`).
         seed: the study seed; trial ``n`` uses ``SeedSequence(seed).spawn(...)[n]``.
         metric: what to optimize, one of ``dev_loss`` (default), ``dev_accuracy``,
             ``dev_cost`` (includes the penalty: biased when tuning its strength),
@@ -662,7 +662,15 @@ def run_study(
     }
     if not isinstance(strategy, str):
         raise ConfigError(f"{source}: tune.strategy = {strategy!r}: expected one of {', '.join(STRATEGIES)}")
-    plan = make_strategy(strategy, strategy_options, trials=trials, space=space, where=f"{source}: tune")
+    plan = make_strategy(
+        strategy,
+        strategy_options,
+        trials=trials,
+        space=space,
+        where=f"{source}: tune",
+        seed=seed,
+        maximize=spec["direction"] == "max",
+    )
     spec["strategy"] = plan.describe()
     _check_space(base, space, source)
     db = Path(db)
