@@ -9,7 +9,8 @@ every trial in an SQLite database and reports the best ones.
 - :mod:`~minigrad.tune.space`: the distributions (:func:`uniform`, :func:`log_uniform`,
   :func:`one_minus_log_uniform`, :func:`int_uniform`, :func:`choice`) and :class:`Space`.
 - :mod:`~minigrad.tune.strategies`: ``random`` (default), ``grid`` (worse, kept for
-  comparison), ``coarse_to_fine``.
+  comparison), ``coarse_to_fine``, and ``optuna`` (Optuna's samplers, an extra:
+  :mod:`~minigrad.tune.optuna_strategy`).
 - :mod:`~minigrad.tune.executors`: sequential (panda), process pool (caviar, default),
   Dask.
 - :mod:`~minigrad.tune.trial`: one trial, its seeds and its config.
