@@ -142,6 +142,9 @@ class OptunaSpace:
     Args:
         space: the search space.
 
+    Raises:
+        ConfigError: Optuna is not installed.
+
     Attributes:
         space: the search space.
         names: ``{dotted key: Optuna parameter name}``.
@@ -164,24 +167,23 @@ class OptunaSpace:
     """
 
     def __init__(self, space: Space) -> None:
-        from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
-
+        kinds = import_optuna().distributions
         self.space = space
         self.names: dict[str, str] = {}
         self.distributions: dict[str, Any] = {}
         for key, dim in space.items():
             name = key
             if dim.kind == "uniform":
-                distribution = FloatDistribution(dim.low, dim.high)
+                distribution = kinds.FloatDistribution(dim.low, dim.high)
             elif dim.kind == "log_uniform":
-                distribution = FloatDistribution(dim.low, dim.high, log=True)
+                distribution = kinds.FloatDistribution(dim.low, dim.high, log=True)
             elif dim.kind == "one_minus_log_uniform":
                 name = f"log10(1 - {key})"
-                distribution = FloatDistribution(*dim.u_bounds())  # r = log10(1 - beta), uniform
+                distribution = kinds.FloatDistribution(*dim.u_bounds())  # r = log10(1 - beta), uniform
             elif dim.kind == "int_uniform":
-                distribution = IntDistribution(dim.low, dim.high)
+                distribution = kinds.IntDistribution(dim.low, dim.high)
             elif dim.kind == "choice":
-                distribution = CategoricalDistribution(tuple(range(len(dim.options))))
+                distribution = kinds.CategoricalDistribution(tuple(range(len(dim.options))))
             else:
                 raise ConfigError(f"tune.space: {key}: the optuna strategy cannot sample {dim!r}")
             self.names[key] = name
