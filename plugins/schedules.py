@@ -25,7 +25,10 @@ import bisect
 import itertools
 import math
 import numbers
+import reprlib
+import sys
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 from typing import Any
 
 from minigrad.errors import ConfigError
@@ -63,8 +66,8 @@ class Schedule:
         self._rate = rate
 
     def __call__(self, epoch: float) -> float:
-        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real) or not epoch >= 0:
-            raise ConfigError(f"schedule '{self.name}': epoch = {epoch!r} must be a number >= 0")
+        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real) or not 0 <= epoch <= _LARGEST:
+            raise _epoch_error(epoch, f"schedule '{self.name}'")
         return float(self._rate(epoch))
 
     def __repr__(self) -> str:
@@ -73,9 +76,52 @@ class Schedule:
 
 #: (0, 1]: per-epoch decay factors.
 _FRACTION = Bound(0.0, 1.0, low_open=True)
+#: Epochs are finite: the largest float is the last one a schedule answers.
+_LARGEST = sys.float_info.max
+#: log of the largest float: a cycle start beyond it is inf.
+_LOG_LARGEST = math.log(_LARGEST)
+#: Where m^i overflows, cycle bounds are computed exactly up to this index, in logarithms beyond.
+_EXACT_INDEX = 1100
+#: Bound on each search loop of :meth:`CosineRestarts._index` (none needs more than ~65 steps).
+_MAX_STEPS = 128
+#: :meth:`CosineRestarts.restarts` refuses to build a longer list.
+_MAX_RESTARTS = 1_000_000
+
+
+def _epoch_error(epoch: Any, where: str, what: str = "epoch") -> ConfigError:
+    return ConfigError(f"{where}: {what} = {reprlib.repr(epoch)} must be a finite number >= 0")
+
+
+def _checked_epoch(epoch: Any, where: str, what: str = "epoch") -> Any:
+    """``epoch`` if it is a real number in [0, largest float], else a ConfigError from ``where``."""
+    if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real) or not 0 <= epoch <= _LARGEST:
+        raise _epoch_error(epoch, where, what)
+    return epoch
+
+
+def _exp(value: float) -> float:
+    """e^value, inf past the float range."""
+    try:
+        return math.exp(value)
+    except OverflowError:
+        return math.inf
+
+
+def _float(value: Fraction) -> float:
+    """The float nearest ``value``, inf past the float range."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _options(name: str, bounds: dict[str, Bound], **options: Any) -> dict[str, Any]:
+    for key, value in options.items():  # integers beyond floats (10**400) can't be range-checked
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool) and abs(value) > _LARGEST:
+            raise ConfigError(
+                f"schedule '{name}': {key} = {reprlib.repr(value)} is beyond the float range; "
+                f"give {key} a value in {bounds.get(key, 'range')} below 1.8e308"
+            )
     return check_hyperparameters(f"schedule '{name}'", options, options, bounds)
 
 
@@ -166,7 +212,12 @@ def staircase(lr0: float, *, factor: float = 0.5, step_size: float = 10) -> Sche
     bounds = {"lr0": POSITIVE, "factor": _FRACTION, "step_size": POSITIVE}
     o = _options("staircase", bounds, lr0=lr0, factor=factor, step_size=step_size)
     lr0, factor, step_size = o["lr0"], o["factor"], o["step_size"]
-    return Schedule("staircase", lambda epoch: lr0 * factor ** math.floor(epoch / step_size), o)
+
+    def rate(epoch: float) -> float:
+        stairs = epoch / step_size  # inf for a tiny step_size: factor^inf is 0 (or 1 for factor 1)
+        return lr0 * factor ** (math.floor(stairs) if stairs < math.inf else stairs)
+
+    return Schedule("staircase", rate, o)
 
 
 def piecewise(lr0: float, *, boundaries: Sequence[float], values: Sequence[float]) -> Schedule:
@@ -207,21 +258,129 @@ def piecewise(lr0: float, *, boundaries: Sequence[float], values: Sequence[float
 
 
 class CosineRestarts(Schedule):
-    """The schedule :func:`cosine_restarts` returns; it also knows where its cycles restart."""
+    """The schedule :func:`cosine_restarts` returns; it also knows where its cycles restart.
 
-    __slots__ = ("_lr0", "_lr_min", "_multiplier", "_period")
+    Cycle i starts at S(i) = period (m^i - 1) / (m - 1) (i * period when m = 1) and lasts
+    T_i = period * m^i. Every epoch a float can hold is answered in a bounded number of
+    steps: with m = 1 the remainder t_cur = epoch mod period is exact (``divmod``); with
+    m > 1 the index comes from logarithms, m^i <= 1 + epoch (m - 1) / period, and a few
+    comparisons with S fix what rounding moved.
+    """
+
+    __slots__ = (
+        "_integers",
+        "_log_m",
+        "_log_scale",
+        "_lr0",
+        "_lr_min",
+        "_multiplier",
+        "_near_one",
+        "_period",
+    )
 
     def __init__(self, options: dict[str, Any]) -> None:
         super().__init__("cosine_restarts", self._cosine, options)
         self._lr0, self._lr_min = options["lr0"], options["lr_min"]
-        self._period, self._multiplier = options["period"], options["multiplier"]
+        self._period, m = options["period"], options["multiplier"]
+        self._multiplier = m
+        self._log_m = math.log1p(m - 1)  # log m, accurate for m near 1
+        # log S(i) ~ log(period / (m - 1)) + i log m once m^i >> 1
+        self._log_scale = math.log(self._period) - math.log(m - 1) if m > 1 else 0.0
+        self._near_one = m - 1 < 2**-10
+        self._integers = isinstance(self._period, int) and isinstance(m, int)
 
-    def _bounds(self, index: int) -> tuple[float, float]:
-        """Start and length of cycle ``index``: start = period (m^i - 1) / (m - 1)."""
+    # ------------------------------------------------------------ cycle arithmetic
+    def _start(self, index: int) -> float:
+        """S(index) = period (m^i - 1) / (m - 1) for m > 1, inf past the float range."""
         period, m = self._period, self._multiplier
-        if m == 1:
-            return float(index * period), float(period)
-        return period * (m**index - 1) / (m - 1), float(period * m**index)
+        if index <= 1:
+            return float(index * period)  # 0 and period, exactly
+        y = index * self._log_m  # log m^i
+        if self._log_scale + y > _LOG_LARGEST + 1:
+            return math.inf  # certainly beyond floats (and m^i would be a needlessly huge integer)
+        if self._integers:  # exact: (m^i - 1) / (m - 1) = 1 + m + ... + m^(i-1)
+            try:
+                return float(period * ((m**index - 1) // (m - 1)))
+            except OverflowError:
+                return math.inf
+        if self._near_one and y < 1:
+            # m^i - 1 would cancel the digits that matter (its rounding / (m - 1) is a large
+            # part of a cycle): expm1(i log m) keeps them
+            return period * (math.expm1(y) / (m - 1))
+        try:
+            start = period * ((m**index - 1) / (m - 1))
+            if start < math.inf:
+                return start
+        except OverflowError:
+            pass
+        # m^i left the float range though S may not have (a tiny period): exact arithmetic
+        # while the powers stay small, logarithms beyond (where the -1 no longer matters)
+        if index > _EXACT_INDEX:
+            return _exp(self._log_scale + y)
+        exact_m = Fraction(m)
+        return _float(Fraction(period) * (exact_m**index - 1) / (exact_m - 1))
+
+    def _length(self, index: int) -> float:
+        """T_index = period * m^index, inf past the float range."""
+        period, m = self._period, self._multiplier
+        try:
+            length = float(period * m**index)
+            if length < math.inf or self._integers:
+                return length
+        except OverflowError:
+            if self._integers:
+                return math.inf
+        if index > _EXACT_INDEX:
+            return _exp(math.log(period) + index * self._log_m)
+        return _float(Fraction(period) * Fraction(m) ** index)
+
+    def _index(self, epoch: float) -> int:
+        """The largest i with S(i) <= epoch (m > 1): a logarithm, then a bounded search.
+
+        S(i) <= epoch  <=>  m^i <= u = 1 + epoch (m - 1) / period, so i = floor(log u / log m)
+        up to rounding. The estimate is checked against S; when rounding moved it, the
+        bracket S(lo) <= epoch < S(hi) widens by doubling steps and is then bisected. Each
+        loop doubles or halves a distance, and S is inf before i reaches 2^63 even for the
+        smallest m > 1, so none needs more than ~65 of its _MAX_STEPS.
+        """
+        period, m = self._period, self._multiplier
+        x = epoch / period * (m - 1.0)
+        log_u = math.log1p(x) if x < math.inf else math.log(epoch) + math.log(m - 1.0) - math.log(period)
+        guess = int(log_u / self._log_m)
+        if self._start(guess) <= epoch < self._start(guess + 1):
+            return guess  # the usual case
+        lo, hi, step = guess, guess + 1, 1
+        for _ in range(_MAX_STEPS):
+            if lo == 0 or self._start(lo) <= epoch:
+                break
+            lo, step = max(lo - step, 0), 2 * step
+        step = 1
+        for _ in range(_MAX_STEPS):
+            if epoch < self._start(hi):
+                break
+            lo, hi, step = hi, hi + step, 2 * step
+        for _ in range(_MAX_STEPS):  # bisect: S(lo) <= epoch < S(hi)
+            if hi - lo <= 1:
+                break
+            middle = (lo + hi) // 2
+            if self._start(middle) <= epoch:
+                lo = middle
+            else:
+                hi = middle
+        return lo
+
+    def _locate(self, epoch: float) -> tuple[int | float, float, float]:
+        """``(index, t_cur, length)``: the cycle holding ``epoch`` and the time into it.
+
+        With m = 1 the index may be a float beyond 2^53 (:meth:`cycle` makes it exact).
+        """
+        if type(epoch) is not int:
+            epoch = float(epoch)  # NumPy scalars too
+        if self._multiplier == 1:
+            index, t_cur = divmod(epoch, self._period)  # t_cur exact: epoch - index * period
+            return index, t_cur, float(self._period)
+        index = self._index(epoch)
+        return index, epoch - self._start(index), self._length(index)
 
     def cycle(self, epoch: float) -> tuple[int, float, float]:
         """``(index, start, length)`` of the cycle containing ``epoch``.
@@ -231,48 +390,59 @@ class CosineRestarts(Schedule):
             >>> cosine_restarts(1.0, period=4, multiplier=2).cycle(13)
             (2, 12.0, 16.0)
         """
-        period, m = self._period, self._multiplier
-        if m == 1:
-            index = math.floor(epoch / period)
-        else:  # invert start(i) <= epoch; floating-point rounding is fixed below
-            index = math.floor(math.log1p(epoch * (m - 1) / period) / math.log(m))
-        index = max(index, 0)
-        while True:
-            start, length = self._bounds(index)
-            if epoch < start and index > 0:
-                index -= 1
-            elif epoch >= start + length:
-                index += 1
-            else:
-                return index, start, length
+        epoch = _checked_epoch(epoch, f"schedule '{self.name}': cycle()")
+        index, t_cur, length = self._locate(epoch)
+        if isinstance(index, float):  # m = 1: epoch - t_cur is exactly index * period
+            index = int((Fraction(float(epoch)) - Fraction(t_cur)) / Fraction(self._period))
+        start = epoch - t_cur if self._multiplier == 1 else self._start(index)
+        return index, float(start), length
 
     def restarts(self, until: float) -> list[float]:
         """The epochs in (0, until) where a new cycle starts and lr jumps back to lr0.
 
         For a snapshot ensemble, save the model at the end of each cycle, i.e. just
-        before each of these epochs (and at the end of training).
+        before each of these epochs (and at the end of training). A span holding more
+        than a million restarts is refused with a :class:`~minigrad.ConfigError`.
 
         Example:
             >>> from minigrad_plugins.schedules import cosine_restarts
             >>> cosine_restarts(0.1, period=5, multiplier=2).restarts(40)
             [5.0, 15.0, 35.0]
         """
-        starts: list[float] = []
-        index = 1
-        while (start := self._bounds(index)[0]) < until:
-            starts.append(float(start))
-            index += 1
-        return starts
+        where = f"schedule '{self.name}': restarts(until={reprlib.repr(until)})"
+        until = _checked_epoch(until, where, "until")
+        if self._multiplier == 1:
+            count = divmod(until, self._period)[0]  # the k with k * period <= until
+
+            def start(k: int) -> float:
+                return float(k * self._period)
+        else:
+            count, start = self._index(until), self._start
+        if count > _MAX_RESTARTS:
+            shown = f"{count:.0f}" if count < 1e18 else f"{count:.3g}"  # int, float or inf
+            raise ConfigError(
+                f"{where} would list {shown} restarts, more than {_MAX_RESTARTS:,}: ask for a shorter "
+                f"span, or use cycle(epoch) to find the cycle of one epoch"
+            )
+        return [value for value in map(start, range(1, int(count) + 1)) if value < until]
 
     def _cosine(self, epoch: float) -> float:
-        _, start, length = self.cycle(epoch)
-        # lr_min + (lr0 - lr_min) (1 + cos(pi t_cur / T_i)) / 2; at a restart (cos = 1) the
-        # sum can round one step above lr0, so it is capped there
-        lr = (
-            self._lr_min
-            + (self._lr0 - self._lr_min) * (1.0 + math.cos(math.pi * (epoch - start) / length)) / 2
-        )
-        return min(lr, self._lr0)
+        index, t_cur, length = self._locate(epoch)
+        if length < math.inf:
+            fraction = t_cur / length
+        elif t_cur > 0:  # T_i beyond the float range (t_cur is not): divide in logarithms
+            fraction = math.exp(math.log(t_cur) - math.log(self._period) - index * self._log_m)
+        else:
+            fraction = 0.0
+        # lr_min + (lr0 - lr_min) (1 + cos(pi t_cur / T_i)) / 2. Late in a cycle 1 + cos
+        # cancels to 0 (the rate would touch lr_min before the restart), so there the same
+        # factor is taken as sin^2(pi (1 - t_cur / T_i) / 2), 1 - fraction being exact.
+        if fraction <= 0.5:
+            factor = (1.0 + math.cos(math.pi * fraction)) / 2
+        else:
+            factor = math.sin(math.pi * (1.0 - fraction) / 2) ** 2
+        # at a restart (cos = 1) the sum can round one step above lr0, so it is capped there
+        return min(self._lr_min + (self._lr0 - self._lr_min) * factor, self._lr0)
 
 
 def cosine_restarts(
