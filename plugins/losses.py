@@ -41,6 +41,17 @@ def _prediction(x: Any, name: str) -> mg.Tensor:
     return t
 
 
+# ufunc reductions called directly: the ndarray methods add a Python-level wrapper
+_min, _max = np.minimum.reduce, np.maximum.reduce
+
+
+def _listed(values: np.ndarray, bad: np.ndarray) -> str:
+    """The first few ``values`` where ``bad`` holds, and where the first one is."""
+    shown = values[bad][:5].tolist()
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    return f"{shown}{' ...' if np.count_nonzero(bad) > 5 else ''} (the first at index {first})"
+
+
 class BinaryCrossEntropy:
     """``J = −1/m Σ [y log ŷ + (1 − y) log(1 − ŷ)]`` for labels y in {0, 1}.
 
@@ -48,7 +59,9 @@ class BinaryCrossEntropy:
     ``ŷ = σ(z)`` is folded into the stable form ``max(z, 0) − z y + log(1 + e^−|z|)``:
     one fused node, finite for any z, gradient ``(σ(z) − y) / m``. Put no sigmoid
     layer in front of it. With ``from_logits=False`` the prediction is a probability,
-    clipped to ``[clip, 1 − clip]`` before the logarithms.
+    clipped to ``[clip, 1 − clip]`` before the logarithms; predictions outside [0, 1]
+    (logits passed by mistake) raise :class:`~minigrad.ShapeError`. Either way targets
+    outside [0, 1] raise :class:`~minigrad.ShapeError`.
 
     Example:
         >>> import numpy as np
@@ -75,6 +88,22 @@ class BinaryCrossEntropy:
         if self.from_logits:
             return binary_cross_entropy_with_logits(z, target)
         y = match_target(z, target, name)
+        labels, probabilities = (y.data if isinstance(y, mg.Tensor) else y), z.data
+        # one min and one max reduction each. A NaN label fails (bad data); a NaN prediction
+        # passes, as with logits: the training guards and anomaly mode report those.
+        if not (_min(labels, axis=None) >= 0 and _max(labels, axis=None) <= 1):
+            bad = _listed(labels, ~((labels >= 0) & (labels <= 1)))
+            raise mg.ShapeError(
+                f"{name}: targets must be probabilities in [0, 1] (labels 0 and 1), got {bad}; "
+                "for more than two classes use softmax_cross_entropy"
+            )
+        if _min(probabilities, axis=None) < 0 or _max(probabilities, axis=None) > 1:
+            bad = _listed(probabilities, (probabilities < 0) | (probabilities > 1))
+            raise mg.ShapeError(
+                f"{name}(from_logits=False): predictions must be probabilities in [0, 1], got {bad}; "
+                "these look like logits (raw scores): use from_logits=True (the default, stable for "
+                "any score) with no sigmoid layer in front"
+            )
         p = z.clip(self.clip, 1 - self.clip)
         losses = y * p.log() + (1 - y) * (1 - p).log()  # log-likelihood of each label
         return losses.sum() * (-1.0 / z.shape[0])

@@ -105,6 +105,52 @@ class TestBinaryCrossEntropy:
             mg.loss("binary_cross_entropy", clip=0.7)
 
 
+@pytest.mark.parametrize("from_logits", [True, False])
+@pytest.mark.parametrize("bad", [2.0, -0.5, float("nan")])
+def test_bce_targets_outside_0_1_name_the_value(from_logits, bad):
+    bce = mg.loss("binary_cross_entropy", from_logits=from_logits)
+    with pytest.raises(mg.ShapeError) as err:
+        bce(mg.Tensor([[0.2], [0.7], [0.4]]), np.array([1.0, 0.0, bad]))
+    message = str(err.value)
+    assert "binary_cross_entropy: targets must be probabilities in [0, 1]" in message
+    assert f"[{bad}]" in message and "softmax_cross_entropy" in message
+    if not from_logits:
+        assert "(the first at index (2, 0))" in message
+
+
+def test_bce_from_probabilities_refuses_logits_naming_them_and_the_fix():
+    bce = mg.loss("binary_cross_entropy", from_logits=False)
+    with pytest.raises(mg.ShapeError) as err:
+        bce(mg.Tensor([[0.2], [3.5], [0.4], [-1.25]]), np.array([1.0, 0.0, 1.0, 0.0]))
+    message = str(err.value)
+    assert "binary_cross_entropy(from_logits=False): predictions must be probabilities in [0, 1]" in message
+    assert "got [3.5, -1.25] (the first at index (1, 0))" in message
+    assert "use from_logits=True" in message
+    many = mg.Tensor(np.full((7, 1), 2.0))
+    with pytest.raises(
+        mg.ShapeError, match=r"got \[2.0, 2.0, 2.0, 2.0, 2.0\] \.\.\. \(the first at index \(0, 0\)\)"
+    ):
+        bce(many, np.ones(7))
+
+
+def test_bce_from_probabilities_accepts_the_closed_interval_soft_and_tensor_targets():
+    bce = mg.loss("binary_cross_entropy", from_logits=False, clip=1e-7)
+    p = np.array([[0.0], [1.0], [0.5], [0.25]])
+    y = np.array([[0.0], [1.0], [0.3], [1.0]])
+    q = np.clip(p, 1e-7, 1 - 1e-7)
+    expected = -np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))
+    assert float(bce(mg.Tensor(p), y).data) == pytest.approx(expected, rel=1e-12)
+    soft = mg.Tensor(y, requires_grad=True)  # a target that wants a gradient stays a Tensor
+    bce(mg.Tensor(p[2:]), soft[2:]).backward()
+    assert soft.grad is not None
+
+
+def test_bce_from_probabilities_lets_a_nan_prediction_through_to_the_training_guards():
+    bce = mg.loss("binary_cross_entropy", from_logits=False)
+    J = bce(mg.Tensor([[np.nan], [0.5]]), np.array([1.0, 0.0]))
+    assert np.isnan(J.data)  # stop_on_nan and anomaly mode report it, as with logits
+
+
 # ---------------------------------------------------- softmax cross-entropy
 class TestSoftmaxCrossEntropy:
     def test_matches_the_course_formula(self, rng):
