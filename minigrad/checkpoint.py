@@ -17,7 +17,9 @@ File format (version 1). A checkpoint is an ordinary NumPy ``.npz`` archive that
 
 Files are written atomically: a temporary file in the same directory, flushed and
 ``fsync``-ed, then ``os.replace``-d over the target; a crash mid-save leaves the previous
-checkpoint intact.
+checkpoint intact, and perhaps a ``.<name>.<pid>.<random>.tmp`` file beside it, which the
+next successful save of the same file deletes once it is a minute old and process
+``<pid>`` has ended (see :func:`atomic_write`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import math
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +52,9 @@ __all__ = [
 
 FORMAT = "minigrad.checkpoint"
 FORMAT_VERSION = 1
+#: Seconds after which a temporary file left by a dead writer is deleted by the next save.
+STALE_TEMPORARY_AGE = 60.0
+_POSIX = os.name == "posix"
 _META = "__minigrad_meta__"
 _CHECKSUM = "__minigrad_checksum__"
 
@@ -235,6 +241,11 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = Tru
     ``fsync=False`` skips the (slow) flush to disk for files that only need to be
     complete, not durable across a power cut (logs).
 
+    The temporary file is ``.<name>.<pid>.<random>.tmp``. A writer killed before the
+    rename leaves it behind; after each successful write, such files of the same
+    ``<name>`` are deleted once they are a minute old (``STALE_TEMPORARY_AGE``) and
+    process ``<pid>`` has ended (so a concurrent writer's file is left alone).
+
     Example:
         >>> import os, tempfile
         >>> from minigrad.checkpoint import atomic_write
@@ -247,7 +258,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = Tru
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
@@ -259,15 +270,60 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = Tru
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    if not fsync:
-        return
-    # Make the rename itself durable (not possible on every platform).
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    if fsync:  # make the rename itself durable (not possible on every platform)
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    _remove_stale_temporaries(directory, target.name)
+
+
+def _remove_stale_temporaries(directory: Path, name: str) -> None:
+    """Delete the temporary files killed writers of ``name`` left in ``directory``.
+
+    Only files of :func:`atomic_write`'s exact pattern for this name, only once they are
+    ``STALE_TEMPORARY_AGE`` seconds old (a live writer keeps touching its file), and
+    only when the process in the name has ended. Files of the older pattern
+    ``.<name>.<random>.tmp`` (no pid) go by age alone. Errors are ignored: a save never
+    fails over housekeeping.
+    """
+    prefix = f".{name}."
+    # mkstemp's random part is 8 characters from [a-z0-9_] (should that change, nothing
+    # matches and nothing is deleted)
+    pattern = re.compile(rf"{re.escape(prefix)}(?:(\d+)\.)?[a-z0-9_]{{8}}\.tmp")
+    now = time.time()
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            if not entry.name.startswith(prefix) or not (found := pattern.fullmatch(entry.name)):
+                continue
+            with contextlib.suppress(OSError):
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                if now - entry.stat(follow_symlinks=False).st_mtime < STALE_TEMPORARY_AGE:
+                    continue
+                if found.group(1) is not None and _process_alive(int(found.group(1))):
+                    continue
+                os.unlink(entry.path)
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` may still be running (True when unsure).
+
+    Off POSIX there is no harmless probe (``os.kill`` would end the process): False, so
+    age alone decides, which is safe there because Windows refuses to delete a file its
+    writer still holds open.
+    """
+    if not _POSIX:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # PermissionError: it exists, owned by someone else
+        return True
+    return True
 
 
 def save_checkpoint(
