@@ -8,23 +8,22 @@ built-ins exist.
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import re
 import subprocess
 import sys
-import textwrap
 import types
 from pathlib import Path
 
 import pytest
+from plugin_api.helpers import INSTALLED, write_distribution  # tests/ holds conftest.py: on sys.path
 
 import minigrad as mg
 from minigrad.cli import main
 
 #: Plugins really installed here are skipped like the built-in one, so each test sees
 #: only its own plugins.
-SKIPPED = sorted({"builtin", *(ep.name for ep in importlib.metadata.entry_points(group="minigrad"))})
+SKIPPED = sorted({"builtin", *INSTALLED})
 SKIP = ",".join(SKIPPED)
 
 PLUGIN_SOURCE = """
@@ -52,17 +51,6 @@ PLUGIN_SOURCE = """
 """
 
 
-def write_distribution(root: Path, *, dist: str, version: str, module: str, source: str, entry_point: str):
-    """A module plus ``<dist>-<version>.dist-info`` declaring one ``minigrad`` entry point."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / f"{module}.py").write_text(textwrap.dedent(source))
-    info = root / f"{dist.replace('-', '_')}-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
-    (info / "entry_points.txt").write_text(f"[minigrad]\n{entry_point}\n")
-    return root
-
-
 def run_cli(*args: str, pythonpath: Path | None = None, disable: str = SKIP):
     env = dict(os.environ)
     env["MINIGRAD_DISABLE_PLUGINS"] = disable
@@ -80,9 +68,8 @@ def acme(tmp_path):
         tmp_path / "site",
         dist="acme-layers",
         version="2.5.0",
-        module="acme_cli_plugin",
-        source=PLUGIN_SOURCE,
-        entry_point="acme = acme_cli_plugin",
+        modules={"acme_cli_plugin": PLUGIN_SOURCE},
+        entry_points={"acme": "acme_cli_plugin"},
     )
 
 
@@ -92,9 +79,8 @@ def broken(tmp_path):
         tmp_path / "broken_site",
         dist="acme-broken",
         version="0.0.1",
-        module="acme_broken_plugin",
-        source="raise ImportError(\"No module named 'libacme'\")",
-        entry_point="broken = acme_broken_plugin",
+        modules={"acme_broken_plugin": "raise ImportError(\"No module named 'libacme'\")"},
+        entry_points={"broken": "acme_broken_plugin"},
     )
 
 
@@ -274,9 +260,8 @@ def test_plugin_errors_exit_1_and_config_errors_exit_2(only, tmp_path, monkeypat
         tmp_path,
         dist="acme-crash",
         version="1.0",
-        module="acme_cli_crash",
-        source=source,
-        entry_point="crashy = acme_cli_crash",
+        modules={"acme_cli_crash": source},
+        entry_points={"crashy": "acme_cli_crash"},
     )
     monkeypatch.syspath_prepend(str(root))
     monkeypatch.delitem(sys.modules, "acme_cli_crash", raising=False)

@@ -1,4 +1,5 @@
-"""Helpers for plugin-manager tests: fake installed distributions and tiny plugins.
+"""Helpers for plugin-manager tests (and tests/cli's, as ``plugin_api.helpers``): fake
+installed distributions and tiny plugins.
 
 A fake distribution is a module plus a ``<name>-<version>.dist-info`` directory with
 ``METADATA`` and ``entry_points.txt`` in a directory put on ``sys.path``;
