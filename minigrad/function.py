@@ -167,31 +167,38 @@ class Function:
             >>> Exp.apply(mg.Tensor([0.0]))
             Tensor([1.])
         """
-        state = _state
-        # one pass over the inputs: their arrays, and which of them need a gradient
-        arrays = []
-        parents = []
-        needs = []
+        enabled, promote64, anomaly = _state.switches  # one thread-local lookup
         record = False
-        for x in inputs:
-            if isinstance(x, Tensor):
-                arrays.append(x.data)
-                if x.requires_grad:
-                    record = True
-                    parents.append(x)
-                    needs.append(True)
-                    continue
-            else:
+        if enabled:
+            # one pass over the inputs: their arrays, and which of them need a gradient
+            arrays = []
+            parents = []
+            needs = []
+            for x in inputs:
+                if isinstance(x, Tensor):
+                    arrays.append(x.data)
+                    if x.requires_grad:
+                        record = True
+                        parents.append(x)
+                        needs.append(True)
+                        continue
+                else:
+                    arrays.append(x)
+                parents.append(None)
+                needs.append(False)
+            if promote64:
+                _promote_all(arrays)
+        elif promote64:  # gradcheck's evaluations: arrays only, float32/16 made float64
+            arrays = []
+            for x in inputs:
+                if isinstance(x, Tensor):
+                    x = x.data
+                if type(x) is ndarray and x.dtype is not _FLOAT64 and x.dtype.kind == "f":
+                    x = x.astype(_FLOAT64)
                 arrays.append(x)
-            parents.append(None)
-            needs.append(False)
-        if state.promote64:
-            arrays = [_promote(a) for a in arrays]
-        if record and state.enabled:
-            ctx = Context(cls, tuple(parents), tuple(needs))
-        else:
-            record = False
-            ctx = _NoGradContext()
+        else:  # under no_grad: arrays only
+            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        ctx = Context(cls, tuple(parents), tuple(needs)) if record else _NoGradContext()
         try:
             out = cls.forward(ctx, *arrays, **options) if options else cls.forward(ctx, *arrays)
         except MinigradError:
@@ -206,8 +213,8 @@ class Function:
             ) from err
         if type(out) is not ndarray:
             out = np.asarray(out)
-        if state.anomaly is not None:
-            state.anomaly.check_forward(cls, out, ctx, arrays)  # also records the layer on ctx
+        if anomaly is not None:
+            anomaly.check_forward(cls, out, ctx, arrays)  # also records the layer on ctx
         result = Tensor.__new__(Tensor)
         result.data = out
         result.grad = None
@@ -228,11 +235,16 @@ class Function:
         return cls.name or cls.__name__
 
 
-def _promote(array: Any) -> Any:
-    """float32/float16 ndarray -> float64 (only inside gradcheck's promotion scope)."""
-    if type(array) is np.ndarray and array.dtype.kind == "f" and array.dtype != np.float64:
-        return array.astype(np.float64)
-    return array
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _promote_all(arrays: list) -> None:
+    """float32/float16 ndarrays -> float64, in the list (inside gradcheck's promotion scope)."""
+    for i, array in enumerate(arrays):
+        if type(array) is ndarray and array.dtype is not _FLOAT64:
+            dtype = array.dtype
+            if dtype.kind == "f" and dtype != _FLOAT64:
+                arrays[i] = array.astype(_FLOAT64)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

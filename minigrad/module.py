@@ -12,8 +12,6 @@ from minigrad.tensor import Tensor, _as_array, _state
 
 __all__ = ["Module", "Parameter", "Sequential", "StateDictKeys"]
 
-_REGISTRIES = ("_parameters", "_modules", "_buffers", "training")
-
 
 class Parameter(Tensor):
     """A tensor a :class:`Module` owns and an optimizer updates in place.
@@ -59,6 +57,23 @@ class StateDictKeys(NamedTuple):
     unexpected: list[str]
 
 
+class _SetByInit:
+    """Class-level stand-in for an attribute ``Module.__init__`` sets on the instance.
+
+    The instance's own value shadows it; it is reached only when ``__init__`` did not
+    run, and then raises the error that says so. (A ``__getattr__`` on Module would do
+    the same but slow down every attribute read of every layer.)
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, module: Any, owner: type) -> Any:
+        if module is None:
+            return self
+        raise _missing_init(module)
+
+
 def _missing_init(module: Module) -> MinigradError:
     return MinigradError(
         f"{type(module).__name__}: Module.__init__ was not called; call super().__init__() "
@@ -92,6 +107,11 @@ class Module:
         Tensor([[3.]], requires_grad=True)
     """
 
+    _parameters = _SetByInit()
+    _modules = _SetByInit()
+    _buffers = _SetByInit()
+    training = _SetByInit()
+
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
@@ -114,12 +134,6 @@ class Module:
             params.pop(name, None)
             modules.pop(name, None)
         object.__setattr__(self, name, value)
-
-    def __getattr__(self, name: str) -> Any:
-        # only reached when normal lookup fails
-        if name in _REGISTRIES:
-            raise _missing_init(self)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name: str) -> None:
         for registry in (self._parameters, self._modules, self._buffers):
@@ -145,7 +159,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        anomaly = _state.anomaly
+        anomaly = _state.switches[2]  # detect_anomaly's detector, or None
         if anomaly is None:
             return self.forward(*args, **kwargs)
         return anomaly.call_module(self, args, kwargs)  # detect_anomaly: track the running layer
@@ -391,7 +405,7 @@ class Sequential(Module):
         return self
 
     def forward(self, x: Any) -> Any:
-        if _state.anomaly is not None:
+        if _state.switches[2] is not None:  # detect_anomaly: every call goes through __call__
             for layer in self._modules.values():
                 x = layer(x)
             return x

@@ -47,6 +47,9 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ helpers
+_max_reduce = np.maximum.reduce
+
+
 def check_dtype(where: str, got: Any, expected: Any, *, what: str = "input") -> None:
     """Raise :class:`~minigrad.DTypeError` when two float dtypes that must agree differ.
 
@@ -482,28 +485,31 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
                [ 0.0596, -0.0596]])
     """
     op = "softmax_cross_entropy"
-    z = _as_tensor(logits)
-    logits_shape = z.data.shape  # (read from the array: Tensor properties cost a call each)
+    z = logits if isinstance(logits, Tensor) else _as_tensor(logits)
+    data = z.data  # (shapes and dtypes read from the array: Tensor properties cost a call each)
+    logits_shape = data.shape
     if len(logits_shape) != 2 or 0 in logits_shape:
         raise ShapeError(f"{op}: logits must have shape (m, C) with m, C >= 1, got {logits_shape}")
-    if z.data.dtype.kind != "f":
-        raise DTypeError(f"{op}: logits must be floats, got dtype {z.data.dtype}")
+    if data.dtype.kind != "f":
+        raise DTypeError(f"{op}: logits must be floats, got dtype {data.dtype}")
     m, classes = logits_shape
     if type(target) is np.ndarray:
         raw = target
     else:
         raw = target.data if isinstance(target, Tensor) else _tensor._as_array(target, None, f"{op}: target")
     if raw.dtype.kind in "iub":
-        if raw.shape == (m, 1):
+        if raw.ndim != 1 and raw.shape == (m, 1):
             raw = raw.reshape(m)
-        if raw.shape != (m,):
-            hint = " (for one-hot targets pass floats)" if raw.shape == z.shape else ""
+        if raw.ndim != 1 or raw.shape[0] != m:
+            hint = " (for one-hot targets pass floats)" if raw.shape == logits_shape else ""
             raise ShapeError(
-                f"{op}: integer labels must have shape ({m},) for logits {z.shape}, got {raw.shape}{hint}"
+                f"{op}: integer labels must have shape ({m},) for logits {logits_shape}, got "
+                f"{raw.shape}{hint}"
             )
-        if raw.dtype == np.intp:
+        intp = raw.dtype == np.intp
+        if intp:
             # one pass: a negative label read as unsigned is huge, so it fails the bound too
-            out_of_range = np.maximum.reduce(raw.view(np.uintp)) >= classes
+            out_of_range = _max_reduce(raw.view(np.uintp)) >= classes
         else:
             out_of_range = raw.min() < 0 or raw.max() >= classes
         if out_of_range:
@@ -513,7 +519,7 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
                 f"{bad[:5].tolist()}{' ...' if bad.size > 5 else ''}; labels are class indices, so "
                 "give the last layer one output per class (or re-encode the labels as 0, 1, ...)"
             )
-        return SoftmaxCrossEntropy.apply(z, raw if raw.dtype == np.intp else raw.astype(np.intp))
+        return SoftmaxCrossEntropy.apply(z, raw if intp else raw.astype(np.intp))
     if raw.shape != z.shape:
         hint = "; integer labels (m,) must have an integer dtype" if raw.shape == (m,) else ""
         raise ShapeError(

@@ -32,12 +32,44 @@ _FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64
 
 
 class _State(threading.local):
-    """Per-thread autograd switches (read on every op, so plain attributes)."""
+    """Per-thread autograd switches.
+
+    Every op reads all three, so they live in one tuple, :attr:`switches`
+    ``(enabled, promote64, anomaly)``: one thread-local lookup per op instead of three.
+    The named properties read and replace single switches.
+    """
 
     def __init__(self) -> None:
-        self.enabled = True  # record graphs?
-        self.promote64 = False  # gradcheck: compute every float op in float64
-        self.anomaly = None  # an AnomalyDetector while detect_anomaly() is active
+        # enabled: record graphs?  promote64: gradcheck computes every float op in float64.
+        # anomaly: an AnomalyDetector while detect_anomaly() is active, else None.
+        self.switches: tuple[bool, bool, Any] = (True, False, None)
+
+    @property
+    def enabled(self) -> bool:
+        return self.switches[0]
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        _, promote64, anomaly = self.switches
+        self.switches = (value, promote64, anomaly)
+
+    @property
+    def promote64(self) -> bool:
+        return self.switches[1]
+
+    @promote64.setter
+    def promote64(self, value: bool) -> None:
+        enabled, _, anomaly = self.switches
+        self.switches = (enabled, value, anomaly)
+
+    @property
+    def anomaly(self) -> Any:
+        return self.switches[2]
+
+    @anomaly.setter
+    def anomaly(self, value: Any) -> None:
+        enabled, promote64, _ = self.switches
+        self.switches = (enabled, promote64, value)
 
 
 _state = _State()

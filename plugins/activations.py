@@ -20,6 +20,7 @@ import minigrad as mg
 from minigrad.nn_functions import LeakyRelu as _LeakyReluFn
 from minigrad.nn_functions import Softmax as _SoftmaxFn
 from minigrad.ops import Relu as _ReluFn
+from minigrad.tensor import Tensor
 
 __all__ = ["Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh", "register"]
 
@@ -41,7 +42,7 @@ class ReLU(mg.Module):
     """
 
     def forward(self, x: Any) -> mg.Tensor:
-        if not isinstance(x, mg.Tensor) or x.data.dtype.kind != "f":
+        if not isinstance(x, Tensor) or x.data.dtype.kind != "f":
             x = _as_tensor(x)
         return _ReluFn.apply(x)
 

@@ -17,6 +17,7 @@ import minigrad as mg
 from minigrad.nn_functions import BatchNorm as _BatchNormFn
 from minigrad.nn_functions import Dense as _DenseFn
 from minigrad.nn_functions import check_dtype
+from minigrad.tensor import Tensor
 
 __all__ = ["BatchNorm", "Dense", "Dropout", "Flatten", "register"]
 
@@ -130,13 +131,14 @@ class Dense(mg.Module):
 
     def forward(self, x: Any) -> mg.Tensor:
         w = self.W
-        if not isinstance(x, mg.Tensor) or x.data.dtype.kind != "f":
+        if not isinstance(x, Tensor) or x.data.dtype.kind != "f":
             x = _float_input(x, w.data.dtype)
-        shape = x.data.shape
-        if len(shape) == 0 or shape[-1] != self.n_in:
+        data = x.data
+        shape = data.shape
+        if not shape or shape[-1] != self.n_in:
             raise _features_error(self.label, self.n_in, shape)
-        if x.data.dtype != w.data.dtype:
-            check_dtype(self.label, x.data.dtype, w.data.dtype)
+        if data.dtype is not w.data.dtype and data.dtype != w.data.dtype:
+            check_dtype(self.label, data.dtype, w.data.dtype)
         return _DenseFn.apply(x, w, self.b)
 
     def extra_repr(self) -> str:
