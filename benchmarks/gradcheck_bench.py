@@ -8,7 +8,6 @@ is installed.
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
 
@@ -58,37 +57,37 @@ def numpy_central_differences(weights, X, y) -> np.ndarray:
     return np.concatenate(grads)
 
 
-def _minigrad_model(weights):
-    import minigrad as mg
+def _torch_fast_check(weights, X, y):
+    """PyTorch's ``gradcheck(fast_mode=True)`` on the same network, or None without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    tw = [(torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)) for W, b in weights]
+    Xt, yt = torch.tensor(X), torch.tensor(y)
 
-    layers = []
-    for i, (W, b) in enumerate(weights):
-        dense = mg.layer("dense", W.shape[0], W.shape[1], dtype=np.float64)
-        dense.W.data[...] = W
-        dense.b.data[...] = b
-        layers.append(dense)
-        if i < len(weights) - 1:
-            layers.append(mg.layer("relu"))
-    return mg.Sequential(*layers)
+    def torch_fn(*flat):
+        A = Xt
+        for i in range(0, len(flat), 2):
+            A = A @ flat[i] + flat[i + 1]
+            if i < len(flat) - 2:
+                A = torch.relu(A)
+        return torch.nn.functional.cross_entropy(A, yt)
 
-
-def _best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times) * 1000
+    flat = [p for pair in tw for p in pair]
+    return lambda: torch.autograd.gradcheck(torch_fn, flat, fast_mode=True)
 
 
 def run(*, quick: bool = False) -> tuple[str, list[str]]:
+    """Time full mode against NumPy and fast mode against PyTorch, interleaved."""
     import minigrad as mg
+    from benchmarks.harness import interleaved
+    from benchmarks.mlp import build_minigrad_mlp
 
     weights, X, y = _problem()
-    model = _minigrad_model(weights)
+    model = build_minigrad_mlp(weights)
     loss = mg.loss("softmax_cross_entropy")
     X_t = mg.Tensor(X)
-    repeat = 3 if quick else 7
 
     def full():
         return mg.gradcheck(lambda: loss(model(X_t), y), params=model)
@@ -100,35 +99,32 @@ def run(*, quick: bool = False) -> tuple[str, list[str]]:
     lines = [f"gradcheck, MLP {'-'.join(map(str, SIZES))} (676 parameters), batch {BATCH}, float64"]
     lines.append(f"  minigrad full-mode verdict: {report.verdict} ({report.relative_error:.2e})")
     missed = []
-    t_numpy = _best_of(lambda: numpy_central_differences(weights, X, y), repeat)
-    t_full = _best_of(full, repeat)
+    rounds = 5 if quick else 11
+    timings = interleaved(
+        {"numpy": lambda: numpy_central_differences(weights, X, y), "full": full},
+        rounds=rounds,
+        per_round=1,
+        warmup=1,
+    )
+    t_numpy, t_full = timings["numpy"].median, timings["full"].median
     ratio = t_full / t_numpy
     ok = ratio <= 1.5
-    lines.append(f"  numpy central differences {t_numpy:9.2f} ms")
+    lines.append(f"  numpy central differences {t_numpy:9.2f} ms (median of {rounds}, interleaved)")
     lines.append(
         f"  minigrad full mode        {t_full:9.2f} ms  {ratio:.2f}x numpy  (target <= 1.50x) "
         f"{'ok' if ok else 'MISSED'}"
     )
     if not ok:
         missed.append(f"gradcheck full mode {ratio:.2f}x numpy > 1.50x")
-    t_fast = _best_of(fast, repeat * 3)
+    torch_fast = _torch_fast_check(weights, X, y)
+    contenders = {"fast": fast} if torch_fast is None else {"fast": fast, "torch": torch_fast}
+    fast_timings = interleaved(contenders, rounds=rounds, per_round=5, warmup=3)
+    t_fast = fast_timings["fast"].median
     lines.append(f"  minigrad fast mode        {t_fast:9.2f} ms")
-    try:
-        import torch
-
-        tw = [(torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)) for W, b in weights]
-        Xt, yt = torch.tensor(X), torch.tensor(y)
-
-        def torch_fn(*flat):
-            A = Xt
-            for i in range(0, len(flat), 2):
-                A = A @ flat[i] + flat[i + 1]
-                if i < len(flat) - 2:
-                    A = torch.relu(A)
-            return torch.nn.functional.cross_entropy(A, yt)
-
-        flat = [p for pair in tw for p in pair]
-        t_torch = _best_of(lambda: torch.autograd.gradcheck(torch_fn, flat, fast_mode=True), repeat * 3)
+    if torch_fast is None:
+        lines.append("  pytorch not installed: fast-mode comparison skipped")
+    else:
+        t_torch = fast_timings["torch"].median
         ok = t_fast < t_torch
         lines.append(
             f"  pytorch fast mode         {t_torch:9.2f} ms  (minigrad fast {t_fast / t_torch:.2f}x "
@@ -136,6 +132,4 @@ def run(*, quick: bool = False) -> tuple[str, list[str]]:
         )
         if not ok:
             missed.append(f"gradcheck fast mode {t_fast / t_torch:.2f}x pytorch >= 1.00x")
-    except ImportError:
-        lines.append("  pytorch not installed: fast-mode comparison skipped")
     return "\n".join(lines), missed

@@ -96,9 +96,8 @@ def numpy_step_fn(weights, X, y) -> tuple[Callable[[], float], Callable[[], list
 
 
 # ------------------------------------------------------------------------ minigrad
-def minigrad_step_fn(weights, X, y):
-    """The way a user writes it: Sequential of registered layers, a registered loss and
-    optimizer, loss.backward(), opt.step(), opt.zero_grad()."""
+def build_minigrad_mlp(weights):
+    """A Sequential of registered dense and relu layers holding copies of ``weights``."""
     import minigrad as mg
 
     layers = []
@@ -109,7 +108,16 @@ def minigrad_step_fn(weights, X, y):
         layers.append(dense)
         if i < len(weights) - 1:
             layers.append(mg.layer("relu"))
-    model = mg.Sequential(*layers)
+    return mg.Sequential(*layers)
+
+
+def minigrad_step_fn(weights, X, y):
+    """The way a user writes it: Sequential of registered layers, a registered loss and
+    optimizer, loss.backward(), opt.step(), opt.zero_grad()."""
+    import minigrad as mg
+
+    model = build_minigrad_mlp(weights)
+    layers = list(model)
     loss_fn = mg.loss("softmax_cross_entropy")
     opt = mg.optimizer("sgd", model.parameters(), lr=LR)
     X_t = mg.Tensor(X)

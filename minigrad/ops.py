@@ -466,7 +466,8 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0)
+        # a float zero for float input: NumPy converts it faster than an int, dtype kept
+        out = np.maximum(a, 0.0) if a.dtype.kind == "f" else np.maximum(a, 0)
         ctx.save_for_backward(out)  # the next layer keeps it anyway: no extra memory
         return out
 
