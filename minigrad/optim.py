@@ -36,6 +36,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -142,6 +143,12 @@ def check_hyperparameters(
             continue
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             raise ConfigError(f"{owner}: {key} = {value!r} must be a real number")
+        if isinstance(value, numbers.Integral) and abs(int(value)) > sys.float_info.max:
+            digits = len(str(abs(int(value))))
+            raise ConfigError(
+                f"{owner}: {key} = an integer of {digits} digits is beyond the float range; "
+                "give a finite number"
+            )
         if isinstance(default, numbers.Integral) and isinstance(value, numbers.Integral):
             value = int(value)
         else:

@@ -232,6 +232,7 @@ def test_generators_and_module_parameters_are_accepted():
         ({"decay": 1.0}, r"optimizer 'scaled': decay = 1.0 is out of range \[0, 1\)"),
         ({"decay": -0.5}, r"optimizer 'scaled': decay = -0.5 is out of range \[0, 1\)"),
         ({"lr": float("nan")}, r"optimizer 'scaled': lr = nan must be finite"),
+        ({"lr": 10**400}, r"optimizer 'scaled': lr = an integer of 401 digits is beyond the float range"),
         ({"lr": "fast"}, r"optimizer 'scaled': lr = 'fast' must be a real number"),
         ({"momentum": 0.9}, r"optimizer 'scaled': unknown hyperparameter 'momentum'; scaled takes 'lr'"),
     ],
@@ -487,3 +488,9 @@ def test_optimizer_factory_unknown_name_and_option():
         mg.optimizer("adma", [w])
     with pytest.raises(mg.ConfigError, match=r"optimizers 'sgd'.*momentum"):
         mg.optimizer("sgd", [w], momentum=0.9)
+
+
+def test_a_built_in_rule_refuses_an_integer_beyond_floats_as_a_config_error():
+    # not a PluginError blaming the built-in plugin for the user's value
+    with pytest.raises(mg.ConfigError, match=r"optimizer 'sgd': lr = an integer of 401 digits"):
+        mg.optimizer("sgd", [mg.Parameter(np.ones(1))], lr=10**400)
