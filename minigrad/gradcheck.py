@@ -440,11 +440,13 @@ def _numeric_gradient(evaluator: _Evaluator, t: Tensor, eps: float) -> np.ndarra
     value = evaluator.value
     for i in range(flat.size):
         original = flat[i]
-        flat[i] = original + eps
-        plus = value()
-        flat[i] = original - eps
-        minus = value()
-        flat[i] = original
+        try:
+            flat[i] = original + eps
+            plus = value()
+            flat[i] = original - eps
+            minus = value()
+        finally:  # the tensor is left as it was, even when fn raises
+            flat[i] = original
         approx[i] = (plus - minus) / (2 * eps)  # two-sided difference, error O(eps^2)
     return approx.reshape(t.shape)
 
@@ -483,20 +485,27 @@ def _fast_checks(
     notes: list[str],
 ) -> list[TensorCheck]:
     rng = np.random.default_rng([seed, 1])
+    value = evaluator.value
     checks = []
     for (name, t), grad in zip(named, analytic):
-        numeric_dd, analytic_dd = [], []
-        for _ in range(directions):
-            u = rng.standard_normal(t.shape)
-            original = t.data.copy()
-            t.data[...] = original + eps * u
-            plus = evaluator.value()
-            t.data[...] = original - eps * u
-            minus = evaluator.value()
-            t.data[...] = original
-            numeric_dd.append((plus - minus) / (2 * eps))  # d/dh J(x + h u) at h = 0
-            analytic_dd.append(float(np.sum(grad * u)))  # = <grad J, u>
-        error = _compare(name, np.array(numeric_dd), np.array(analytic_dd), atol, great, notes)
+        data = t.data
+        # every direction at once (the same draws as one at a time): u_k = directions[k]
+        us = rng.standard_normal((directions, *t.shape))
+        original = data.copy()
+        ups = original + eps * us  # x + eps u_k, in the tensor's dtype
+        downs = original - eps * us
+        numeric_dd = np.empty(directions)
+        try:
+            for k in range(directions):
+                np.copyto(data, ups[k])
+                plus = value()
+                np.copyto(data, downs[k])
+                minus = value()
+                numeric_dd[k] = (plus - minus) / (2 * eps)  # d/dh J(x + h u) at h = 0
+        finally:  # the tensor is left as it was, even when fn raises
+            np.copyto(data, original)
+        analytic_dd = us.reshape(directions, -1) @ grad.reshape(-1)  # <grad J, u_k>
+        error = _compare(name, numeric_dd, analytic_dd, atol, great, notes)
         checks.append(TensorCheck(name, t.shape, error, verdict_for(error, great=great, bug=bug)))
     return checks
 

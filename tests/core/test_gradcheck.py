@@ -394,3 +394,20 @@ def test_report_text_lists_every_tensor():
     assert text.startswith("gradcheck (full mode, eps=1e-07)")
     assert "input 0" in text and "input 1" in text and "GREAT" in text
     assert "evaluations" in text
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_function_that_raises_midway_leaves_the_tensors_unperturbed(fast):
+    w = mg.Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    calls = []
+
+    def fn():
+        calls.append(w.data.copy())
+        if len(calls) == 4:  # fails during the numeric evaluations, with w perturbed
+            raise RuntimeError("boom")
+        return (w * w).sum()
+
+    with pytest.raises(RuntimeError, match="boom"):
+        mg.gradcheck(fn, params=[w], fast=fast)
+    np.testing.assert_array_equal(w.data, [1.0, 2.0, 3.0])
+    assert not np.array_equal(calls[-1], [1.0, 2.0, 3.0])  # it did fail while perturbed
