@@ -65,9 +65,6 @@ class _SetByInit:
     the same but slow down every attribute read of every layer.)
     """
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
     def __get__(self, module: Any, owner: type) -> Any:
         if module is None:
             return self
