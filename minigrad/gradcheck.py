@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -430,7 +430,7 @@ def gradcheck(
     )
 
 
-def _not_a_tensor(out: Any) -> None:
+def _not_a_tensor(out: Any) -> NoReturn:
     raise MinigradError(f"gradcheck: the function returned a {type(out).__name__}; it must return a Tensor")
 
 
@@ -489,10 +489,10 @@ def _fast_checks(
     checks = []
     for (name, t), grad in zip(named, analytic):
         data = t.data
-        # every direction at once (the same draws as one at a time): u_k = directions[k]
+        # every direction at once (the same draws as one at a time): u_k = us[k]
         us = rng.standard_normal((directions, *t.shape))
         original = data.copy()
-        ups = original + eps * us  # x + eps u_k, in the tensor's dtype
+        ups = original + eps * us  # x + eps u_k (copied into the tensor, in its dtype)
         downs = original - eps * us
         numeric_dd = np.empty(directions)
         try:
