@@ -304,10 +304,6 @@ class OptunaSearch(Strategy):
             described["startup_trials"] = self.startup_trials
         return described
 
-    def rounds(self) -> list[range]:
-        size = self.round_size
-        return [range(start, min(start + size, self.trials)) for start in range(0, self.trials, size)]
-
     def region(
         self, previous: Space, finished: Sequence[tuple[Mapping[str, Any], float]], *, maximize: bool
     ) -> Space:

@@ -79,6 +79,8 @@ class Strategy:
     """
 
     name = ""
+    #: Trials per round for strategies that learn between rounds; None: one round.
+    round_size: int | None = None
 
     def __init__(self, space: Space, trials: int, *, seed: int = 0, maximize: bool = False) -> None:
         self.space = space
@@ -91,8 +93,11 @@ class Strategy:
         return {"name": self.name}
 
     def rounds(self) -> list[range]:
-        """The trial numbers of each round."""
-        return [range(self.trials)]
+        """The trial numbers of each round: consecutive runs of :attr:`round_size`."""
+        size = self.round_size
+        if size is None:
+            return [range(self.trials)]
+        return [range(start, min(start + size, self.trials)) for start in range(0, self.trials, size)]
 
     def region(
         self, previous: Space, finished: Sequence[tuple[Mapping[str, Any], float]], *, maximize: bool
@@ -181,10 +186,6 @@ class CoarseToFine(Strategy):
             "shrink": self.shrink,
             "margin": self.margin,
         }
-
-    def rounds(self) -> list[range]:
-        size = self.round_size
-        return [range(start, min(start + size, self.trials)) for start in range(0, self.trials, size)]
 
     def region(
         self, previous: Space, finished: Sequence[tuple[Mapping[str, Any], float]], *, maximize: bool
