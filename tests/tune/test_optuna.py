@@ -30,7 +30,7 @@ from minigrad.tune import (
     uniform,
 )
 
-from .helpers import CountingExecutor
+from .helpers import CountingExecutor, local_dask_cluster
 
 EVERY_KIND = Space(
     {
@@ -239,17 +239,8 @@ def test_sequential_process_and_dask_runs_give_identical_trials(tmp_path, tiny_c
     )
     assert [t.params for t in other.trials] != [t.params for t in sequential.trials]
 
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=False,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    pytest.importorskip("distributed")
+    with local_dask_cluster() as (_, client):
         dask = run_study(
             tiny_config,
             adam_space,

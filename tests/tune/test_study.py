@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import textwrap
 import types
 from concurrent.futures import Executor, Future
@@ -28,7 +27,7 @@ from minigrad.tune import (
 )
 
 from .conftest import TINY
-from .helpers import CountingExecutor
+from .helpers import CountingExecutor, local_dask_cluster
 
 
 def outcomes(study: Study) -> list[str]:
@@ -41,23 +40,12 @@ def outcomes(study: Study) -> list[str]:
 
 # ------------------------------------------------------------ reproducibility
 def test_the_same_study_gives_identical_trials_on_every_executor(tmp_path, tiny_config, adam_space):
-    from distributed import Client, LocalCluster
-
     settings = dict(trials=6, seed=3, strategy="coarse_to_fine", strategy_options={"rounds": 2})
     sequential = run_study(tiny_config, adam_space, executor="sequential", db=tmp_path / "seq.db", **settings)
     pool = run_study(
         tiny_config, adam_space, executor="process", workers=2, db=tmp_path / "pool.db", **settings
     )
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=False,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_dask_cluster() as (cluster, client):
         dask = run_study(
             tiny_config,
             adam_space,
