@@ -31,6 +31,20 @@ __all__ = [
 _FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 
+def _switch(index: int, doc: str) -> property:
+    """A property reading and replacing one entry of :attr:`_State.switches`."""
+
+    def get(state: _State) -> Any:
+        return state.switches[index]
+
+    def set_(state: _State, value: Any) -> None:
+        switches = list(state.switches)
+        switches[index] = value
+        state.switches = tuple(switches)
+
+    return property(get, set_, doc=doc)
+
+
 class _State(threading.local):
     """Per-thread autograd switches.
 
@@ -40,36 +54,11 @@ class _State(threading.local):
     """
 
     def __init__(self) -> None:
-        # enabled: record graphs?  promote64: gradcheck computes every float op in float64.
-        # anomaly: an AnomalyDetector while detect_anomaly() is active, else None.
         self.switches: tuple[bool, bool, Any] = (True, False, None)
 
-    @property
-    def enabled(self) -> bool:
-        return self.switches[0]
-
-    @enabled.setter
-    def enabled(self, value: bool) -> None:
-        _, promote64, anomaly = self.switches
-        self.switches = (value, promote64, anomaly)
-
-    @property
-    def promote64(self) -> bool:
-        return self.switches[1]
-
-    @promote64.setter
-    def promote64(self, value: bool) -> None:
-        enabled, _, anomaly = self.switches
-        self.switches = (enabled, value, anomaly)
-
-    @property
-    def anomaly(self) -> Any:
-        return self.switches[2]
-
-    @anomaly.setter
-    def anomaly(self, value: Any) -> None:
-        enabled, promote64, _ = self.switches
-        self.switches = (enabled, promote64, value)
+    enabled = _switch(0, "Record graphs?")
+    promote64 = _switch(1, "gradcheck: compute every float op in float64.")
+    anomaly = _switch(2, "An AnomalyDetector while detect_anomaly() is active, else None.")
 
 
 _state = _State()
