@@ -38,7 +38,9 @@ __all__ = [
     "batch_norm",
     "binary_cross_entropy_with_logits",
     "check_dtype",
+    "check_probability_targets",
     "dense",
+    "describe_values",
     "leaky_relu",
     "match_target",
     "softmax",
@@ -47,7 +49,8 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ helpers
-_max_reduce = np.maximum.reduce
+# ufunc reductions called directly: the ndarray methods add a Python-level wrapper
+_min_reduce, _max_reduce = np.minimum.reduce, np.maximum.reduce
 
 
 def check_dtype(where: str, got: Any, expected: Any, *, what: str = "input") -> None:
@@ -549,12 +552,45 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any) -> Tensor:
     if z.dtype.kind != "f":
         raise DTypeError(f"{op}: logits must be floats, got dtype {z.dtype}")
     y = match_target(z, target, op)
-    labels = y.data if isinstance(y, Tensor) else y
-    if not ((labels >= 0) & (labels <= 1)).all():  # also catches NaN
-        bad = labels[~((labels >= 0) & (labels <= 1))]
-        raise ShapeError(
-            f"{op}: targets must be probabilities in [0, 1] (labels 0 and 1), got "
-            f"{bad[:5].tolist()}{' ...' if bad.size > 5 else ''}; for more than two classes use "
-            "softmax_cross_entropy"
-        )
+    check_probability_targets(y.data if isinstance(y, Tensor) else y, op)
     return BinaryCrossEntropy.apply(z, y)
+
+
+def check_probability_targets(labels: np.ndarray, op: str) -> None:
+    """Raise :class:`~minigrad.ShapeError` naming ``op`` unless every label of a binary
+    cross-entropy lies in [0, 1] (NaN fails too), with the first bad values and where.
+
+    Example:
+        >>> import numpy as np
+        >>> from minigrad.nn_functions import check_probability_targets
+        >>> check_probability_targets(np.array([0.0, 1.0, 0.5]), "bce")
+        >>> try:
+        ...     check_probability_targets(np.array([0.0, 2.0]), "bce")
+        ... except Exception as err:
+        ...     print(str(err).split(";")[0])
+        bce: targets must be probabilities in [0, 1] (labels 0 and 1), got [2.0] (the first at index (1,))
+    """
+    # one min and one max reduction; a NaN makes both comparisons False
+    if _min_reduce(labels, axis=None) >= 0 and _max_reduce(labels, axis=None) <= 1:
+        return
+    bad = describe_values(labels, ~((labels >= 0) & (labels <= 1)))
+    raise ShapeError(
+        f"{op}: targets must be probabilities in [0, 1] (labels 0 and 1), got {bad}; "
+        "for more than two classes use softmax_cross_entropy"
+    )
+
+
+def describe_values(values: np.ndarray, bad: np.ndarray) -> str:
+    """The first few ``values`` where the mask ``bad`` holds, and the index of the first,
+    for error messages.
+
+    Example:
+        >>> import numpy as np
+        >>> from minigrad.nn_functions import describe_values
+        >>> x = np.array([[0.5], [3.0], [-1.0]])
+        >>> describe_values(x, (x < 0) | (x > 1))
+        '[3.0, -1.0] (the first at index (1, 0))'
+    """
+    shown = values[bad][:5].tolist()
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    return f"{shown}{' ...' if np.count_nonzero(bad) > 5 else ''} (the first at index {first})"

@@ -19,6 +19,8 @@ import numpy as np
 import minigrad as mg
 from minigrad.nn_functions import (
     binary_cross_entropy_with_logits,
+    check_probability_targets,
+    describe_values,
     match_target,
     softmax_cross_entropy,
 )
@@ -39,17 +41,6 @@ def _prediction(x: Any, name: str) -> mg.Tensor:
             f"{name}: predictions need a batch axis with at least one example, got shape {data.shape}"
         )
     return t
-
-
-# ufunc reductions called directly: the ndarray methods add a Python-level wrapper
-_min, _max = np.minimum.reduce, np.maximum.reduce
-
-
-def _listed(values: np.ndarray, bad: np.ndarray) -> str:
-    """The first few ``values`` where ``bad`` holds, and where the first one is."""
-    shown = values[bad][:5].tolist()
-    first = tuple(int(i) for i in np.argwhere(bad)[0])
-    return f"{shown}{' ...' if np.count_nonzero(bad) > 5 else ''} (the first at index {first})"
 
 
 class BinaryCrossEntropy:
@@ -88,17 +79,12 @@ class BinaryCrossEntropy:
         if self.from_logits:
             return binary_cross_entropy_with_logits(z, target)
         y = match_target(z, target, name)
-        labels, probabilities = (y.data if isinstance(y, mg.Tensor) else y), z.data
-        # one min and one max reduction each. A NaN label fails (bad data); a NaN prediction
+        check_probability_targets(y.data if isinstance(y, mg.Tensor) else y, name)
+        probabilities = z.data
+        # one min and one max reduction. A NaN label fails (bad data); a NaN prediction
         # passes, as with logits: the training guards and anomaly mode report those.
-        if not (_min(labels, axis=None) >= 0 and _max(labels, axis=None) <= 1):
-            bad = _listed(labels, ~((labels >= 0) & (labels <= 1)))
-            raise mg.ShapeError(
-                f"{name}: targets must be probabilities in [0, 1] (labels 0 and 1), got {bad}; "
-                "for more than two classes use softmax_cross_entropy"
-            )
-        if _min(probabilities, axis=None) < 0 or _max(probabilities, axis=None) > 1:
-            bad = _listed(probabilities, (probabilities < 0) | (probabilities > 1))
+        if np.minimum.reduce(probabilities, axis=None) < 0 or np.maximum.reduce(probabilities, axis=None) > 1:
+            bad = describe_values(probabilities, (probabilities < 0) | (probabilities > 1))
             raise mg.ShapeError(
                 f"{name}(from_logits=False): predictions must be probabilities in [0, 1], got {bad}; "
                 "these look like logits (raw scores): use from_logits=True (the default, stable for "
