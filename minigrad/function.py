@@ -20,13 +20,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from minigrad.errors import DTypeError, MinigradError, ShapeError
-from minigrad.tensor import Tensor, _state
+from minigrad.tensor import Tensor, _get_switches
 
 __all__ = ["Context", "Function", "unbroadcast"]
 
 ndarray = np.ndarray
 
 _next_sequence = itertools.count(0, -1).__next__
+_new_context = object.__new__
 
 
 class Context:
@@ -167,13 +168,13 @@ class Function:
             >>> Exp.apply(mg.Tensor([0.0]))
             Tensor([1.])
         """
-        enabled, promote64, anomaly = _state.switches  # one thread-local lookup
-        record = False
+        enabled, promote64, anomaly = _get_switches()  # one context-variable lookup
         if enabled:
             # one pass over the inputs: their arrays, and which of them need a gradient
             arrays = []
             parents = []
             needs = []
+            record = False
             for x in inputs:
                 if isinstance(x, Tensor):
                     arrays.append(x.data)
@@ -188,17 +189,31 @@ class Function:
                 needs.append(False)
             if promote64:
                 _promote_all(arrays)
-        elif promote64:  # gradcheck's evaluations: arrays only, float32/16 made float64
-            arrays = []
-            for x in inputs:
-                if isinstance(x, Tensor):
-                    x = x.data
-                if type(x) is ndarray and x.dtype is not _FLOAT64 and x.dtype.kind == "f":
-                    x = x.astype(_FLOAT64)
-                arrays.append(x)
-        else:  # under no_grad: arrays only
-            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        ctx = Context(cls, tuple(parents), tuple(needs)) if record else _NoGradContext()
+            if record:
+                # Context.__init__ inlined: a Python __init__ reached through type() costs
+                # more than the stores themselves
+                ctx = _new_context(Context)
+                ctx.fn = cls
+                ctx.parents = tuple(parents)
+                ctx.needs_input_grad = tuple(needs)
+                ctx.saved = ()
+                ctx.freed = False
+                ctx.sequence = _next_sequence()
+            else:
+                ctx = _NoGradContext()
+        else:
+            if promote64:  # gradcheck's evaluations: arrays only, float32/16 made float64
+                arrays = []
+                for x in inputs:
+                    if isinstance(x, Tensor):
+                        x = x.data
+                    if type(x) is ndarray and x.dtype is not _FLOAT64 and x.dtype.kind == "f":
+                        x = x.astype(_FLOAT64)
+                    arrays.append(x)
+            else:  # under no_grad: arrays only
+                arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+            record = False
+            ctx = _NoGradContext()
         try:
             out = cls.forward(ctx, *arrays, **options) if options else cls.forward(ctx, *arrays)
         except MinigradError:

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from minigrad.errors import MinigradError, StateDictError
-from minigrad.tensor import Tensor, _as_array, _state
+from minigrad.tensor import Tensor, _as_array, _get_switches
 
 __all__ = ["Module", "Parameter", "Sequential", "StateDictKeys"]
 
@@ -156,7 +156,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        anomaly = _state.switches[2]  # detect_anomaly's detector, or None
+        anomaly = _get_switches()[2]  # detect_anomaly's detector, or None
         if anomaly is None:
             return self.forward(*args, **kwargs)
         return anomaly.call_module(self, args, kwargs)  # detect_anomaly: track the running layer
@@ -402,7 +402,7 @@ class Sequential(Module):
         return self
 
     def forward(self, x: Any) -> Any:
-        if _state.switches[2] is not None:  # detect_anomaly: every call goes through __call__
+        if _get_switches()[2] is not None:  # detect_anomaly: every call goes through __call__
             for layer in self._modules.values():
                 x = layer(x)
             return x
