@@ -187,8 +187,6 @@ class Function:
                     arrays.append(x)
                 parents.append(None)
                 needs.append(False)
-            if promote64:
-                _promote_all(arrays)
             if record:
                 # Context.__init__ inlined: a Python __init__ reached through type() costs
                 # more than the stores themselves
@@ -201,17 +199,8 @@ class Function:
                 ctx.sequence = _next_sequence()
             else:
                 ctx = _NoGradContext()
-        else:
-            if promote64:  # gradcheck's evaluations: arrays only, float32/16 made float64
-                arrays = []
-                for x in inputs:
-                    if isinstance(x, Tensor):
-                        x = x.data
-                    if type(x) is ndarray and x.dtype is not _FLOAT64 and x.dtype.kind == "f":
-                        x = x.astype(_FLOAT64)
-                    arrays.append(x)
-            else:  # under no_grad: arrays only
-                arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        else:  # under no_grad (and gradcheck's evaluations): arrays only
+            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
             record = False
             ctx = _NoGradContext()
         try:
@@ -228,6 +217,9 @@ class Function:
             ) from err
         if type(out) is not ndarray:
             out = np.asarray(out)
+        if promote64 and out.dtype is not _FLOAT64 and out.dtype.kind == "f":
+            # inside gradcheck: see _promoted in minigrad.gradcheck
+            out = out.astype(_FLOAT64)
         if anomaly is not None:
             anomaly.check_forward(cls, out, ctx, arrays)  # also records the layer on ctx
         result = Tensor.__new__(Tensor)
@@ -251,15 +243,6 @@ class Function:
 
 
 _FLOAT64 = np.dtype(np.float64)
-
-
-def _promote_all(arrays: list) -> None:
-    """float32/float16 ndarrays -> float64, in the list (inside gradcheck's promotion scope)."""
-    for i, array in enumerate(arrays):
-        if type(array) is ndarray and array.dtype is not _FLOAT64:
-            dtype = array.dtype
-            if dtype.kind == "f" and dtype != _FLOAT64:
-                arrays[i] = array.astype(_FLOAT64)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

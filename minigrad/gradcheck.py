@@ -227,7 +227,16 @@ def _buffers(params: Any) -> list[tuple[Module, str]]:
 
 @contextmanager
 def _promoted() -> Iterator[None]:
-    """Every op computes in float64 (forward and backward) inside this scope."""
+    """Everything that depends on the checked tensors stays float64 inside this scope.
+
+    The checked tensors, parameters and buffers are float64 copies, and NumPy computes
+    a float32 constant (an unchecked input, a mask) meeting a float64 value in float64,
+    so every value that depends on them is float64 with nothing converted per op. Here
+    ops accept mixed float32/float64 inputs instead of raising DTypeError, an op whose
+    inputs are all lower-precision constants has its output made float64 (so what
+    follows is float64 too), ``astype`` keeps float64, and gradients reaching a
+    float32 tensor are converted to its dtype.
+    """
     state = _tensor._state
     previous = state.promote64
     state.promote64 = True

@@ -206,6 +206,36 @@ def test_float32_tensor_inputs_are_copied_not_changed():
     np.testing.assert_array_equal(x.data, before)
 
 
+def test_a_float32_model_with_float32_constants_is_checked_in_float64():
+    # the data batch stays an unchecked float32 constant; a constant-only op (tanh of
+    # the batch) comes out float32 and is made float64, so what follows is float64
+    X = mg.Tensor(RNG.standard_normal((6, 4)).astype(np.float32))
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    model = mg.Sequential(mg.layer("dense", 4, 3, dtype=np.float32))
+    outputs = []
+
+    def fn():
+        features = X.tanh()
+        outputs.append(features.dtype)
+        return mg.loss("softmax_cross_entropy")(model(features), labels)
+
+    report = mg.gradcheck(fn, [], params=model)
+    assert report.verdict == "great", str(report)
+    assert set(outputs) == {np.dtype(np.float64)}
+    assert model[0].W.dtype == np.float32
+
+
+def test_the_float64_scope_does_not_leak_into_ordinary_ops():
+    from minigrad.gradcheck import _promoted
+
+    x = mg.Tensor(np.ones(3, dtype=np.float32))
+    with _promoted():
+        assert x.tanh().dtype == np.float64
+    assert x.tanh().dtype == np.float32
+    with pytest.raises(mg.DTypeError):
+        x + mg.Tensor(np.ones(3))
+
+
 def test_buffers_are_restored_after_the_check():
     class RunningMean(mg.Module):
         def __init__(self):
