@@ -151,6 +151,15 @@ class Module:
         self.__setattr__(name, array)
         self._buffers[name] = None
 
+    #: Optional fusion hook, None here. A layer class may define a method
+    #: ``fuse_next(self, following) -> Callable | None``: given the layer that comes
+    #: right after it in a :class:`Sequential`, it returns a function computing
+    #: ``following(self(x))`` in one step (one graph node instead of two, the same
+    #: numbers), or None to run the two layers one after the other. Sequential asks on
+    #: every call, so replacing a layer takes effect at once; under
+    #: :func:`~minigrad.detect_anomaly` it never fuses, so every layer is named.
+    fuse_next: Any = None
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Compute the module's output; subclasses override this."""
         raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
@@ -406,7 +415,18 @@ class Sequential(Module):
             for layer in self._modules.values():
                 x = layer(x)
             return x
-        for layer in self._modules.values():
+        layers = tuple(self._modules.values())
+        count = len(layers)
+        i = 0
+        while i < count:
+            layer = layers[i]
+            i += 1
+            if layer.fuse_next is not None and i < count:
+                fused = layer.fuse_next(layers[i])
+                if fused is not None:
+                    x = fused(x)
+                    i += 1
+                    continue
             # Module.__call__ only adds the anomaly hook: skip that extra frame per layer
             x = layer.forward(x) if type(layer).__call__ is _module_call else layer(x)
         return x

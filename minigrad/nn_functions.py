@@ -18,6 +18,7 @@ Rows are examples: ``X`` has shape (m, n_features).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,14 @@ __all__ = [
 # ------------------------------------------------------------------ helpers
 # ufunc reductions called directly: the ndarray methods add a Python-level wrapper
 _min_reduce, _max_reduce = np.minimum.reduce, np.maximum.reduce
+
+
+@functools.lru_cache(maxsize=16)
+def _row_indices(m: int) -> np.ndarray:
+    """``arange(m)``, read-only and shared: a batch size recurs every step."""
+    rows = np.arange(m)
+    rows.flags.writeable = False
+    return rows
 
 
 def check_dtype(where: str, got: Any, expected: Any, *, what: str = "input") -> None:
@@ -125,14 +134,55 @@ class Dense(Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved
-        needs = ctx.needs_input_grad
-        gx = np.matmul(g, w.T) if needs[0] else None  # dX = dZ Wᵀ
-        if x.ndim != 2:  # fold every leading axis into the rows
-            x = x.reshape(-1, w.shape[0])
-            g = g.reshape(-1, w.shape[1])
-        gw = np.matmul(x.T, g) if needs[1] else None  # dW = Xᵀ dZ
-        gb = np.add.reduce(g, axis=0) if len(needs) > 2 and needs[2] else None  # db = Σ_rows dZ
-        return gx, gw, gb
+        return _dense_backward(x, w, g, ctx.needs_input_grad)
+
+
+def _dense_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, needs: tuple) -> tuple:
+    """The gradients of ``Z = X @ W + b`` given dZ = ``g``: (dX, dW, db), None where not needed."""
+    gx = np.matmul(g, w.T) if needs[0] else None  # dX = dZ Wᵀ
+    if x.ndim != 2:  # fold every leading axis into the rows
+        x = x.reshape(-1, w.shape[0])
+        g = g.reshape(-1, w.shape[1])
+    gw = np.matmul(x.T, g) if needs[1] else None  # dW = Xᵀ dZ
+    gb = np.add.reduce(g, axis=0) if len(needs) > 2 and needs[2] else None  # db = Σ_rows dZ
+    return gx, gw, gb
+
+
+class DenseRelu(Function):
+    """A dense layer and the ReLU after it as one node: ``A = max(X @ W + b, 0)``.
+
+    :class:`~minigrad.Sequential` runs a dense layer followed by a relu layer through
+    this node (see :meth:`minigrad.Module.fuse_next`): one node instead of two, the
+    same numbers. Backward applies the ReLU's slope and then the dense gradients::
+
+        dZ = dA ⊙ [A > 0],   dX = dZ Wᵀ,   dW = Xᵀ dZ,   db = Σ_rows dZ
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> from minigrad.nn_functions import DenseRelu
+        >>> x = mg.Tensor(np.array([[1.0, -2.0]]))
+        >>> DenseRelu.apply(x, np.eye(2), np.zeros(2))
+        Tensor([[1., 0.]])
+    """
+
+    name = "dense_relu"
+    owns_gradients = True  # backward returns new arrays
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        out = np.matmul(x, w)
+        if b is not None:
+            out += b  # broadcast b over the rows, in place
+        np.maximum(out, 0, out=out)  # the ReLU, in place on the fresh product
+        ctx.save_for_backward(x, w, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, out = ctx.saved
+        g = g * (out > 0)  # d relu/dz = 1 where z > 0 (exactly where out > 0), else 0
+        return _dense_backward(x, w, g, ctx.needs_input_grad)
 
 
 class Softmax(Function):
@@ -279,7 +329,7 @@ class SoftmaxCrossEntropy(Function):
         s = np.add.reduce(e, axis=1, keepdims=True)
         log_s = np.log(s)  # log Σ_j e^(z_j − max z)
         if target.dtype.kind in "iub":
-            rows = np.arange(m)
+            rows = _row_indices(m)
             # Σ_i log Ŷ[i, y_i] = Σ_i (shifted[i, y_i] − log_s[i])
             total = np.add.reduce(shifted[rows, target]) - np.add.reduce(log_s, axis=None)
             ctx.save_for_backward(e, s, target, rows)

@@ -444,7 +444,10 @@ class Optimizer:
                 grad = param.grad
                 if grad is None:
                     continue
-                if getattr(grad, "shape", None) != param.data.shape:  # a .grad set by hand
+                data = param.data
+                if (type(grad) is not np.ndarray or grad.shape != data.shape) and getattr(
+                    grad, "shape", None
+                ) != data.shape:  # a .grad set by hand
                     got = f"shape {grad.shape}" if hasattr(grad, "shape") else f"a {type(grad).__name__}"
                     raise ShapeError(
                         f"optimizer '{self.name}': a parameter of shape {param.data.shape} has a .grad "
@@ -452,10 +455,9 @@ class Optimizer:
                     )
                 t = slot.step + 1
                 if pass_param:
-                    delta, state = update(grad, slot.state, hyper, t, param=param.data)
+                    delta, state = update(grad, slot.state, hyper, t, param=data)
                 else:
                     delta, state = update(grad, slot.state, hyper, t)
-                data = param.data
                 try:
                     data += delta  # in place: keeps the buffer and the dtype
                 except (ValueError, TypeError) as err:

@@ -12,10 +12,12 @@ import numbers
 from typing import Any
 
 import numpy as np
+from minigrad_plugins.activations import ReLU
 
 import minigrad as mg
 from minigrad.nn_functions import BatchNorm as _BatchNormFn
 from minigrad.nn_functions import Dense as _DenseFn
+from minigrad.nn_functions import DenseRelu as _DenseReluFn
 from minigrad.nn_functions import check_dtype
 from minigrad.tensor import Tensor
 
@@ -130,6 +132,10 @@ class Dense(mg.Module):
         return f"dense({self.n_in} -> {self.n_out})"
 
     def forward(self, x: Any) -> mg.Tensor:
+        return _DenseFn.apply(self._checked_input(x), self.W, self.b)
+
+    def _checked_input(self, x: Any) -> Tensor:
+        """``x`` as a float Tensor with ``n_in`` features of the weights' dtype, or a clear error."""
         w = self.W
         if not isinstance(x, Tensor) or x.data.dtype.kind != "f":
             x = _float_input(x, w.data.dtype)
@@ -139,7 +145,29 @@ class Dense(mg.Module):
             raise _features_error(self.label, self.n_in, shape)
         if data.dtype is not w.data.dtype and data.dtype != w.data.dtype:
             check_dtype(self.label, data.dtype, w.data.dtype)
-        return _DenseFn.apply(x, w, self.b)
+        return x
+
+    def fuse_next(self, following: mg.Module) -> Any:
+        """A built-in ``relu`` right after this layer runs with it as one node.
+
+        :class:`~minigrad.Sequential` asks this (see :attr:`minigrad.Module.fuse_next`);
+        the fused node gives the same numbers as the two layers. Subclasses, other
+        activations and layers whose ``forward`` was replaced run unfused.
+
+        Example:
+            >>> import minigrad as mg
+            >>> dense, relu = mg.layer("dense", 2, 3), mg.layer("relu")
+            >>> dense.fuse_next(relu) is not None, dense.fuse_next(mg.layer("tanh"))
+            (True, None)
+        """
+        plain = type(self) is Dense and "forward" not in self.__dict__
+        if plain and type(following) is ReLU and "forward" not in following.__dict__:
+            return self._forward_relu
+        return None
+
+    def _forward_relu(self, x: Any) -> mg.Tensor:
+        """``relu(self(x))`` as one DenseRelu node."""
+        return _DenseReluFn.apply(self._checked_input(x), self.W, self.b)
 
     def extra_repr(self) -> str:
         init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", self.init)

@@ -74,6 +74,105 @@ class TestDense:
         layer.b.data[...] = gen.standard_normal(n_out)
         check(lambda t: layer(t), [gen.standard_normal((m, n_in))], params=layer)
 
+    @given(
+        shape=st.sampled_from([(1, 3), (5, 3), (2, 4, 3)]),
+        n_out=st.integers(1, 5),
+        bias=st.booleans(),
+        seed=st.integers(0, 2**32 - 1),
+    )
+    def test_followed_by_relu_gradcheck_in_sequential(self, shape, n_out, bias, seed):
+        gen = np.random.default_rng(seed)
+        model = mg.Sequential(mg.layer("dense", shape[-1], n_out, bias=bias, rng=gen), mg.layer("relu"))
+        if bias:
+            model[0].b.data[...] = gen.standard_normal(n_out)
+        x = gen.standard_normal(shape)
+        x[np.abs(x) < 1e-3] = 0.5  # keep pre-activations off the ReLU's kink
+        check(lambda t: model(t), [x], params=model)
+
+
+class TestDenseReluFusion:
+    """Sequential runs dense + relu as one DenseRelu node with the same numbers."""
+
+    @staticmethod
+    def _model(rng, dtype=np.float64):
+        layers = [mg.layer("dense", 4, 5, rng=rng, dtype=dtype), mg.layer("relu")]
+        layers += [mg.layer("dense", 5, 3, rng=rng, dtype=dtype), mg.layer("relu")]
+        layers += [mg.layer("dense", 3, 2, rng=rng, dtype=dtype)]
+        model = mg.Sequential(*layers)
+        for layer in layers[::2]:
+            layer.b.data[...] = rng.standard_normal(layer.b.shape)
+        return model
+
+    @staticmethod
+    def _unfused(model, x):
+        for layer in model:
+            x = layer(x)
+        return x
+
+    @staticmethod
+    def _nodes(out):
+        names, ctx = [], out._ctx
+        while ctx is not None:
+            names.append(ctx.fn.op_name())
+            ctx = next((p._ctx for p in ctx.parents if p is not None and p._ctx is not None), None)
+        return names
+
+    @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+    def test_same_outputs_and_gradients_as_the_layers_one_by_one(self, rng, dtype):
+        model = self._model(rng, dtype)
+        x = mg.Tensor(rng.standard_normal((6, 4)).astype(dtype), requires_grad=True)
+        labels = rng.integers(0, 2, 6)
+        loss = mg.loss("softmax_cross_entropy")
+        results = []
+        for run in (model, lambda t: self._unfused(model, t)):
+            out = run(x)
+            loss(out, labels).backward()
+            results.append([out.data, x.grad] + [p.grad for p in model.parameters()])
+            x.grad = None
+            model.zero_grad()
+        for fused, plain in zip(*results):
+            np.testing.assert_array_equal(fused, plain)
+            assert fused.dtype == dtype
+
+    def test_one_node_per_dense_relu_pair(self, rng):
+        model = self._model(rng)
+        x = mg.Tensor(rng.standard_normal((2, 4)), requires_grad=True)
+        assert self._nodes(model(x)) == ["dense", "dense_relu", "dense_relu"]
+        assert self._nodes(self._unfused(model, x)) == ["dense", "relu", "dense", "relu", "dense"]
+
+    def test_anomaly_mode_runs_every_layer(self, rng):
+        model = self._model(rng)
+        x = mg.Tensor(rng.standard_normal((2, 4)), requires_grad=True)
+        with mg.detect_anomaly():
+            assert self._nodes(model(x)) == ["dense", "relu", "dense", "relu", "dense"]
+
+    def test_no_fusion_for_subclasses_other_activations_or_replaced_forwards(self, rng):
+        from minigrad_plugins.layers import Dense
+
+        class MyDense(Dense):
+            pass
+
+        x = mg.Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+        model = mg.Sequential(MyDense(3, 2, rng=0), mg.layer("relu"))
+        assert self._nodes(model(x)) == ["relu", "dense"]
+        model = mg.Sequential(mg.layer("dense", 3, 2, rng=0), mg.layer("tanh"))
+        assert self._nodes(model(x))[0] == "tanh"
+        model = mg.Sequential(mg.layer("dense", 3, 2, rng=0), mg.layer("relu"))
+        model[1].forward = lambda t: t * 2.0  # a replaced forward is honoured
+        np.testing.assert_allclose(model(x).data, 2.0 * model[0](x).data)
+
+    def test_replacing_a_layer_takes_effect_at_once(self, rng):
+        model = self._model(rng)
+        x = mg.Tensor(rng.standard_normal((2, 4)), requires_grad=True)
+        assert self._nodes(model(x))[-1] == "dense_relu"
+        setattr(model, "1", mg.layer("tanh"))
+        assert self._nodes(model(x)) == ["dense", "dense_relu", "tanh", "dense"]
+
+    def test_wrong_input_is_named_like_the_unfused_layer(self, rng):
+        model = self._model(rng)
+        with pytest.raises(mg.ShapeError, match=r"dense\(4 -> 5\)"):
+            model(np.ones((2, 3)))
+
     def test_seed_reproducible_and_init_by_name(self):
         a = mg.layer("dense", 4, 3, init="glorot", rng=7).W.data
         b = mg.layer("dense", 4, 3, init="glorot", rng=np.random.default_rng(7)).W.data

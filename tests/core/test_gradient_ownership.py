@@ -54,6 +54,11 @@ def _dense(rng, shape):
     return nn_functions.dense(x, w, b).sum(), [x, w, b]
 
 
+def _dense_relu(rng, shape):
+    x, w, b = _leaves(rng, shape, (shape[-1], 3), (3,))
+    return (nn_functions.DenseRelu.apply(x, w, b) * x.sum()).sum(), [x, w, b]
+
+
 def _batch_norm(rng, shape):
     x, gamma, beta = _leaves(rng, (max(shape[0], 2), shape[-1]), (shape[-1],), (shape[-1],))
     return (nn_functions.batch_norm(x, gamma, beta) * x).sum(), [x, gamma, beta]
@@ -105,6 +110,7 @@ GRAPHS = {
     ops.Minimum: _binary(ops.minimum),
     ops.Where: _where,
     nn_functions.Dense: _dense,
+    nn_functions.DenseRelu: _dense_relu,
     nn_functions.Softmax: _unary(lambda a: nn_functions.softmax(a) * a),
     nn_functions.LeakyRelu: _unary(nn_functions.leaky_relu),
     nn_functions.BatchNorm: _batch_norm,
