@@ -33,6 +33,7 @@ __all__ = [
     "BatchNorm",
     "BinaryCrossEntropy",
     "Dense",
+    "DenseRelu",
     "LeakyRelu",
     "Softmax",
     "SoftmaxCrossEntropy",
@@ -152,7 +153,7 @@ class DenseRelu(Function):
     """A dense layer and the ReLU after it as one node: ``A = max(X @ W + b, 0)``.
 
     :class:`~minigrad.Sequential` runs a dense layer followed by a relu layer through
-    this node (see :meth:`minigrad.Module.fuse_next`): one node instead of two, the
+    this node (see :attr:`minigrad.Module.fuse_next`): one node instead of two, the
     same numbers. Backward applies the ReLU's slope and then the dense gradients::
 
         dZ = dA ⊙ [A > 0],   dX = dZ Wᵀ,   dW = Xᵀ dZ,   db = Σ_rows dZ

@@ -137,7 +137,8 @@ def _grad_mode(enabled: bool) -> Iterator[None]:
 def no_grad() -> Any:
     """Context manager (and decorator) in which ops record no graph: faster, less memory.
 
-    Use it for evaluation, prediction and parameter updates.
+    Use it for evaluation, prediction and parameter updates. The mode belongs to the
+    running thread (and asyncio task): a new thread starts with gradients recorded.
 
     Example:
         >>> import minigrad as mg
