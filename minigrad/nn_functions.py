@@ -53,6 +53,7 @@ __all__ = [
 # ------------------------------------------------------------------ helpers
 # ufunc reductions called directly: the ndarray methods add a Python-level wrapper
 _min_reduce, _max_reduce = np.minimum.reduce, np.maximum.reduce
+_INTP, _UINTP = np.dtype(np.intp), np.dtype(np.uintp)
 
 
 @functools.lru_cache(maxsize=16)
@@ -175,7 +176,7 @@ class DenseRelu(Function):
         out = np.matmul(x, w)
         if b is not None:
             out += b  # broadcast b over the rows, in place
-        np.maximum(out, 0, out=out)  # the ReLU, in place on the fresh product
+        np.maximum(out, 0.0, out=out)  # the ReLU, in place on the fresh product
         ctx.save_for_backward(x, w, out)
         return out
 
@@ -560,10 +561,11 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
                 f"{op}: integer labels must have shape ({m},) for logits {logits_shape}, got "
                 f"{raw.shape}{hint}"
             )
-        intp = raw.dtype == np.intp
+        label_dtype = raw.dtype
+        intp = label_dtype is _INTP or label_dtype == _INTP
         if intp:
             # one pass: a negative label read as unsigned is huge, so it fails the bound too
-            out_of_range = _max_reduce(raw.view(np.uintp)) >= classes
+            out_of_range = _max_reduce(raw.view(_UINTP)) >= classes
         else:
             out_of_range = raw.min() < 0 or raw.max() >= classes
         if out_of_range:
