@@ -173,10 +173,8 @@ class DenseRelu(Function):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        out = np.matmul(x, w)
-        if b is not None:
-            out += b  # broadcast b over the rows, in place
-        np.maximum(out, 0.0, out=out)  # the ReLU, in place on the fresh product
+        out = Dense.forward(ctx, x, w, b)  # Z = X @ W + b, a fresh array
+        np.maximum(out, 0.0, out=out)  # the ReLU, in place
         ctx.save_for_backward(x, w, out)
         return out
 
