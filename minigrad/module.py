@@ -411,24 +411,29 @@ class Sequential(Module):
         return self
 
     def forward(self, x: Any) -> Any:
-        if _get_switches()[2] is not None:  # detect_anomaly: every call goes through __call__
-            for layer in self._modules.values():
-                x = layer(x)
-            return x
         layers = tuple(self._modules.values())
         count = len(layers)
         i = 0
-        while i < count:
-            layer = layers[i]
-            i += 1
-            if layer.fuse_next is not None and i < count:
-                fused = layer.fuse_next(layers[i])
-                if fused is not None:
-                    x = fused(x)
+        try:
+            if _get_switches()[2] is not None:  # detect_anomaly: every call through __call__
+                while i < count:
+                    x = layers[i](x)
                     i += 1
-                    continue
-            # Module.__call__ only adds the anomaly hook: skip that extra frame per layer
-            x = layer.forward(x) if type(layer).__call__ is _module_call else layer(x)
+                return x
+            while i < count:
+                layer = layers[i]
+                if layer.fuse_next is not None and i + 1 < count:
+                    fused = layer.fuse_next(layers[i + 1])
+                    if fused is not None:
+                        x = fused(x)
+                        i += 2
+                        continue
+                # Module.__call__ only adds the anomaly hook: skip that extra frame per layer
+                x = layer.forward(x) if type(layer).__call__ is _module_call else layer(x)
+                i += 1
+        except Exception as err:
+            err.add_note(_layer_note(i, layers[i]))
+            raise
         return x
 
     def __len__(self) -> int:
@@ -445,3 +450,20 @@ class Sequential(Module):
 
 
 _module_call = Module.__call__
+
+
+def _layer_note(index: int, layer: Module) -> str:
+    """Where an exception came from: the layer's position, class and registering plugin."""
+    cls = type(layer)
+    origin = f"{cls.__module__}.{cls.__qualname__}"
+    try:
+        from minigrad.manager import get_plugin_manager
+
+        registry = get_plugin_manager().registry("layers")
+        for component in registry.components():
+            if component.factory is cls:
+                origin = f"layer {component.name!r} from plugin {component.plugin!r}, {origin}"
+                break
+    except Exception:  # noqa: BLE001 - a broken plugin set must not hide the original error
+        pass
+    return f"raised in Sequential layer {index}: {cls.__name__} ({origin})"

@@ -261,3 +261,27 @@ def test_gradients_reach_nested_parameters():
     report = mg.gradcheck(lambda x: model(x).tanh().sum(), [x], params=model)
     assert report.verdict == "great", str(report)
     assert [c.name for c in report.checks][1:] == [n for n, _ in model.named_parameters()]
+
+
+def test_an_error_inside_a_sequential_names_the_layer_it_came_from():
+    class Broken(mg.Module):
+        def forward(self, x):
+            return np.log("not a number")
+
+    model = mg.Sequential(mg.layer("dense", 2, 3), mg.layer("relu"), Broken())
+    with pytest.raises(TypeError) as info:
+        model(np.ones((1, 2)))
+    assert info.value.__notes__ == [f"raised in Sequential layer 2: Broken ({__name__}.{Broken.__qualname__})"]
+
+
+def test_an_error_inside_a_registered_layer_names_its_plugin():
+    model = mg.Sequential(mg.Sequential(mg.layer("dense", 2, 3), mg.layer("relu")))
+    with pytest.raises(mg.ShapeError) as info:
+        model(np.ones((1, 4)))
+    assert info.value.__notes__ == [
+        "raised in Sequential layer 0: Dense (layer 'dense' from plugin 'builtin', minigrad_plugins.layers.Dense)",
+        "raised in Sequential layer 0: Sequential (minigrad.module.Sequential)",
+    ]
+    with mg.detect_anomaly(), pytest.raises(mg.ShapeError) as info:
+        model(np.ones((1, 4)))
+    assert len(info.value.__notes__) == 2
