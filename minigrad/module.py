@@ -464,6 +464,6 @@ def _layer_note(index: int, layer: Module) -> str:
             if component.factory is cls:
                 origin = f"layer {component.name!r} from plugin {component.plugin!r}, {origin}"
                 break
-    except Exception:  # noqa: BLE001 - a broken plugin set must not hide the original error
+    except Exception:  # a broken plugin set must not hide the original error
         pass
     return f"raised in Sequential layer {index}: {cls.__name__} ({origin})"

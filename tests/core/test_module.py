@@ -271,7 +271,8 @@ def test_an_error_inside_a_sequential_names_the_layer_it_came_from():
     model = mg.Sequential(mg.layer("dense", 2, 3), mg.layer("relu"), Broken())
     with pytest.raises(TypeError) as info:
         model(np.ones((1, 2)))
-    assert info.value.__notes__ == [f"raised in Sequential layer 2: Broken ({__name__}.{Broken.__qualname__})"]
+    origin = f"{__name__}.{Broken.__qualname__}"
+    assert info.value.__notes__ == [f"raised in Sequential layer 2: Broken ({origin})"]
 
 
 def test_an_error_inside_a_registered_layer_names_its_plugin():
@@ -279,7 +280,8 @@ def test_an_error_inside_a_registered_layer_names_its_plugin():
     with pytest.raises(mg.ShapeError) as info:
         model(np.ones((1, 4)))
     assert info.value.__notes__ == [
-        "raised in Sequential layer 0: Dense (layer 'dense' from plugin 'builtin', minigrad_plugins.layers.Dense)",
+        "raised in Sequential layer 0: Dense "
+        "(layer 'dense' from plugin 'builtin', minigrad_plugins.layers.Dense)",
         "raised in Sequential layer 0: Sequential (minigrad.module.Sequential)",
     ]
     with mg.detect_anomaly(), pytest.raises(mg.ShapeError) as info:
