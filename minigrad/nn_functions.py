@@ -173,10 +173,12 @@ class DenseRelu(Function):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        out = Dense.forward(ctx, x, w, b)  # Z = X @ W + b, a fresh array
-        np.maximum(out, 0.0, out=out)  # the ReLU, in place
-        ctx.save_for_backward(x, w, out)
-        return out
+        a = np.matmul(x, w)  # Z = X @ W + b, then the ReLU, both in place on a fresh array
+        if b is not None:
+            a += b
+        np.maximum(a, 0.0, out=a)
+        ctx.save_for_backward(x, w, a)
+        return a
 
     @staticmethod
     def backward(ctx, g):
