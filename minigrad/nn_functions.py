@@ -544,6 +544,9 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
     data = z.data  # (shapes and dtypes read from the array: Tensor properties cost a call each)
     logits_shape = data.shape
     if len(logits_shape) != 2 or 0 in logits_shape:
+        if len(logits_shape) == 2 and logits_shape[0] == 0:
+            empty = f"{op}: the batch is empty; logits need at least one example, got {logits_shape}"
+            raise ShapeError(empty)
         raise ShapeError(f"{op}: logits must have shape (m, C) with m, C >= 1, got {logits_shape}")
     if data.dtype.kind != "f":
         raise DTypeError(f"{op}: logits must be floats, got dtype {data.dtype}")

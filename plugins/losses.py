@@ -116,7 +116,8 @@ class SoftmaxCrossEntropy:
     """
 
     def __call__(self, prediction: Any, target: Any) -> mg.Tensor:
-        return softmax_cross_entropy(_prediction(prediction, "softmax_cross_entropy"), target)
+        # softmax_cross_entropy checks the logits itself: (m, C) floats with m, C >= 1
+        return softmax_cross_entropy(prediction, target)
 
     def __repr__(self) -> str:
         return "SoftmaxCrossEntropy()"
