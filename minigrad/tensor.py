@@ -68,7 +68,7 @@ class _State:
         return _switches.get()
 
     enabled = _switch(0, "Record graphs?")
-    promote64 = _switch(1, "gradcheck: compute every float op in float64.")
+    promote64 = _switch(1, "Inside gradcheck's float64 scope (minigrad.gradcheck._promoted)?")
     anomaly = _switch(2, "An AnomalyDetector while detect_anomaly() is active, else None.")
 
 
