@@ -445,9 +445,7 @@ class Optimizer:
                 if grad is None:
                     continue
                 data = param.data
-                if (type(grad) is not np.ndarray or grad.shape != data.shape) and getattr(
-                    grad, "shape", None
-                ) != data.shape:  # a .grad set by hand
+                if getattr(grad, "shape", None) != data.shape:  # a .grad set by hand
                     got = f"shape {grad.shape}" if hasattr(grad, "shape") else f"a {type(grad).__name__}"
                     raise ShapeError(
                         f"optimizer '{self.name}': a parameter of shape {param.data.shape} has a .grad "

@@ -611,10 +611,8 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
                         grads[parent_ctx] = previous + grad
     finally:
         if not retain_graph:
-            for ctx in done:  # Context.release, inlined
-                ctx.saved = ()
-                ctx.__dict__.clear()
-                ctx.freed = True
+            for ctx in done:
+                ctx.release()
 
 
 def _checked_grad(ctx: Any, position: int, parent: Tensor, grad: Any, promote: bool) -> Any:
