@@ -433,13 +433,18 @@ class Optimizer:
 
     # -------------------------------------------------------------- training
     def step(self) -> None:
-        """Apply one update to every parameter that has a gradient (``param.data += delta``)."""
+        """Apply one update to every parameter that has a gradient (``param.data += delta``).
+
+        The updates are independent of each other; they run from the last parameter to
+        the first, so the first layer's weights, which the next forward pass reads first,
+        are the ones still in the CPU cache when the step returns.
+        """
         update = self.rule.update
         pass_param = self._pass_param
-        for group, slots in zip(self.param_groups, self._slots):
+        for group, slots in zip(reversed(self.param_groups), reversed(self._slots)):
             hyper = dict(group)
             del hyper["params"]
-            for slot in slots:
+            for slot in reversed(slots):
                 param = slot.param
                 grad = param.grad
                 if grad is None:

@@ -79,7 +79,7 @@ def test_params_without_grad_are_skipped_and_keep_their_step_count():
     opt.step()
     assert opt.state_of(a)["step"] == 3
     assert opt.state_of(b)["step"] == 1
-    assert rule.steps == [1, 2, 3, 1]
+    assert rule.steps == [1, 2, 1, 3]  # updates run from the last parameter to the first
 
 
 def test_zero_grad_sets_none_by_default_or_keeps_the_buffers():
