@@ -12,6 +12,10 @@ from minigrad.tensor import Tensor, _as_array, _get_switches
 
 __all__ = ["Module", "Parameter", "Sequential", "StateDictKeys"]
 
+# Bumped whenever an attribute of any module is set or deleted and on train()/eval():
+# a Sequential keeps its fusion plan while this number stays the same.
+_structure_version = 0
+
 
 class Parameter(Tensor):
     """A tensor a :class:`Module` owns and an optimizer updates in place.
@@ -116,8 +120,10 @@ class Module:
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        global _structure_version
         if "_parameters" not in self.__dict__:
             raise _missing_init(self)
+        _structure_version += 1
         params, modules, buffers = self._parameters, self._modules, self._buffers
         if isinstance(value, Parameter):
             modules.pop(name, None)
@@ -133,6 +139,8 @@ class Module:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
+        global _structure_version
+        _structure_version += 1
         for registry in (self._parameters, self._modules, self._buffers):
             registry.pop(name, None)
         object.__delattr__(self, name)
@@ -155,9 +163,14 @@ class Module:
     #: ``fuse_next(self, following) -> Callable | None``: given the layer that comes
     #: right after it in a :class:`Sequential`, it returns a function computing
     #: ``following(self(x))`` in one step (one graph node instead of two, the same
-    #: numbers), or None to run the two layers one after the other. Sequential asks on
-    #: every call, so replacing a layer takes effect at once; under
-    #: :func:`~minigrad.detect_anomaly` it never fuses, so every layer is named.
+    #: numbers), or None to run the two layers one after the other. The function may
+    #: have a ``fuse_next`` of its own, of the same form, to take in the layer after
+    #: those too (the built-in ``dense`` layer fuses a whole run of ``dense`` and
+    #: ``relu`` layers into one node this way). Sequential works its fusions out once
+    #: and keeps them until an attribute of any module is set or deleted (replacing a
+    #: layer, or a layer's ``forward``, takes effect at the next call) or
+    #: :meth:`train`/:meth:`eval` is called; under :func:`~minigrad.detect_anomaly` it
+    #: never fuses, so every layer is named.
     fuse_next: Any = None
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -253,8 +266,10 @@ class Module:
             >>> mg.Sequential(mg.Module()).train(False).training
             False
         """
+        global _structure_version
         for _, module in self.named_modules():
             object.__setattr__(module, "training", bool(mode))
+        _structure_version += 1  # a layer may fuse differently in each mode
         return self
 
     def eval(self) -> Module:
@@ -384,6 +399,9 @@ class Sequential(Module):
         Tensor([4.])
     """
 
+    #: ``(structure version, steps)`` from :func:`_fusion_plan`, set at the first call.
+    _plan: Any = None
+
     def __init__(self, *layers: Module) -> None:
         super().__init__()
         for index, layer in enumerate(layers):
@@ -411,28 +429,29 @@ class Sequential(Module):
         return self
 
     def forward(self, x: Any) -> Any:
-        layers = tuple(self._modules.values())
-        count = len(layers)
+        if _get_switches()[2] is not None:  # detect_anomaly: every layer through __call__
+            layers = tuple(self._modules.values())
+            i = 0
+            try:
+                for layer in layers:
+                    x = layer(x)
+                    i += 1
+            except Exception as err:
+                err.add_note(_layer_note(i, layers[i]))
+                raise
+            return x
+        plan = self._plan
+        if plan is None or plan[0] != _structure_version:
+            plan = _fusion_plan(self)
         i = 0
         try:
-            if _get_switches()[2] is not None:  # detect_anomaly: every call through __call__
-                while i < count:
-                    x = layers[i](x)
-                    i += 1
-                return x
-            while i < count:
-                layer = layers[i]
-                if layer.fuse_next is not None and i + 1 < count:
-                    fused = layer.fuse_next(layers[i + 1])
-                    if fused is not None:
-                        x = fused(x)
-                        i += 2
-                        continue
-                # Module.__call__ only adds the anomaly hook: skip that extra frame per layer
-                x = layer.forward(x) if type(layer).__call__ is _module_call else layer(x)
+            for call, layer, _ in plan[1]:
+                x = call(x) if layer is None else layer.forward(x)
                 i += 1
         except Exception as err:
-            err.add_note(_layer_note(i, layers[i]))
+            _, layer, (start, stop) = plan[1][i]
+            layers = tuple(self._modules.values())
+            err.add_note(_layer_note(start, layers[start], stop))
             raise
         return x
 
@@ -452,8 +471,43 @@ class Sequential(Module):
 _module_call = Module.__call__
 
 
-def _layer_note(index: int, layer: Module) -> str:
-    """Where an exception came from: the layer's position, class and registering plugin."""
+def _fusion_plan(seq: Sequential) -> tuple[int, tuple]:
+    """How ``seq`` runs its layers, stored on it: ``(version, steps)``.
+
+    Each step is ``(call, layer, (start, stop))`` for the layers ``start:stop``: a fused
+    function from :attr:`Module.fuse_next` (``layer`` None), or one layer run through its
+    ``forward`` (``call`` None; Module's ``__call__`` only adds the anomaly hook, so the
+    extra frame is skipped), or through ``__call__`` when its class defines its own.
+    """
+    version = _structure_version  # read first: a change while planning forces a new plan
+    layers = tuple(seq._modules.values())
+    steps = []
+    i, count = 0, len(layers)
+    while i < count:
+        layer = layers[i]
+        if type(layer).__call__ is _module_call:
+            call, direct = None, layer
+        else:
+            call, direct = layer, None
+        stop = i + 1
+        fuse = layer.fuse_next
+        while fuse is not None and stop < count:
+            fused = fuse(layers[stop])
+            if fused is None:
+                break
+            call, direct = fused, None
+            stop += 1
+            fuse = getattr(fused, "fuse_next", None)
+        steps.append((call, direct, (i, stop)))
+        i = stop
+    plan = (version, tuple(steps))
+    object.__setattr__(seq, "_plan", plan)  # not through __setattr__: no version bump
+    return plan
+
+
+def _layer_note(index: int, layer: Module, stop: int | None = None) -> str:
+    """Where an exception came from: the layer's position, class and registering plugin
+    (and, for layers run fused, the whole run)."""
     cls = type(layer)
     origin = f"{cls.__module__}.{cls.__qualname__}"
     try:
@@ -466,4 +520,10 @@ def _layer_note(index: int, layer: Module) -> str:
                 break
     except Exception:  # a broken plugin set must not hide the original error
         pass
-    return f"raised in Sequential layer {index}: {cls.__name__} ({origin})"
+    note = f"raised in Sequential layer {index}: {cls.__name__} ({origin})"
+    if stop is not None and stop > index + 1:
+        note += (
+            f", run fused with the layers up to {stop - 1} as one node; under "
+            "minigrad.detect_anomaly() each layer runs on its own"
+        )
+    return note

@@ -5,6 +5,7 @@ dense layer, a softmax cross-entropy or a batch normalization costs one graph no
 instead of five to fifteen primitive ones:
 
 - :class:`Dense`: ``Z = X W + b``; ``dX = g Wᵀ, dW = Xᵀ g, db = Σ_rows g``.
+- :class:`DenseStack`: several dense layers, each with an optional ReLU, as one node.
 - :class:`Softmax`: ``s = e^(z − max z) / Σ e^(z − max z)``; ``dz = s ⊙ (g − Σ g ⊙ s)``.
 - :class:`LeakyRelu`: ``z if z > 0 else α z``; slope 1 or α.
 - :class:`BatchNorm`: ``γ (x − μ_B) / √(σ²_B + ε) + β``; closed-form backward.
@@ -33,7 +34,7 @@ __all__ = [
     "BatchNorm",
     "BinaryCrossEntropy",
     "Dense",
-    "DenseRelu",
+    "DenseStack",
     "LeakyRelu",
     "Softmax",
     "SoftmaxCrossEntropy",
@@ -150,41 +151,80 @@ def _dense_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, needs: tuple) -
     return gx, gw, gb
 
 
-class DenseRelu(Function):
-    """A dense layer and the ReLU after it as one node: ``A = max(X @ W + b, 0)``.
+class DenseStack(Function):
+    """Consecutive dense layers, each optionally followed by a ReLU, as one node.
 
-    :class:`~minigrad.Sequential` runs a dense layer followed by a relu layer through
-    this node (see :attr:`minigrad.Module.fuse_next`): one node instead of two, the
-    same numbers. Backward applies the ReLU's slope and then the dense gradients::
+    Inputs ``x`` (..., n_0), then ``w_1, b_1, ..., w_L, b_L`` (a ``b_k`` may be None);
+    the option ``relus`` holds one bool per layer. Layer k computes
 
-        dZ = dA ⊙ [A > 0],   dX = dZ Wᵀ,   dW = Xᵀ dZ,   db = Σ_rows dZ
+        A_k = max(A_{k-1} W_k + b_k, 0)     (without the max where relus[k] is False)
+
+    and backward runs the layers in reverse::
+
+        dZ_k = dA_k ⊙ [A_k > 0],  dW_k = A_{k-1}ᵀ dZ_k,  db_k = Σ_rows dZ_k,  dA_{k-1} = dZ_k W_kᵀ
+
+    These are the NumPy operations of the layers run one by one, in the same order, so
+    the numbers are the same. :class:`~minigrad.Sequential` runs a run of built-in
+    ``dense`` and ``relu`` layers through this node (see :attr:`minigrad.Module.fuse_next`):
+    one graph node for the run instead of one per layer.
 
     Example:
         >>> import numpy as np
         >>> import minigrad as mg
-        >>> from minigrad.nn_functions import DenseRelu
+        >>> from minigrad.nn_functions import DenseStack
         >>> x = mg.Tensor(np.array([[1.0, -2.0]]))
-        >>> DenseRelu.apply(x, np.eye(2), np.zeros(2))
-        Tensor([[1., 0.]])
+        >>> DenseStack.apply(x, np.eye(2), np.zeros(2), np.ones((2, 1)), None, relus=(True, False))
+        Tensor([[1.]])
     """
 
-    name = "dense_relu"
+    name = "dense_stack"
     owns_gradients = True  # backward returns new arrays
 
     @staticmethod
-    def forward(ctx, x, w, b=None):
-        a = np.matmul(x, w)  # Z = X @ W + b, then the ReLU, both in place on a fresh array
-        if b is not None:
-            a += b
-        np.maximum(a, 0.0, out=a)
-        ctx.save_for_backward(x, w, a)
+    def forward(ctx, x, *params, relus):
+        if len(params) != 2 * len(relus):
+            raise ShapeError(
+                f"dense_stack: got {len(params)} weight and bias inputs for {len(relus)} layers; "
+                "pass w, b (b may be None) for each layer and one relus flag per layer"
+            )
+        outs = [x]  # each layer's input, then the last output
+        a = x
+        k = 0
+        for relu in relus:
+            w = params[k]
+            if a.dtype is not w.dtype and a.dtype != w.dtype:
+                check_dtype(f"dense_stack layer {k // 2}", a.dtype, w.dtype)
+            a = np.matmul(a, w)  # Z = A W + b, then the ReLU, in place on a fresh array
+            b = params[k + 1]
+            if b is not None:
+                a += b
+            if relu:
+                np.maximum(a, 0.0, out=a)
+            outs.append(a)
+            k += 2
+        ctx.save_for_backward(outs, params, relus)
         return a
 
     @staticmethod
     def backward(ctx, g):
-        x, w, out = ctx.saved
-        g = g * (out > 0)  # d relu/dz = 1 where z > 0 (exactly where out > 0), else 0
-        return _dense_backward(x, w, g, ctx.needs_input_grad)
+        outs, params, relus = ctx.saved
+        needs = ctx.needs_input_grad
+        # below[k]: does anything before layer k (x or an earlier weight) need a gradient?
+        below = [needs[0]]
+        for k in range(1, len(relus)):
+            below.append(below[-1] or needs[2 * k - 1] or needs[2 * k])
+        grads = [None] * len(needs)
+        for k in range(len(relus) - 1, -1, -1):
+            if relus[k]:
+                g = g * (outs[k + 1] > 0)  # d relu/dz = 1 where z > 0 (exactly where out > 0)
+            j = 2 * k
+            g, grads[j + 1], grads[j + 2] = _dense_backward(
+                outs[k], params[j], g, (below[k], needs[j + 1], needs[j + 2])
+            )
+            if g is None:  # nothing below needs a gradient
+                break
+        grads[0] = g  # dX, or None when x needs no gradient
+        return tuple(grads)
 
 
 class Softmax(Function):

@@ -17,7 +17,7 @@ from minigrad_plugins.activations import ReLU
 import minigrad as mg
 from minigrad.nn_functions import BatchNorm as _BatchNormFn
 from minigrad.nn_functions import Dense as _DenseFn
-from minigrad.nn_functions import DenseRelu as _DenseReluFn
+from minigrad.nn_functions import DenseStack as _DenseStackFn
 from minigrad.nn_functions import check_dtype
 from minigrad.tensor import Tensor
 
@@ -148,11 +148,14 @@ class Dense(mg.Module):
         return x
 
     def fuse_next(self, following: mg.Module) -> Any:
-        """A built-in ``relu`` right after this layer runs with it as one node.
+        """A run of built-in ``dense`` and ``relu`` layers starting here runs as one node.
 
-        :class:`~minigrad.Sequential` asks this (see :attr:`minigrad.Module.fuse_next`);
-        the fused node gives the same numbers as the two layers. Subclasses, other
-        activations and layers whose ``forward`` was replaced run unfused.
+        :class:`~minigrad.Sequential` asks this (see :attr:`minigrad.Module.fuse_next`).
+        Given a ``relu`` or a ``dense`` layer whose input matches this layer's output, it
+        returns a callable computing both as one :class:`~minigrad.nn_functions.DenseStack`
+        node, with a ``fuse_next`` of its own that takes in the layers after them. The
+        numbers are those of the layers run one by one. Subclasses, other layers and
+        layers whose ``forward`` was replaced run unfused.
 
         Example:
             >>> import minigrad as mg
@@ -160,18 +163,76 @@ class Dense(mg.Module):
             >>> dense.fuse_next(relu) is not None, dense.fuse_next(mg.layer("tanh"))
             (True, None)
         """
-        plain = type(self) is Dense and "forward" not in self.__dict__
-        if plain and type(following) is ReLU and "forward" not in following.__dict__:
-            return self._forward_relu
-        return None
-
-    def _forward_relu(self, x: Any) -> mg.Tensor:
-        """``relu(self(x))`` as one DenseRelu node."""
-        return _DenseReluFn.apply(self._checked_input(x), self.W, self.b)
+        if not _plain(self, Dense):
+            return None
+        return _DenseRun((self,), (self,), (False,)).fuse_next(following)
 
     def extra_repr(self) -> str:
         init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", self.init)
         return f"{self.n_in} -> {self.n_out}, init={init!r}, bias={self.b is not None}, dtype={self.dtype}"
+
+
+def _plain(layer: Any, cls: type) -> bool:
+    """``layer`` is exactly a ``cls`` and runs the class's own ``forward``."""
+    return type(layer) is cls and "forward" not in layer.__dict__
+
+
+class _DenseRun:
+    """Consecutive built-in dense layers, each optionally followed by a built-in relu,
+    computed as one :class:`~minigrad.nn_functions.DenseStack` node.
+
+    What :meth:`Dense.fuse_next` hands to :class:`~minigrad.Sequential`: ``modules`` are
+    the layers in order, ``layers`` the dense ones among them and ``relus[k]`` says
+    whether a relu follows ``layers[k]``. The weights are read at every call, so a
+    parameter whose data is replaced is honoured.
+    """
+
+    __slots__ = ("layers", "modules", "relus")
+
+    def __init__(self, modules: tuple[mg.Module, ...], layers: tuple[Dense, ...], relus: tuple[bool, ...]):
+        self.modules = modules
+        self.layers = layers
+        self.relus = relus
+
+    def fuse_next(self, following: Any) -> _DenseRun | None:
+        """This run extended by ``following`` (a relu, or a dense layer taking this run's
+        output), or None when it cannot join."""
+        last = self.layers[-1]
+        if _plain(following, ReLU):
+            if self.relus[-1]:
+                return None  # relu after relu: the second runs on its own
+            return _DenseRun((*self.modules, following), self.layers, (*self.relus[:-1], True))
+        if (
+            _plain(following, Dense)
+            and following.n_in == last.n_out
+            and following.W.data.dtype == last.W.data.dtype
+        ):
+            return _DenseRun((*self.modules, following), (*self.layers, following), (*self.relus, False))
+        return None
+
+    def __call__(self, x: Any) -> mg.Tensor:
+        layers = self.layers
+        first = layers[0]
+        x = first._checked_input(x)
+        dtype = first.W.data.dtype
+        params = []
+        for layer in layers:
+            w = layer.W
+            if w.data.dtype is not dtype:  # weights changed since the run was formed
+                return self._one_by_one(x)
+            params.append(w)
+            params.append(layer.b)
+        return _DenseStackFn.apply(x, *params, relus=self.relus)
+
+    def _one_by_one(self, x: Any) -> mg.Tensor:
+        """The layers unfused, so their own checks name whatever is wrong."""
+        for module in self.modules:
+            x = module.forward(x)
+        return x
+
+    def __repr__(self) -> str:
+        names = (getattr(module, "label", type(module).__name__.lower()) for module in self.modules)
+        return f"<dense run: {', '.join(names)}>"
 
 
 def _dense_example(rng: np.random.Generator) -> tuple[mg.Module, list[np.ndarray]]:

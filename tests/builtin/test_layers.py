@@ -90,8 +90,8 @@ class TestDense:
         check(lambda t: model(t), [x], params=model)
 
 
-class TestDenseReluFusion:
-    """Sequential runs dense + relu as one DenseRelu node with the same numbers."""
+class TestDenseRunFusion:
+    """Sequential runs a run of dense and relu layers as one DenseStack node, same numbers."""
 
     @staticmethod
     def _model(rng, dtype=np.float64):
@@ -134,17 +134,29 @@ class TestDenseReluFusion:
             np.testing.assert_array_equal(fused, plain)
             assert fused.dtype == dtype
 
-    def test_one_node_per_dense_relu_pair(self, rng):
+    def test_one_node_for_the_whole_run(self, rng):
         model = self._model(rng)
         x = mg.Tensor(rng.standard_normal((2, 4)), requires_grad=True)
-        assert self._nodes(model(x)) == ["dense", "dense_relu", "dense_relu"]
+        assert self._nodes(model(x)) == ["dense_stack"]
         assert self._nodes(self._unfused(model, x)) == ["dense", "relu", "dense", "relu", "dense"]
+
+    def test_runs_end_at_other_layers_a_second_relu_and_mismatched_sizes(self, rng):
+        x = mg.Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+        dense = lambda n_in, n_out: mg.layer("dense", n_in, n_out, rng=rng)  # noqa: E731
+        model = mg.Sequential(dense(3, 4), dense(4, 4), mg.layer("relu"), mg.layer("relu"), dense(4, 2))
+        assert self._nodes(model(x)) == ["dense", "relu", "dense_stack"]
+        model = mg.Sequential(dense(3, 4), mg.layer("tanh"), dense(4, 2), mg.layer("relu"))
+        assert self._nodes(model(x)) == ["dense_stack", "tanh", "dense"]
+        model = mg.Sequential(dense(3, 4), mg.layer("relu"), dense(5, 2))  # 4 outputs meet 5 inputs
+        with pytest.raises(mg.ShapeError, match=r"dense\(5 -> 2\): expected input with 5 features"):
+            model(x)
 
     def test_anomaly_mode_runs_every_layer(self, rng):
         model = self._model(rng)
         x = mg.Tensor(rng.standard_normal((2, 4)), requires_grad=True)
         with mg.detect_anomaly():
             assert self._nodes(model(x)) == ["dense", "relu", "dense", "relu", "dense"]
+        assert self._nodes(model(x)) == ["dense_stack"]
 
     def test_no_fusion_for_subclasses_other_activations_or_replaced_forwards(self, rng):
         from minigrad_plugins.layers import Dense
@@ -161,17 +173,62 @@ class TestDenseReluFusion:
         model[1].forward = lambda t: t * 2.0  # a replaced forward is honoured
         np.testing.assert_allclose(model(x).data, 2.0 * model[0](x).data)
 
-    def test_replacing_a_layer_takes_effect_at_once(self, rng):
+    def test_changes_after_the_first_call_take_effect_at_the_next(self, rng):
         model = self._model(rng)
         x = mg.Tensor(rng.standard_normal((2, 4)), requires_grad=True)
-        assert self._nodes(model(x))[-1] == "dense_relu"
-        setattr(model, "1", mg.layer("tanh"))
-        assert self._nodes(model(x)) == ["dense", "dense_relu", "tanh", "dense"]
+        assert self._nodes(model(x)) == ["dense_stack"]
+        setattr(model, "1", mg.layer("tanh"))  # a layer replaced
+        assert self._nodes(model(x)) == ["dense_stack", "tanh", "dense"]
+        model[3].forward = lambda t: t * 0.0  # a layer's forward replaced: only the bias is left
+        np.testing.assert_array_equal(model(x).data, np.broadcast_to(model[4].b.data, (2, 2)))
+        del model[3].forward
+        model.append(mg.layer("relu"))  # a layer added
+        assert self._nodes(model(x)) == ["dense_stack", "tanh", "dense"]
+        assert model._plan[1][-1][2] == (2, 6)
+
+    def test_weights_replaced_with_another_dtype_run_the_layers_one_by_one(self, rng):
+        model = self._model(rng)
+        x = rng.standard_normal((2, 4))
+        model(x)
+        model[2].W.data = model[2].W.data.astype(np.float32)  # not a module attribute
+        with pytest.raises(mg.DTypeError, match=r"dense\(5 -> 3\)"):
+            model(x)
 
     def test_wrong_input_is_named_like_the_unfused_layer(self, rng):
         model = self._model(rng)
-        with pytest.raises(mg.ShapeError, match=r"dense\(4 -> 5\)"):
+        with pytest.raises(mg.ShapeError, match=r"dense\(4 -> 5\)") as info:
             model(np.ones((2, 3)))
+        note = "\n".join(info.value.__notes__)
+        assert "raised in Sequential layer 0: Dense" in note
+        assert "run fused with the layers up to 4 as one node" in note
+
+    @given(
+        spec=st.lists(st.tuples(st.integers(1, 4), st.booleans(), st.booleans()), min_size=1, max_size=4),
+        shape=st.sampled_from([(1, 3), (4, 3), (2, 3, 3)]),
+        seed=st.integers(0, 2**32 - 1),
+    )
+    def test_gradcheck_any_run(self, spec, shape, seed):
+        gen = np.random.default_rng(seed)
+        layers, n_in = [], shape[-1]
+        for n_out, bias, relu in spec:  # a dense layer, then a relu or not
+            dense = mg.layer("dense", n_in, n_out, bias=bias, rng=gen)
+            if bias:
+                dense.b.data[...] = gen.standard_normal(n_out)
+            layers += [dense, mg.layer("relu")] if relu else [dense]
+            n_in = n_out
+        model = mg.Sequential(*layers)
+        x = gen.standard_normal(shape)
+        one_node = ["dense_stack"] if len(layers) > 1 else ["dense"]  # a lone dense runs as itself
+        assert self._nodes(model(mg.Tensor(x, requires_grad=True))) == one_node
+        # keep every pre-activation off the ReLU's kink
+        probe = mg.Tensor(x)
+        for layer in layers:
+            if isinstance(layer, type(layers[0])):
+                z = layer(probe).data
+                if np.abs(z).min() < 1e-4:
+                    return
+            probe = layer(probe)
+        check(lambda t: model(t), [x], params=model)
 
     def test_seed_reproducible_and_init_by_name(self):
         a = mg.layer("dense", 4, 3, init="glorot", rng=7).W.data

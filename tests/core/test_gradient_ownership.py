@@ -54,9 +54,10 @@ def _dense(rng, shape):
     return nn_functions.dense(x, w, b).sum(), [x, w, b]
 
 
-def _dense_relu(rng, shape):
-    x, w, b = _leaves(rng, shape, (shape[-1], 3), (3,))
-    return (nn_functions.DenseRelu.apply(x, w, b) * x.sum()).sum(), [x, w, b]
+def _dense_stack(rng, shape):
+    x, w1, b1, w2 = _leaves(rng, shape, (shape[-1], 3), (3,), (3, 2))
+    out = nn_functions.DenseStack.apply(x, w1, b1, w2, None, relus=(True, False))
+    return (out * x.sum()).sum(), [x, w1, b1, w2]
 
 
 def _batch_norm(rng, shape):
@@ -110,7 +111,7 @@ GRAPHS = {
     ops.Minimum: _binary(ops.minimum),
     ops.Where: _where,
     nn_functions.Dense: _dense,
-    nn_functions.DenseRelu: _dense_relu,
+    nn_functions.DenseStack: _dense_stack,
     nn_functions.Softmax: _unary(lambda a: nn_functions.softmax(a) * a),
     nn_functions.LeakyRelu: _unary(nn_functions.leaky_relu),
     nn_functions.BatchNorm: _batch_norm,

@@ -281,9 +281,85 @@ def test_an_error_inside_a_registered_layer_names_its_plugin():
         model(np.ones((1, 4)))
     assert info.value.__notes__ == [
         "raised in Sequential layer 0: Dense "
-        "(layer 'dense' from plugin 'builtin', minigrad_plugins.layers.Dense)",
+        "(layer 'dense' from plugin 'builtin', minigrad_plugins.layers.Dense), run fused with the "
+        "layers up to 1 as one node; under minigrad.detect_anomaly() each layer runs on its own",
         "raised in Sequential layer 0: Sequential (minigrad.module.Sequential)",
     ]
     with mg.detect_anomaly(), pytest.raises(mg.ShapeError) as info:
         model(np.ones((1, 4)))
+    assert info.value.__notes__[0] == (
+        "raised in Sequential layer 0: Dense "
+        "(layer 'dense' from plugin 'builtin', minigrad_plugins.layers.Dense)"
+    )
     assert len(info.value.__notes__) == 2
+
+
+# ------------------------------------------------------------------ fusion
+class _Add(mg.Module):
+    """x + k; fuses with the _Add layers after it (in eval mode only, if asked to)."""
+
+    def __init__(self, k, eval_only=False):
+        super().__init__()
+        self.k, self.eval_only = k, eval_only
+        self.calls = [0]  # counted in place: setting an attribute would make Sequential plan again
+
+    def forward(self, x):
+        self.calls[0] += 1
+        return x + self.k
+
+    def fuse_next(self, following):
+        if type(following) is not _Add or (self.eval_only and self.training):
+            return None
+        return _AddRun([self, following])
+
+
+class _AddRun:
+    runs = 0
+
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __call__(self, x):
+        _AddRun.runs += 1
+        return x + sum(layer.k for layer in self.layers)
+
+    def fuse_next(self, following):
+        return _AddRun([*self.layers, following]) if type(following) is _Add else None
+
+
+def test_a_fused_function_with_its_own_fuse_next_takes_in_the_layers_after():
+    layers = [_Add(1.0), _Add(2.0), _Add(3.0)]
+    model = mg.Sequential(*layers, mg.Module.__new__(_Double), _Add(4.0))
+    _AddRun.runs = 0
+    assert model(mg.Tensor([0.0])).data.tolist() == [(1.0 + 2.0 + 3.0) * 2 + 4.0]
+    assert _AddRun.runs == 1 and sum(layer.calls[0] for layer in layers) == 0
+    assert [stop - start for _, _, (start, stop) in model._plan[1]] == [3, 1, 1]
+
+
+class _Double(mg.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        return x * 2.0
+
+
+_Double.__new__ = object.__new__
+
+
+def test_the_fusion_plan_is_kept_until_a_module_changes_or_the_mode_does():
+    model = mg.Sequential(_Add(1.0, eval_only=True), _Add(2.0))
+    x = mg.Tensor([0.0])
+    model(x)
+    plan = model._plan
+    model(x)
+    assert model._plan is plan  # kept between calls
+    assert len(plan[1]) == 2  # training mode: no fusion
+    model.eval()
+    _AddRun.runs = 0
+    assert model(x).data.tolist() == [3.0]
+    assert _AddRun.runs == 1 and len(model._plan[1]) == 1
+    model[1].k = 5.0  # any attribute set on any module plans again
+    assert model(x).data.tolist() == [6.0]
+    model.train()
+    assert model(x).data.tolist() == [6.0] and len(model._plan[1]) == 2
