@@ -214,15 +214,17 @@ class DenseStack(Function):
         for k in range(1, len(relus)):
             below.append(below[-1] or needs[2 * k - 1] or needs[2 * k])
         grads = [None] * len(needs)
+        mine = None  # g is grad_output at first; below the top layer it is our own dA: reused
         for k in range(len(relus) - 1, -1, -1):
-            if relus[k]:
-                g = g * (outs[k + 1] > 0)  # d relu/dz = 1 where z > 0 (exactly where out > 0)
+            if relus[k]:  # dZ = dA ⊙ [Z > 0] (Z > 0 exactly where the output is)
+                g = np.multiply(g, outs[k + 1] > 0, out=mine)
             j = 2 * k
             g, grads[j + 1], grads[j + 2] = _dense_backward(
                 outs[k], params[j], g, (below[k], needs[j + 1], needs[j + 2])
             )
             if g is None:  # nothing below needs a gradient
                 break
+            mine = g  # dA_{k-1} = dZ_k W_kᵀ, a fresh array
         grads[0] = g  # dX, or None when x needs no gradient
         return tuple(grads)
 
