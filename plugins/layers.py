@@ -183,16 +183,20 @@ class _DenseRun:
 
     What :meth:`Dense.fuse_next` hands to :class:`~minigrad.Sequential`: ``modules`` are
     the layers in order, ``layers`` the dense ones among them and ``relus[k]`` says
-    whether a relu follows ``layers[k]``. The weights are read at every call, so a
-    parameter whose data is replaced is honoured.
+    whether a relu follows ``layers[k]``. It holds the layers' parameters as they are
+    when it is formed; Sequential forms it again whenever a module attribute (such as a
+    parameter) is set. Weights whose data changed dtype since (the layers' own checks
+    reject that) make it run the layers one by one.
     """
 
-    __slots__ = ("layers", "modules", "relus")
+    __slots__ = ("layers", "modules", "params", "relus", "weights")
 
     def __init__(self, modules: tuple[mg.Module, ...], layers: tuple[Dense, ...], relus: tuple[bool, ...]):
         self.modules = modules
         self.layers = layers
         self.relus = relus
+        self.weights = tuple(layer.W for layer in layers)
+        self.params = tuple(p for layer in layers for p in (layer.W, layer.b))
 
     def fuse_next(self, following: Any) -> _DenseRun | None:
         """This run extended by ``following`` (a relu, or a dense layer taking this run's
@@ -211,18 +215,16 @@ class _DenseRun:
         return None
 
     def __call__(self, x: Any) -> mg.Tensor:
-        layers = self.layers
-        first = layers[0]
-        x = first._checked_input(x)
+        first = self.layers[0]
         dtype = first.W.data.dtype
-        params = []
-        for layer in layers:
-            w = layer.W
-            if w.data.dtype is not dtype:  # weights changed since the run was formed
+        # the first layer's input check, inline in its common case (a float Tensor of the
+        # weights' dtype with n_in features); anything else through the check itself
+        if type(x) is not Tensor or (data := x.data).dtype is not dtype or data.shape[-1:] != (first.n_in,):
+            x = first._checked_input(x)
+        for w in self.weights:
+            if w.data.dtype is not dtype:  # changed since the run was formed
                 return self._one_by_one(x)
-            params.append(w)
-            params.append(layer.b)
-        return _DenseStackFn.apply(x, *params, relus=self.relus)
+        return _DenseStackFn.apply(x, *self.params, relus=self.relus)
 
     def _one_by_one(self, x: Any) -> mg.Tensor:
         """The layers unfused, so their own checks name whatever is wrong."""

@@ -115,9 +115,9 @@ class SoftmaxCrossEntropy:
         True
     """
 
-    def __call__(self, prediction: Any, target: Any) -> mg.Tensor:
-        # softmax_cross_entropy checks the logits itself: (m, C) floats with m, C >= 1
-        return softmax_cross_entropy(prediction, target)
+    # ``loss(prediction, target)`` is the core function itself, which checks the logits
+    # ((m, C) floats with m, C >= 1) and the target: no wrapper frame per call
+    __call__ = staticmethod(softmax_cross_entropy)
 
     def __repr__(self) -> str:
         return "SoftmaxCrossEntropy()"
