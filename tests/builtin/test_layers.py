@@ -186,6 +186,18 @@ class TestDenseRunFusion:
         assert self._nodes(model(x)) == ["dense_stack", "tanh", "dense"]
         assert model._plan[1][-1][2] == (2, 6)
 
+    def test_a_deep_copy_of_a_model_that_ran_uses_its_own_parameters(self, rng):
+        import copy
+
+        model = self._model(rng)
+        x = rng.standard_normal((2, 4))
+        before = model(x).data.copy()
+        twin = copy.deepcopy(model)
+        twin[0].W.data[...] = 0.0
+        np.testing.assert_array_equal(model(x).data, before)
+        assert not np.array_equal(twin(x).data, before)
+        assert self._nodes(twin(mg.Tensor(x, requires_grad=True))) == ["dense_stack"]
+
     def test_weights_replaced_with_another_dtype_run_the_layers_one_by_one(self, rng):
         model = self._model(rng)
         x = rng.standard_normal((2, 4))
