@@ -123,27 +123,31 @@ class Module:
         global _structure_version
         if "_parameters" not in self.__dict__:
             raise _missing_init(self)
-        _structure_version += 1
         params, modules, buffers = self._parameters, self._modules, self._buffers
-        if isinstance(value, Parameter):
-            modules.pop(name, None)
-            buffers.pop(name, None)
-            params[name] = value
-        elif isinstance(value, Module):
-            params.pop(name, None)
-            buffers.pop(name, None)
-            modules[name] = value
-        else:  # a plain value; a registered buffer stays registered when reassigned
-            params.pop(name, None)
-            modules.pop(name, None)
-        object.__setattr__(self, name, value)
+        try:
+            if isinstance(value, Parameter):
+                modules.pop(name, None)
+                buffers.pop(name, None)
+                params[name] = value
+            elif isinstance(value, Module):
+                params.pop(name, None)
+                buffers.pop(name, None)
+                modules[name] = value
+            else:  # a plain value; a registered buffer stays registered when reassigned
+                params.pop(name, None)
+                modules.pop(name, None)
+            object.__setattr__(self, name, value)
+        finally:  # after the change: a plan made meanwhile still sees a new version
+            _structure_version += 1
 
     def __delattr__(self, name: str) -> None:
         global _structure_version
-        _structure_version += 1
-        for registry in (self._parameters, self._modules, self._buffers):
-            registry.pop(name, None)
-        object.__delattr__(self, name)
+        try:
+            for registry in (self._parameters, self._modules, self._buffers):
+                registry.pop(name, None)
+            object.__delattr__(self, name)
+        finally:
+            _structure_version += 1
 
     def register_buffer(self, name: str, array: np.ndarray) -> None:
         """Register a non-trained array (saved in :meth:`state_dict`) as attribute ``name``.
@@ -449,7 +453,7 @@ class Sequential(Module):
                 x = call(x) if layer is None else layer.forward(x)
                 i += 1
         except Exception as err:
-            _, layer, (start, stop) = plan[1][i]
+            start, stop = plan[1][i][2]
             layers = tuple(self._modules.values())
             err.add_note(_layer_note(start, layers[start], stop))
             raise
