@@ -434,26 +434,19 @@ class Sequential(Module):
 
     def forward(self, x: Any) -> Any:
         if _get_switches()[2] is not None:  # detect_anomaly: every layer through __call__
-            layers = tuple(self._modules.values())
-            i = 0
-            try:
-                for layer in layers:
-                    x = layer(x)
-                    i += 1
-            except Exception as err:
-                err.add_note(_layer_note(i, layers[i]))
-                raise
-            return x
-        plan = self._plan
-        if plan is None or plan[0] != _structure_version:
-            plan = _fusion_plan(self)
+            steps = tuple((layer, None, (i, i + 1)) for i, layer in enumerate(self._modules.values()))
+        else:
+            plan = self._plan
+            if plan is None or plan[0] != _structure_version:
+                plan = _fusion_plan(self)
+            steps = plan[1]
         i = 0
         try:
-            for call, layer, _ in plan[1]:
+            for call, layer, _ in steps:
                 x = call(x) if layer is None else layer.forward(x)
                 i += 1
         except Exception as err:
-            start, stop = plan[1][i][2]
+            start, stop = steps[i][2]
             layers = tuple(self._modules.values())
             err.add_note(_layer_note(start, layers[start], stop))
             raise
