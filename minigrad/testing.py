@@ -9,9 +9,10 @@ Every component a plugin registers is checked the same way, built-in or third-pa
   declared by ``output_shape=`` metadata (or at least the batch axis kept);
 - **losses** and **regularizers**: gradient check, scalar output, and for losses the
   mean over the batch (a batch repeated twice has the same loss);
-- **optimizers**: a convex quadratic decreases in 200 steps, and a run that is
-  interrupted, saved with ``state_dict()`` and resumed in a fresh optimizer ends
-  bit-identical to an uninterrupted run;
+- **optimizers**: the rule's interface (and, when it has ``update_in_place``, that
+  this makes the same change as ``update``), a convex quadratic decreases in 200
+  steps, and a run that is interrupted, saved with ``state_dict()`` and resumed in a
+  fresh optimizer ends bit-identical to an uninterrupted run;
 - **schedules**: finite and positive, pure, equal to the example's expected values;
 - **initializers**: shape and dtype honoured, reproducible from the generator, and
   the empirical variance of a large sample matches the declared ``variance``;
@@ -673,7 +674,42 @@ def _check_optimizer_interface(comp: Component, opts: _Options) -> _Outcome:
     state = rule.init(np.zeros((2, 3)))
     if not isinstance(state, dict):
         raise _Failed(f"init(param) returned a {type(state).__name__}; it must return a dict")
-    return _Outcome(message=f"defaults {sorted(defaults)}")
+    if getattr(rule, "update_in_place", None) is None:
+        return _Outcome(message=f"defaults {sorted(defaults)}")
+    _check_update_in_place(rule, opts.seed)
+    return _Outcome(message=f"defaults {sorted(defaults)}; update_in_place agrees with update")
+
+
+def _check_update_in_place(rule: Any, seed: int) -> None:
+    """``update_in_place`` must change the parameter and the state as ``param += delta``
+    does, over three steps of a parameter large enough for chunked updates."""
+    rng = np.random.default_rng([seed, 11])
+    start = rng.standard_normal((300, 250))
+    param, reference = start.copy(), start.copy()
+    state, reference_state = rule.init(start.copy()), rule.init(start.copy())
+    for step in (1, 2, 3):
+        grad = rng.standard_normal(start.shape)
+        delta, reference_state = rule.update(grad.copy(), reference_state, dict(rule.defaults), step)
+        reference += delta
+        state = rule.update_in_place(param, grad.copy(), state, dict(rule.defaults), step)
+        if not isinstance(state, dict):
+            raise _Failed(
+                f"update_in_place(param, grad, state, hyper, step) returned a {type(state).__name__}; "
+                "it must return the state dict (and change param in place)"
+            )
+        if not np.allclose(param, reference, rtol=1e-12, atol=1e-12):
+            worst = float(np.max(np.abs(param - reference)))
+            raise _Failed(
+                f"at step {step}, update_in_place left the parameter up to {worst:.3g} away from "
+                "param += update(...)[0] (float64, 300x250); make both apply the same formula, "
+                "or drop update_in_place"
+            )
+        for key, value in reference_state.items():
+            if not np.allclose(state.get(key), value, rtol=1e-12, atol=1e-12):
+                raise _Failed(
+                    f"at step {step}, update_in_place left state[{key!r}] different from what "
+                    "update returns; both must keep the same state"
+                )
 
 
 def _quadratic(seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:

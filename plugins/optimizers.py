@@ -4,7 +4,10 @@ Each rule follows the course's formulas (exponentially weighted averages of the 
 g = dJ/dW and of g², optional bias correction) and states where it deliberately differs
 from PyTorch. Rules are pure: the state arrays belong to the optimizer, and ``update``
 refreshes them in place (``v *= beta; v += (1 - beta) g``) to avoid allocating a new array
-per parameter per step; each update allocates only the returned ``delta``.
+per parameter per step; each update allocates only the returned ``delta``. ``sgd`` and
+``momentum`` also have ``update_in_place``, which the driver prefers: it changes the
+parameter through :func:`minigrad.optim.add_scaled` and allocates nothing the size of
+the parameter.
 
 Example:
     >>> import numpy as np
@@ -24,7 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from minigrad.optim import NONNEGATIVE, POSITIVE, UNIT_INTERVAL, Bound, UpdateRule
+from minigrad.optim import NONNEGATIVE, POSITIVE, UNIT_INTERVAL, Bound, UpdateRule, add_scaled
 
 __all__ = ["SGD", "Adam", "AdamW", "Momentum", "RMSprop", "register"]
 
@@ -55,6 +58,10 @@ class SGD(UpdateRule):
 
     def update(self, grad, state, hyper, step):
         return np.multiply(grad, -hyper["lr"]), state  # delta = -lr g
+
+    def update_in_place(self, param, grad, state, hyper, step):
+        add_scaled(param, grad, -hyper["lr"])  # W += -lr g, without a W-sized temporary
+        return state
 
 
 class Momentum(UpdateRule):
@@ -107,6 +114,16 @@ class Momentum(UpdateRule):
             scale /= 1.0 - beta**step  # v_hat = v / (1 - beta^t)
         np.multiply(v, scale, out=delta)  # delta = -lr v
         return delta, state
+
+    def update_in_place(self, param, grad, state, hyper, step):
+        beta, v = hyper["beta"], state["v"]
+        v *= beta
+        add_scaled(v, grad, 1.0 - beta)  # v = beta v + (1 - beta) g
+        scale = -hyper["lr"]
+        if hyper["bias_correction"]:
+            scale /= 1.0 - beta**step  # v_hat = v / (1 - beta^t)
+        add_scaled(param, v, scale)  # W += -lr v
+        return state
 
 
 class RMSprop(UpdateRule):

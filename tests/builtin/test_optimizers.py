@@ -278,3 +278,42 @@ def test_registered_with_formula_and_defaults():
         assert component.plugin == "builtin"
         assert "lr" in component.doc and "W" in component.doc, name
         assert component.metadata["defaults"] == component.create().defaults
+
+
+# -------------------------------------------------------------- in-place updates
+class _WithoutInPlace:
+    """Wraps a rule, hiding its ``update_in_place`` so the driver adds ``update``'s delta."""
+
+    def __init__(self, rule):
+        self.name = rule.name
+        self.defaults = rule.defaults
+        self.init = rule.init
+        self.update = rule.update
+
+
+@pytest.mark.parametrize(
+    "name, hyper",
+    [("sgd", {}), ("momentum", {}), ("momentum", {"bias_correction": True, "beta": 0.8})],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_in_place_updates_are_bit_identical_to_adding_the_delta(name, hyper, dtype):
+    rng = np.random.default_rng(3)
+    starts = [rng.standard_normal(shape).astype(dtype) for shape in ((300, 250), (250,), (4, 5))]
+    runs = []
+    for hide in (False, True):
+        params = [mg.Parameter(s.copy()) for s in starts]
+        rule = mg.get_plugin_manager().registry("optimizers").create(name, lr=0.05, **hyper)
+        assert callable(getattr(rule, "update_in_place", None))
+        opt = mg.Optimizer(params, _WithoutInPlace(rule) if hide else rule)
+        grads = np.random.default_rng(4)
+        for _ in range(3):
+            for p in params:
+                p.grad = grads.standard_normal(p.shape).astype(dtype)
+            opt.step()
+        runs.append((params, opt.state_dict()))
+    (fast, fast_state), (plain, plain_state) = runs
+    for a, b in zip(fast, plain):
+        assert a.data.dtype == dtype and np.array_equal(a.data, b.data)
+    assert fast_state.keys() == plain_state.keys()
+    for key, value in fast_state.items():
+        assert np.array_equal(value, plain_state[key]), key

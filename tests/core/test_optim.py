@@ -6,9 +6,12 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad.optim import NONNEGATIVE, UNIT_INTERVAL, Bound, UpdateRule, check_hyperparameters
+import minigrad.optim as optim_module
+from minigrad.optim import NONNEGATIVE, UNIT_INTERVAL, Bound, UpdateRule, add_scaled, check_hyperparameters
 
 
 class Scaled(UpdateRule):
@@ -494,3 +497,87 @@ def test_a_built_in_rule_refuses_an_integer_beyond_floats_as_a_config_error():
     # not a PluginError blaming the built-in plugin for the user's value
     with pytest.raises(mg.ConfigError, match=r"optimizer 'sgd': lr = an integer of 401 digits"):
         mg.optimizer("sgd", [mg.Parameter(np.ones(1))], lr=10**400)
+
+
+# ------------------------------------------------------------------ add_scaled
+CHUNK = optim_module._CHUNK
+SIZES = (1, 7, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 7)
+
+
+@given(
+    size=st.sampled_from(SIZES),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    scale=st.floats(-1e3, 1e3, allow_nan=False),
+    seed=st.integers(0, 2**16),
+)
+def test_add_scaled_gives_the_numbers_of_the_one_line_update(size, dtype, scale, seed):
+    rng = np.random.default_rng(seed)
+    target = rng.standard_normal(size).astype(dtype)
+    x = rng.standard_normal(size).astype(dtype)
+    expected = target + np.multiply(x, scale)
+    buffer = target  # updated in place: the same array afterwards
+    add_scaled(target, x, scale)
+    assert target is buffer and target.dtype == dtype
+    assert np.array_equal(target, expected)
+
+
+def test_add_scaled_on_views_broadcasts_and_mixed_dtypes_behaves_as_plus_equals():
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((400, 300))
+    transposed = base.T  # not C-contiguous: the update must land in base
+    x = rng.standard_normal((300, 400))
+    expected = base.T + np.multiply(x, 0.5)
+    add_scaled(transposed, x, 0.5)
+    assert np.array_equal(base.T, expected)
+
+    rows = rng.standard_normal((200, 300))
+    bias = rng.standard_normal(300)  # broadcast along the rows, as += does
+    expected = rows + np.multiply(bias, -2.0)
+    add_scaled(rows, bias, -2.0)
+    assert np.array_equal(rows, expected)
+
+    w32 = rng.standard_normal((300, 250)).astype(np.float32)
+    g64 = rng.standard_normal((300, 250))
+    expected = w32.copy()
+    expected += np.multiply(g64, 0.1)
+    add_scaled(w32, g64, 0.1)
+    assert w32.dtype == np.float32 and np.array_equal(w32, expected)
+
+
+def test_add_scaled_uses_the_scale_as_a_python_float():
+    w = np.ones(3 * CHUNK, dtype=np.float32)
+    add_scaled(w, np.ones_like(w), np.float64(1 / 3))  # a NumPy float64 scale
+    expected = np.ones(3 * CHUNK, dtype=np.float32) + np.multiply(np.ones(3 * CHUNK, np.float32), 1 / 3)
+    assert w.dtype == np.float32 and np.array_equal(w, expected)
+
+
+class InPlaceOnly(UpdateRule):
+    """A rule whose ``update`` must not be called when ``update_in_place`` exists."""
+
+    name = "in_place_only"
+    bounds = {"lr": NONNEGATIVE}  # noqa: RUF012
+
+    def __init__(self, *, lr=0.5):
+        super().__init__(lr=lr)
+
+    def init(self, param):
+        return {"calls": 0}
+
+    def update(self, grad, state, hyper, step):
+        raise AssertionError("the driver should have called update_in_place")
+
+    def update_in_place(self, param, grad, state, hyper, step):
+        param -= hyper["lr"] * grad
+        return {"calls": state["calls"] + 1, "t": step}
+
+
+def test_the_driver_prefers_update_in_place_and_keeps_its_state():
+    w = mg.Parameter(np.array([1.0, 2.0]))
+    opt = mg.Optimizer([w], InPlaceOnly(lr=0.5))
+    for _ in range(2):
+        opt.zero_grad()
+        (w * w).sum().backward()  # g = 2w
+        opt.step()
+    assert np.allclose(w.data, [0.0, 0.0])  # w - 0.5 * 2w = 0 after the first step
+    state = opt.state_dict()
+    assert state["param.0.calls"] == 2 and state["param.0.t"] == 2

@@ -434,6 +434,46 @@ def test_an_optimizer_rule_needs_defaults_with_lr():
     assert got["interface"].status == "failed" and "'lr'" in got["interface"].message
 
 
+class DriftingInPlace:
+    """``update_in_place`` forgets the learning rate that ``update`` applies."""
+
+    def __init__(self, *, lr=0.1):
+        self.defaults = {"lr": lr}
+
+    def init(self, param):
+        return {}
+
+    def update(self, grad, state, hyper, step):
+        return -hyper["lr"] * grad, state
+
+    def update_in_place(self, param, grad, state, hyper, step):
+        param -= grad  # wrong on purpose: lr missing
+        return state
+
+
+def test_update_in_place_must_agree_with_update():
+    got = results("optimizers", "drifting", DriftingInPlace)
+    assert got["interface"].status == "failed"
+    assert "update_in_place left the parameter" in got["interface"].message
+    assert "step 1" in got["interface"].message
+
+
+def test_update_in_place_must_return_the_state():
+    class NoState(DriftingInPlace):
+        def update_in_place(self, param, grad, state, hyper, step):
+            param -= hyper["lr"] * grad  # right change, but the state is not returned
+
+    got = results("optimizers", "nostate", NoState)
+    assert got["interface"].status == "failed" and "returned a NoneType" in got["interface"].message
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum"])
+def test_builtin_in_place_rules_pass_the_interface_check(name):
+    report = check_component("optimizers", name, checks=["interface"])
+    (outcome,) = report.results
+    assert outcome.status == "passed" and "update_in_place agrees" in outcome.message
+
+
 # --------------------------------------------------------------------- schedules
 def test_schedule_checks():
     def halving(lr0):
