@@ -140,14 +140,36 @@ class Dense(Function):
         return _dense_backward(x, w, g, ctx.needs_input_grad)
 
 
+_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}  # (rows, dtype) -> read-only ones
+
+
+def _ones(rows: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of ``rows`` ones, kept for the next batch of the same size."""
+    ones = _ONES.get((rows, dtype))
+    if ones is None:
+        if len(_ONES) >= 16:  # a few batch sizes recur; do not keep every size ever seen
+            _ONES.clear()
+        ones = np.ones(rows, dtype)
+        ones.flags.writeable = False
+        _ONES[rows, dtype] = ones
+    return ones
+
+
 def _dense_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, needs: tuple) -> tuple:
-    """The gradients of ``Z = X @ W + b`` given dZ = ``g``: (dX, dW, db), None where not needed."""
+    """The gradients of ``Z = X @ W + b`` given dZ = ``g``: (dX, dW, db), None where not needed.
+
+    db is the column sum of dZ, computed as the product 1ᵀ dZ: BLAS does it two to five
+    times faster than ``dZ.sum(axis=0)`` and, with several partial sums, more accurately.
+    """
     gx = np.matmul(g, w.T) if needs[0] else None  # dX = dZ Wᵀ
     if x.ndim != 2:  # fold every leading axis into the rows
         x = x.reshape(-1, w.shape[0])
         g = g.reshape(-1, w.shape[1])
     gw = np.matmul(x.T, g) if needs[1] else None  # dW = Xᵀ dZ
-    gb = np.add.reduce(g, axis=0) if len(needs) > 2 and needs[2] else None  # db = Σ_rows dZ
+    if len(needs) > 2 and needs[2]:
+        gb = np.matmul(_ones(g.shape[0], g.dtype), g)  # db = Σ_rows dZ = 1ᵀ dZ
+    else:
+        gb = None
     return gx, gw, gb
 
 

@@ -19,6 +19,28 @@ def check(fn, inputs, **options):
 
 # --------------------------------------------------------------------- dense
 class TestDense:
+    @pytest.mark.parametrize("shape", [(1024, 64), (3, 4, 5), (0, 3)])
+    def test_bias_gradient_is_the_column_sum_and_no_less_accurate(self, rng, shape):
+        layer = mg.layer("dense", shape[-1], 6, dtype=np.float32, rng=rng)
+        x = mg.Tensor(rng.standard_normal(shape).astype(np.float32))
+        upstream = (rng.standard_normal((*shape[:-1], 6)) + 0.5).astype(np.float32)
+        (layer(x) * upstream).sum().backward()
+        exact = upstream.reshape(-1, 6).astype(np.float64).sum(axis=0)
+        assert layer.b.grad.dtype == np.float32 and layer.b.grad.shape == (6,)
+        error = np.abs(layer.b.grad - exact).max()
+        assert error <= np.abs(upstream.reshape(-1, 6).sum(axis=0) - exact).max() + 1e-6
+
+    def test_bias_gradient_keeps_few_ones_vectors_and_they_are_read_only(self, rng):
+        from minigrad import nn_functions
+
+        layer = mg.layer("dense", 2, 3, rng=rng)
+        for rows in range(1, 40):
+            (layer(rng.standard_normal((rows, 2))) * 2.0).sum().backward()
+            np.testing.assert_allclose(layer.b.grad, np.full(3, 2.0 * rows))
+            layer.b.grad = None
+        assert 0 < len(nn_functions._ONES) <= 16
+        assert not any(ones.flags.writeable for ones in nn_functions._ONES.values())
+
     def test_registered_with_doc_and_example(self):
         comp = mg.component("layers", "dense")
         assert comp.plugin == "builtin"
