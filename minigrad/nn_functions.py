@@ -166,10 +166,8 @@ def _dense_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, needs: tuple) -
         x = x.reshape(-1, w.shape[0])
         g = g.reshape(-1, w.shape[1])
     gw = np.matmul(x.T, g) if needs[1] else None  # dW = Xᵀ dZ
-    if len(needs) > 2 and needs[2]:
-        gb = np.matmul(_ones(g.shape[0], g.dtype), g)  # db = Σ_rows dZ = 1ᵀ dZ
-    else:
-        gb = None
+    wants_gb = len(needs) > 2 and needs[2]
+    gb = np.matmul(_ones(g.shape[0], g.dtype), g) if wants_gb else None  # db = Σ_rows dZ = 1ᵀ dZ
     return gx, gw, gb
 
 
