@@ -28,14 +28,48 @@ class Timing:
         return float(q3 - q1)
 
 
+#: Seconds of untimed steps before each timed block when thread pools have several
+#: threads: long enough for the previous implementation's idle worker threads (OpenBLAS's,
+#: PyTorch's OpenMP pool), which keep spinning for about 0.1-0.2 s after their last call,
+#: to go to sleep instead of competing for the cores.
+SETTLE_SECONDS = 0.25
+
+
+def multithreaded() -> bool:
+    """Whether any BLAS or OpenMP pool in this process (PyTorch's included) has several threads."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # cannot tell: assume the worst, settling only costs time
+        return True
+    threads = [pool["num_threads"] for pool in threadpool_info()]
+    try:
+        import torch
+
+        threads.append(torch.get_num_threads())
+    except ImportError:
+        pass
+    return max(threads, default=1) > 1
+
+
 def interleaved(
-    steps: dict[str, Callable[[], object]], *, rounds: int, per_round: int, warmup: int = 20
+    steps: dict[str, Callable[[], object]],
+    *,
+    rounds: int,
+    per_round: int,
+    warmup: int = 20,
+    settle: float | None = None,
 ) -> dict[str, Timing]:
     """Time each step function ``rounds`` times in blocks of ``per_round`` calls.
 
     Implementations take turns inside every round, so a burst of machine noise hits all
-    of them alike instead of biasing one.
+    of them alike instead of biasing one. Before each timed block the implementation runs
+    untimed for ``settle`` seconds (default: :data:`SETTLE_SECONDS` when a thread pool has
+    several threads, else 0): worker threads of the implementation that ran before it
+    keep spinning for a while and would otherwise steal the cores from this one's, which
+    once made PyTorch look two to four times slower than it is.
     """
+    if settle is None:
+        settle = SETTLE_SECONDS if multithreaded() else 0.0
     for step in steps.values():
         for _ in range(warmup):
             step()
@@ -43,6 +77,10 @@ def interleaved(
     clock = time.perf_counter
     for _ in range(rounds):
         for name, step in steps.items():
+            if settle:
+                until = clock() + settle
+                while clock() < until:
+                    step()
             start = clock()
             for _ in range(per_round):
                 step()
@@ -106,6 +144,11 @@ def environment_header() -> str:
             )
     except ImportError:
         lines.append("threadpoolctl not installed (pip install threadpoolctl): BLAS details unavailable")
+    if multithreaded():
+        lines.append(
+            f"several threads per pool: each timed block follows {SETTLE_SECONDS} s of untimed steps "
+            "(idle workers of the implementation before it stop spinning)"
+        )
     variables = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
     for var in (*variables, "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if os.environ.get(var):
