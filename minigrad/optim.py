@@ -17,7 +17,8 @@ outside the rule) and the core :class:`Optimizer` drives it:
   change as ``param += update(grad, state, hyper, step)[0]``, made in place on the
   parameter's array ``param``; the driver then calls it instead of ``update``. It saves
   the parameter-sized ``delta``: :func:`add_scaled` adds ``scale * grad`` in cache-sized
-  chunks (the built-in ``sgd`` and ``momentum`` rules use it).
+  chunks, and :func:`chunks` walks several arrays together chunk by chunk (the built-in
+  rules use them).
 
 The rule keeps no hidden state. The state arrays are **owned by the optimizer**: a rule may
 update them in place and return the same dict (the built-ins do, to save allocations).
@@ -42,7 +43,7 @@ import inspect
 import math
 import numbers
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -62,6 +63,7 @@ __all__ = [
     "UpdateRule",
     "add_scaled",
     "check_hyperparameters",
+    "chunks",
     "optimizer",
 ]
 
@@ -171,21 +173,70 @@ def check_hyperparameters(
     return checked
 
 
-#: Elements per pass of :func:`add_scaled`: 128 KiB of float32, 256 KiB of float64, so
-#: the scratch buffer and the chunks it combines stay in the CPU's L2 cache.
+#: Elements per chunk of :func:`chunks`: 128 KiB of float32, 256 KiB of float64, so a
+#: chunk of each array an update touches, and the scratch buffer, stay in the L2 cache.
 _CHUNK = 32768
+
+
+def chunks(*arrays: np.ndarray, min_bytes: int = 0) -> Iterator[tuple[np.ndarray, ...]] | None:
+    """Walk same-shaped arrays chunk by chunk, for elementwise updates that stay in cache.
+
+    An update rule that makes several passes over a large parameter (Adam makes about
+    ten) reads each array from main memory on every pass. Done chunk by chunk, every pass
+    after the first finds the chunk in the CPU cache, and one chunk-sized scratch buffer
+    replaces the parameter-sized temporaries.
+
+    Args:
+        arrays: the arrays to walk together, e.g. the parameter, its gradient and the
+            rule's state arrays.
+        min_bytes: return None when the first array is no larger than this (below the
+            cache size, whole-array operations are as fast and cost fewer calls).
+
+    Returns:
+        An iterator of tuples: flat views of the same 32,768 consecutive elements of each
+        array (writes go to the arrays), then a scratch array of that length, shared by all
+        chunks; or None when the arrays are small (``min_bytes``) or cannot be walked
+        together (different shapes or dtypes, or not C-contiguous). On None, update the
+        arrays whole.
+
+    Example:
+        >>> import numpy as np
+        >>> from minigrad.optim import chunks
+        >>> w, g = np.zeros(70_000), np.ones(70_000)
+        >>> for w_part, g_part, scratch in chunks(w, g):
+        ...     _ = np.multiply(g_part, -0.5, out=scratch)
+        ...     w_part += scratch
+        >>> float(w.min()), float(w.max())
+        (-0.5, -0.5)
+        >>> chunks(w, g, min_bytes=1 << 20) is None  # 560 kB: do it whole
+        True
+    """
+    first = arrays[0]
+    if first.nbytes <= min_bytes:
+        return None
+    for array in arrays:
+        if array.dtype != first.dtype or array.shape != first.shape or not array.flags.c_contiguous:
+            return None
+    return _walk([array.reshape(-1) for array in arrays], first.size, first.dtype)
+
+
+def _walk(flat: list[np.ndarray], n: int, dtype: np.dtype) -> Iterator[tuple[np.ndarray, ...]]:
+    scratch = np.empty(min(n, _CHUNK), dtype)
+    for start in range(0, n, _CHUNK):
+        stop = start + _CHUNK
+        yield (*(a[start:stop] for a in flat), scratch if stop <= n else scratch[: n - start])
 
 
 def add_scaled(target: np.ndarray, x: np.ndarray, scale: float) -> None:
     """``target += scale * x``, in place, without a temporary the size of ``target``.
 
-    For arrays of more than 32,768 elements the product is formed chunk by chunk in one
-    small scratch buffer and added at once, so it never leaves the CPU cache and no
-    parameter-sized array is allocated (a large one costs page faults every step). The
-    numbers are exactly those of ``target += np.multiply(x, scale)``: the same
-    elementwise operations in the arrays' dtype (``scale`` is used as a Python float, so
-    it does not promote float32 arrays). Arrays of different shapes or dtypes, or not
-    C-contiguous, take that one-line path.
+    For arrays of more than 32,768 elements the product is formed chunk by chunk
+    (:func:`chunks`) in one small scratch buffer and added at once, so it never leaves
+    the CPU cache and no parameter-sized array is allocated (a large one costs page
+    faults every step). The numbers are exactly those of ``target += np.multiply(x,
+    scale)``: the same elementwise operations in the arrays' dtype (``scale`` is used as
+    a Python float, so it does not promote float32 arrays). Arrays of different shapes
+    or dtypes, or not C-contiguous, take that one-line path.
 
     Update rules use it in ``update_in_place`` (see the module docstring).
 
@@ -197,24 +248,14 @@ def add_scaled(target: np.ndarray, x: np.ndarray, scale: float) -> None:
         >>> w.dtype, float(w.min()), float(w.max())
         (dtype('float32'), 0.5, 0.5)
     """
-    n = target.size
     scale = float(scale)
-    if n <= _CHUNK or not (
-        x.dtype == target.dtype
-        and x.shape == target.shape
-        and target.flags.c_contiguous
-        and x.flags.c_contiguous
-    ):
+    parts = chunks(target, x) if target.size > _CHUNK else None
+    if parts is None:
         target += np.multiply(x, scale)
         return
-    flat, values = target.reshape(-1), x.reshape(-1)  # views: both are C-contiguous
-    scratch = np.empty(_CHUNK, target.dtype)
-    for start in range(0, n, _CHUNK):
-        stop = start + _CHUNK
-        product = scratch if stop <= n else scratch[: n - start]
-        np.multiply(values[start:stop], scale, out=product)  # scale x, chunk by chunk
-        chunk = flat[start:stop]
-        chunk += product
+    for part, values, product in parts:
+        np.multiply(values, scale, out=product)  # scale x, chunk by chunk
+        part += product
 
 
 class UpdateRule:

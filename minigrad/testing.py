@@ -47,6 +47,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import io
 import math
 import sys
@@ -682,14 +683,20 @@ def _check_optimizer_interface(comp: Component, opts: _Options) -> _Outcome:
 
 def _check_update_in_place(rule: Any, seed: int) -> None:
     """``update_in_place`` must change the parameter and the state as ``param += delta``
-    does, over three steps of a parameter large enough for chunked updates."""
+    does, over three steps of a parameter large enough for chunked updates (500x400
+    float64, 1.6 MB)."""
     rng = np.random.default_rng([seed, 11])
-    start = rng.standard_normal((300, 250))
+    start = rng.standard_normal((500, 400))
     param, reference = start.copy(), start.copy()
     state, reference_state = rule.init(start.copy()), rule.init(start.copy())
+    try:
+        wants_param = "param" in inspect.signature(rule.update).parameters
+    except (TypeError, ValueError):
+        wants_param = False
     for step in (1, 2, 3):
         grad = rng.standard_normal(start.shape)
-        delta, reference_state = rule.update(grad.copy(), reference_state, dict(rule.defaults), step)
+        extra = {"param": reference.copy()} if wants_param else {}
+        delta, reference_state = rule.update(grad.copy(), reference_state, dict(rule.defaults), step, **extra)
         reference += delta
         state = rule.update_in_place(param, grad.copy(), state, dict(rule.defaults), step)
         if not isinstance(state, dict):
@@ -701,7 +708,7 @@ def _check_update_in_place(rule: Any, seed: int) -> None:
             worst = float(np.max(np.abs(param - reference)))
             raise _Failed(
                 f"at step {step}, update_in_place left the parameter up to {worst:.3g} away from "
-                "param += update(...)[0] (float64, 300x250); make both apply the same formula, "
+                "param += update(...)[0] (float64, 500x400); make both apply the same formula, "
                 "or drop update_in_place"
             )
         for key, value in reference_state.items():

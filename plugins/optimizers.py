@@ -4,10 +4,11 @@ Each rule follows the course's formulas (exponentially weighted averages of the 
 g = dJ/dW and of g², optional bias correction) and states where it deliberately differs
 from PyTorch. Rules are pure: the state arrays belong to the optimizer, and ``update``
 refreshes them in place (``v *= beta; v += (1 - beta) g``) to avoid allocating a new array
-per parameter per step; each update allocates only the returned ``delta``. ``sgd`` and
-``momentum`` also have ``update_in_place``, which the driver prefers: it changes the
-parameter through :func:`minigrad.optim.add_scaled` and allocates nothing the size of
-the parameter.
+per parameter per step; each update allocates only the returned ``delta``. Every rule
+also has ``update_in_place``, which the driver prefers: ``sgd`` and ``momentum`` change
+the parameter through :func:`minigrad.optim.add_scaled`, and the adaptive rules walk a
+parameter larger than the CPU cache chunk by chunk (:func:`minigrad.optim.chunks`), so
+their many passes find the data in cache. The numbers are those of ``update``.
 
 Example:
     >>> import numpy as np
@@ -27,7 +28,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from minigrad.optim import NONNEGATIVE, POSITIVE, UNIT_INTERVAL, Bound, UpdateRule, add_scaled
+from minigrad.optim import NONNEGATIVE, POSITIVE, UNIT_INTERVAL, Bound, UpdateRule, add_scaled, chunks
 
 __all__ = ["SGD", "Adam", "AdamW", "Momentum", "RMSprop", "register"]
 
@@ -171,42 +172,90 @@ class RMSprop(UpdateRule):
         return {"s": np.zeros_like(param)}
 
     def update(self, grad, state, hyper, step):
-        beta2, s = hyper["beta2"], state["s"]
-        delta = np.multiply(grad, grad)  # g², then reused as the output
-        delta *= 1.0 - beta2
-        s *= beta2
-        s += delta  # s = beta2 s + (1 - beta2) g²
-        if hyper["bias_correction"]:
-            np.divide(s, 1.0 - beta2**step, out=delta)  # s_hat = s / (1 - beta2^t)
-            np.sqrt(delta, out=delta)
-        else:
-            np.sqrt(s, out=delta)
-        delta += hyper["eps"]
-        np.divide(grad, delta, out=delta)  # g / (sqrt(s) + eps)
+        delta = np.empty_like(grad)
+        _rmsprop_direction(grad, state["s"], delta, hyper, step)
         delta *= -hyper["lr"]
         return delta, state
 
+    def update_in_place(self, param, grad, state, hyper, step):
+        parts = chunks(param, grad, state["s"], min_bytes=_IN_CACHE)
+        if parts is None:
+            param += self.update(grad, state, hyper, step)[0]
+            return state
+        for part, g, s, out in parts:
+            _rmsprop_direction(g, s, out, hyper, step)
+            out *= -hyper["lr"]
+            part += out
+        return state
 
-def _adam_direction(grad, state, hyper, step):
-    """Update v and s in place; return (v / (sqrt(s) + eps * r), r / (1 - beta1^t)), r = sqrt(1 - beta2^t).
+
+def _rmsprop_direction(grad, s, out, hyper, step):
+    """Update s in place; write g / (sqrt(s_hat) + eps) into ``out``."""
+    beta2 = hyper["beta2"]
+    np.multiply(grad, grad, out=out)  # g², scratch
+    out *= 1.0 - beta2
+    s *= beta2
+    s += out  # s = beta2 s + (1 - beta2) g²
+    if hyper["bias_correction"]:
+        np.divide(s, 1.0 - beta2**step, out=out)  # s_hat = s / (1 - beta2^t)
+        np.sqrt(out, out=out)
+    else:
+        np.sqrt(s, out=out)
+    out += hyper["eps"]
+    np.divide(grad, out, out=out)  # g / (sqrt(s) + eps)
+
+
+#: Parameters up to this size are updated whole: they fit in the CPU cache, so chunking
+#: (:func:`minigrad.optim.chunks`) would only add calls. Measured on a 1 MiB L2 cache:
+#: Adam on 784x256 float32 (0.8 MiB) is up to 15% faster whole, on 784x256 float64
+#: (1.6 MiB) 1.25x faster chunked, on 2048x2048 float32 and float64 1.4x.
+_IN_CACHE = 1 << 20
+
+
+def _adam_direction(grad, v, s, out, hyper, step):
+    """Update v and s in place; write v / (sqrt(s) + eps * r) into ``out`` and return
+    r / (1 - beta1^t), with r = sqrt(1 - beta2^t).
 
     Their product is v_hat / (sqrt(s_hat) + eps): multiplying numerator and denominator
     by r moves the s bias correction onto two scalars, one pass over the array fewer
     than dividing s by (1 - beta2^t).
     """
-    beta1, beta2, v, s = hyper["beta1"], hyper["beta2"], state["v"], state["s"]
-    delta = np.multiply(grad, 1.0 - beta1)  # scratch, then the output
+    beta1, beta2 = hyper["beta1"], hyper["beta2"]
+    np.multiply(grad, 1.0 - beta1, out=out)  # scratch, then the output
     v *= beta1
-    v += delta  # v = beta1 v + (1 - beta1) g          (momentum)
-    np.multiply(grad, grad, out=delta)
-    delta *= 1.0 - beta2
+    v += out  # v = beta1 v + (1 - beta1) g          (momentum)
+    np.multiply(grad, grad, out=out)
+    out *= 1.0 - beta2
     s *= beta2
-    s += delta  # s = beta2 s + (1 - beta2) g²         (RMSprop)
+    s += out  # s = beta2 s + (1 - beta2) g²         (RMSprop)
     root = math.sqrt(1.0 - beta2**step)
-    np.sqrt(s, out=delta)
-    delta += hyper["eps"] * root
-    np.divide(v, delta, out=delta)
-    return delta, root / (1.0 - beta1**step)
+    np.sqrt(s, out=out)
+    out += hyper["eps"] * root
+    np.divide(v, out, out=out)
+    return root / (1.0 - beta1**step)
+
+
+def _adam_step(param, grad, state, hyper, step, decay):
+    """Adam's (decay = 0) or AdamW's update of ``param`` in place, chunk by chunk when it
+    is larger than the cache; the same numbers as ``rule.update``."""
+    parts = chunks(param, grad, state["v"], state["s"], min_bytes=_IN_CACHE)
+    if parts is None:
+        param += _adam_delta(np.empty_like(grad), param, grad, state["v"], state["s"], hyper, step, decay)
+        return state
+    for part, g, v, s, out in parts:
+        _adam_delta(out, part, g, v, s, hyper, step, decay)
+        part += out
+    return state
+
+
+def _adam_delta(out, param, grad, v, s, hyper, step, decay):
+    """delta = -lr (v_hat / (sqrt(s_hat) + eps) + decay W), written into ``out``."""
+    lr = hyper["lr"]
+    scale = _adam_direction(grad, v, s, out, hyper, step)
+    out *= -lr * scale  # -lr v_hat / (sqrt(s_hat) + eps)
+    if decay:
+        out -= np.multiply(param, lr * decay)  # - lr weight_decay W
+    return out
 
 
 class Adam(UpdateRule):
@@ -258,9 +307,12 @@ class Adam(UpdateRule):
         return {"v": np.zeros_like(param), "s": np.zeros_like(param)}
 
     def update(self, grad, state, hyper, step):
-        delta, scale = _adam_direction(grad, state, hyper, step)
-        delta *= -hyper["lr"] * scale  # delta = -lr v_hat / (sqrt(s_hat) + eps)
+        delta = np.empty_like(grad)
+        _adam_delta(delta, None, grad, state["v"], state["s"], hyper, step, 0.0)
         return delta, state
+
+    def update_in_place(self, param, grad, state, hyper, step):
+        return _adam_step(param, grad, state, hyper, step, 0.0)
 
 
 class AdamW(UpdateRule):
@@ -314,12 +366,12 @@ class AdamW(UpdateRule):
     def update(self, grad, state, hyper, step, *, param=None):
         if param is None:
             raise TypeError("adamw.update needs the parameter: update(grad, state, hyper, step, param=W)")
-        lr, decay = hyper["lr"], hyper["weight_decay"]
-        delta, scale = _adam_direction(grad, state, hyper, step)
-        delta *= -lr * scale  # -lr v_hat / (sqrt(s_hat) + eps)
-        if decay:
-            delta -= np.multiply(param, lr * decay)  # - lr weight_decay W
+        delta = np.empty_like(grad)
+        _adam_delta(delta, param, grad, state["v"], state["s"], hyper, step, hyper["weight_decay"])
         return delta, state
+
+    def update_in_place(self, param, grad, state, hyper, step):
+        return _adam_step(param, grad, state, hyper, step, hyper["weight_decay"])
 
 
 _RULES = (SGD, Momentum, RMSprop, Adam, AdamW)

@@ -293,12 +293,21 @@ class _WithoutInPlace:
 
 @pytest.mark.parametrize(
     "name, hyper",
-    [("sgd", {}), ("momentum", {}), ("momentum", {"bias_correction": True, "beta": 0.8})],
+    [
+        ("sgd", {}),
+        ("momentum", {}),
+        ("momentum", {"bias_correction": True, "beta": 0.8}),
+        ("rmsprop", {}),
+        ("rmsprop", {"bias_correction": True}),
+        ("adam", {}),
+        ("adamw", {"weight_decay": 0.1}),
+    ],
 )
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_in_place_updates_are_bit_identical_to_adding_the_delta(name, hyper, dtype):
+    # 600x500 is larger than the 1 MiB below which the adaptive rules update whole
     rng = np.random.default_rng(3)
-    starts = [rng.standard_normal(shape).astype(dtype) for shape in ((300, 250), (250,), (4, 5))]
+    starts = [rng.standard_normal(shape).astype(dtype) for shape in ((600, 500), (250,), (4, 5))]
     runs = []
     for hide in (False, True):
         params = [mg.Parameter(s.copy()) for s in starts]

@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 import minigrad as mg
 import minigrad.optim as optim_module
-from minigrad.optim import NONNEGATIVE, UNIT_INTERVAL, Bound, UpdateRule, add_scaled, check_hyperparameters
+from minigrad.optim import (
+    NONNEGATIVE,
+    UNIT_INTERVAL,
+    Bound,
+    UpdateRule,
+    add_scaled,
+    check_hyperparameters,
+    chunks,
+)
 
 
 class Scaled(UpdateRule):
@@ -130,18 +138,13 @@ def test_numpy_scalar_hyperparameters_do_not_upcast_float32():
     w = mg.Parameter(np.ones(4, dtype=np.float32))
     opt = mg.optimizer("adam", [w], lr=np.float64(0.01), beta1=np.float64(0.9))
     assert type(opt.lr) is float and type(opt.param_groups[0]["beta1"]) is float
-    captured = {}
-    rule_update = opt.rule.update
-
-    def spy(grad, state, hyper, step):
-        delta, state = rule_update(grad, state, hyper, step)
-        captured["dtype"] = delta.dtype
-        return delta, state
-
-    opt.rule.update = spy
+    hyper = {k: v for k, v in opt.param_groups[0].items() if k != "params"}
     quadratic_grad([w])
-    opt.step()
-    assert captured["dtype"] == np.float32
+    delta, _ = opt.rule.update(w.grad, opt.rule.init(w.data), hyper, 1)
+    assert delta.dtype == np.float32
+    expected = w.data + delta
+    opt.step()  # through the rule's update_in_place: the same float32 numbers
+    assert w.data.dtype == np.float32 and np.array_equal(w.data, expected)
 
 
 def test_param_keyword_is_passed_to_rules_that_ask_for_it():
@@ -519,6 +522,30 @@ def test_add_scaled_gives_the_numbers_of_the_one_line_update(size, dtype, scale,
     add_scaled(target, x, scale)
     assert target is buffer and target.dtype == dtype
     assert np.array_equal(target, expected)
+
+
+@pytest.mark.parametrize("size", [1, CHUNK, CHUNK + 1, 3 * CHUNK + 7])
+def test_chunks_cover_every_element_once_and_write_through(size):
+    a = np.arange(size, dtype=np.float64).reshape(-1, 1) if size % 2 else np.arange(size, dtype=np.float64)
+    b = np.ones_like(a)
+    seen = []
+    for part_a, part_b, scratch in chunks(a, b):
+        assert part_a.shape == part_b.shape == scratch.shape and len(part_a) <= CHUNK
+        seen.append(part_a.copy())
+        np.add(part_a, part_b, out=scratch)
+        part_a *= 0
+        part_a += scratch
+    assert np.array_equal(np.concatenate(seen), np.arange(size, dtype=np.float64))
+    assert np.array_equal(a.reshape(-1), np.arange(size) + 1.0)
+
+
+def test_chunks_declines_small_mismatched_or_strided_arrays():
+    big = np.zeros((400, 300))
+    assert chunks(big, np.zeros((400, 300)), min_bytes=big.nbytes) is None  # not larger than min_bytes
+    assert chunks(big, np.zeros((400, 300)), min_bytes=big.nbytes - 1) is not None
+    assert chunks(big, np.zeros((400, 300), dtype=np.float32)) is None  # dtypes differ
+    assert chunks(big, np.zeros((300, 400))) is None  # shapes differ
+    assert chunks(big, np.zeros((300, 400)).T) is None  # not C-contiguous
 
 
 def test_add_scaled_on_views_broadcasts_and_mixed_dtypes_behaves_as_plus_equals():

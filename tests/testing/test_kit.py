@@ -467,7 +467,7 @@ def test_update_in_place_must_return_the_state():
     assert got["interface"].status == "failed" and "returned a NoneType" in got["interface"].message
 
 
-@pytest.mark.parametrize("name", ["sgd", "momentum"])
+@pytest.mark.parametrize("name", ["sgd", "momentum", "rmsprop", "adam", "adamw"])
 def test_builtin_in_place_rules_pass_the_interface_check(name):
     report = check_component("optimizers", name, checks=["interface"])
     (outcome,) = report.results
