@@ -184,7 +184,10 @@ def minigrad_register_optimizers(registry: Registry) -> None:
     ``init(param_array) -> state`` (a dict of arrays and numbers) and
     ``update(grad, state, hyper, step) -> (delta, state)``: pure per-parameter
     functions. The core :class:`~minigrad.Optimizer` drives them over parameter groups
-    and adds ``delta`` to each parameter in place.
+    and adds ``delta`` to each parameter in place. A rule may also offer
+    ``update_in_place(param, grad, state, hyper, step) -> state``, the same change made
+    directly on the parameter's array, which the driver then prefers (see
+    :mod:`minigrad.optim`; the conformance kit checks that the two agree).
 
     Example:
         >>> import numpy as np
