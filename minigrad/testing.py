@@ -712,7 +712,7 @@ def _check_update_in_place(rule: Any, seed: int) -> None:
                 "or drop update_in_place"
             )
         for key, value in reference_state.items():
-            if not np.allclose(state.get(key), value, rtol=1e-12, atol=1e-12):
+            if key not in state or not np.allclose(state[key], value, rtol=1e-12, atol=1e-12):
                 raise _Failed(
                     f"at step {step}, update_in_place left state[{key!r}] different from what "
                     "update returns; both must keep the same state"

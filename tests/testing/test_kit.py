@@ -467,6 +467,22 @@ def test_update_in_place_must_return_the_state():
     assert got["interface"].status == "failed" and "returned a NoneType" in got["interface"].message
 
 
+def test_update_in_place_must_keep_the_state_update_keeps():
+    class ForgetsState(DriftingInPlace):
+        def init(self, param):
+            return {"count": 0}
+
+        def update(self, grad, state, hyper, step):
+            return -hyper["lr"] * grad, {"count": state["count"] + 1}
+
+        def update_in_place(self, param, grad, state, hyper, step):
+            param -= hyper["lr"] * grad
+            return {}  # the count is lost
+
+    got = results("optimizers", "forgets", ForgetsState)
+    assert got["interface"].status == "failed" and "state['count']" in got["interface"].message
+
+
 @pytest.mark.parametrize("name", ["sgd", "momentum", "rmsprop", "adam", "adamw"])
 def test_builtin_in_place_rules_pass_the_interface_check(name):
     report = check_component("optimizers", name, checks=["interface"])
