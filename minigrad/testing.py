@@ -6,7 +6,10 @@ Every component a plugin registers is checked the same way, built-in or third-pa
   registration's ``example(rng)`` in training and in evaluation mode (stochastic
   layers included: their :func:`~minigrad.draw_random` draws are replayed), eval-mode
   determinism, parameters registered and reached by gradients, output shape as
-  declared by ``output_shape=`` metadata (or at least the batch axis kept);
+  declared by ``output_shape=`` metadata (or at least the batch axis kept), and for a
+  layer that offers :attr:`~minigrad.Module.fuse_next`, fused runs with every
+  registered layer it accepts (and a second one after that) giving exactly the outputs
+  and gradients of the layers run one by one;
 - **losses** and **regularizers**: gradient check, scalar output, and for losses the
   mean over the batch (a batch repeated twice has the same loss);
 - **optimizers**: the rule's interface (and, when it has ``update_in_place``, that
@@ -47,6 +50,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import io
 import math
@@ -548,6 +552,123 @@ def _check_layer_output_shape(comp: Component, opts: _Options) -> _Outcome:
     return _Outcome(message=what)
 
 
+def _fusion_followers(
+    comp: Component, opts: _Options, training: bool
+) -> list[tuple[str, Callable[[], Module]]]:
+    """Layers to offer a ``fuse_next``: the component's own examples and every layer
+    registered in the process (built-ins included), each as a maker of fresh instances."""
+    makers: list[tuple[str, Callable[[], Module]]] = []
+    candidates = [comp]
+    with contextlib.suppress(Exception):  # a broken plugin set: the own examples still serve
+        candidates += [c for c in get_plugin_manager().registry("layers").components() if c.name != comp.name]
+    for other in candidates:
+        if other.example is None or _is_strategy(other.example) or not callable(other.example):
+            continue
+        if training and other.metadata.get("stochastic"):
+            continue  # fused and unfused runs would draw different random numbers
+        for i in range(opts.examples if other is comp else 1):
+
+            def make(other: Component = other, i: int = i) -> Module:
+                module = other.example(np.random.default_rng([opts.seed, 1000 + i]))[0]
+                module.train(training)
+                return module
+
+            try:
+                if not isinstance(make(), Module):
+                    continue
+            except Exception:  # another component's broken example is not ours to report
+                continue
+            makers.append((f"{other.name!r} (example {i})" if other is comp else repr(other.name), make))
+    return makers
+
+
+def _run_chain(
+    run: Callable[[Tensor], Tensor], layers: Sequence[Module], x: np.ndarray
+) -> list[tuple[str, Any]]:
+    """Output, input gradient and parameter gradients of ``run(x)`` under a fixed
+    random weighting of the output (so the gradients are not all ones)."""
+    for layer in layers:
+        layer.zero_grad()
+    xt = Tensor(np.array(x, dtype=np.float64), requires_grad=True)
+    out = run(xt)
+    weights = np.random.default_rng(7).standard_normal(out.shape)
+    (out * weights).sum().backward()
+    results = [("the output", out.data.copy()), ("the input's gradient", xt.grad)]
+    for j, layer in enumerate(layers):
+        for name, param in layer.named_parameters():
+            results.append((f"the gradient of layer {j}'s {name}", param.grad))
+    return results
+
+
+def _fusion_difference(fused: Callable, layers: Sequence[Module], x: np.ndarray) -> str | None:
+    """None when ``fused(x)`` gives exactly what the layers give one by one, else what differs.
+    Layers that cannot take each other's output at all are not compared (None)."""
+
+    def one_by_one(t: Tensor) -> Tensor:
+        for layer in layers:
+            t = layer(t)
+        return t
+
+    try:
+        expected = _run_chain(one_by_one, layers, x)
+    except Exception:  # these layers do not fit together: nothing to compare
+        return None
+    try:
+        got = _run_chain(fused, layers, x)
+    except Exception as err:
+        return f"the fused function raised {type(err).__name__}: {err}, where the layers one by one did not"
+    for (what, want), (_, have) in zip(expected, got):
+        if want is None and have is None:
+            continue
+        if want is None or have is None or np.shape(want) != np.shape(have):
+            got = "missing" if have is None else f"of shape {np.shape(have)}"
+            return f"{what} is {got} instead of {'missing' if want is None else f'of shape {np.shape(want)}'}"
+        if not np.array_equal(want, have):
+            gap = float(np.max(np.abs(np.asarray(want, np.float64) - np.asarray(have, np.float64))))
+            return f"{what} differs from the layers run one by one by up to {gap:.3g}"
+    return None
+
+
+def _check_layer_fusion(comp: Component, opts: _Options) -> _Outcome:
+    examples = _layer_examples(comp, opts)
+    if all(getattr(module, "fuse_next", None) is None for module, _ in examples):
+        return _Outcome(message="defines no fuse_next: nothing to fuse")
+    compared = 0
+    for i, (module, inputs) in enumerate(examples):
+        if len(inputs) != 1 or module.fuse_next is None:
+            continue  # Sequential passes one input from layer to layer
+        for training in (True, False):
+            if training and comp.metadata.get("stochastic"):
+                continue
+            mode = "training" if training else "eval"
+            followers = _fusion_followers(comp, opts, training)
+            for name, make in followers:
+                module.train(training)
+                follower = make()
+                fused = module.fuse_next(follower)
+                if fused is None:
+                    continue
+                chains = [((name,), fused, [module, follower])]
+                extend = getattr(fused, "fuse_next", None)
+                for name2, make2 in followers if extend is not None else []:
+                    second = make2()
+                    longer = extend(second)
+                    if longer is not None:
+                        chains.append(((name, name2), longer, [module, follower, second]))
+                for names, function, layers in chains:
+                    problem = _fusion_difference(function, layers, inputs[0])
+                    if problem is not None:
+                        raise _Failed(
+                            f"example {i} fused with {' then '.join(names)} in {mode} mode: {problem}; "
+                            "fuse_next must return a function giving exactly the numbers of the layers "
+                            "run one after the other, or None"
+                        )
+                    compared += 1
+    if not compared:
+        return _Outcome(message="fuse_next accepted none of the registered layers: nothing to compare")
+    return _Outcome(message=f"{compared} fused run(s) give exactly the numbers of the layers one by one")
+
+
 # losses and regularizers -------------------------------------------------------
 def _loss_examples(comp: Component, opts: _Options) -> list[tuple[Callable, np.ndarray, Any]]:
     out = []
@@ -1024,6 +1145,7 @@ CHECKS: dict[str, dict[str, Callable[[Component, _Options], _Outcome]]] = {
         "determinism": _check_layer_determinism,
         "parameters": _check_layer_parameters,
         "output_shape": _check_layer_output_shape,
+        "fusion": _check_layer_fusion,
     },
     "initializers": {
         "shape_dtype": _check_initializer_shape_dtype,

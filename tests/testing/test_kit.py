@@ -3,6 +3,8 @@ broken ones with messages naming the plugin, the component, the input and the er
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -63,7 +65,7 @@ def test_layer_missing_a_factor_two_fails_naming_plugin_component_and_input():
         assert "input 0" in result.message
         assert "relative error 3.333e-01" in result.message
     text = str(report)
-    assert "FAILED" in text and "3.33e-01" in text and "4 passed, 2 failed" in text
+    assert "FAILED" in text and "3.33e-01" in text and "5 passed, 2 failed" in text
     with pytest.raises(ConformanceError, match="doubler"):
         report.assert_passed()
 
@@ -230,6 +232,55 @@ def test_random_training_output_needs_the_stochastic_declaration():
     got = results("layers", "noisy", NoisyDropout, example=dropout_example(True))
     assert got["determinism"].status == "failed"
     assert "stochastic=True" in got["determinism"].message
+
+
+class ScaleThenRelu(mg.Module):
+    """y = a x, fusing a following built-in relu into max(a x, 0), exactly or ``off`` by a factor."""
+
+    def __init__(self, off=1.0):
+        super().__init__()
+        self.a = mg.Parameter(np.array([1.5, -0.5, 2.0]))
+        self.off = off
+
+    def forward(self, x):
+        return x * self.a
+
+    def fuse_next(self, following):
+        if type(following) is not type(mg.layer("relu")):
+            return None
+        return lambda x: mg.maximum(self(x), 0.0) * self.off
+
+
+def scale_example(off):
+    return lambda rng: (ScaleThenRelu(off), [rng.standard_normal((4, 3))])
+
+
+def test_a_layer_fusing_exactly_passes_the_fusion_check():
+    got = results("layers", "scale", ScaleThenRelu, example=scale_example(1.0))
+    assert all(r.passed for r in got.values()), [str(r) for r in got.values()]
+    assert "fused run(s) give exactly the numbers" in got["fusion"].message
+
+
+def test_a_fusion_that_changes_the_numbers_fails_naming_the_follower_and_what_differs():
+    got = results("layers", "scale", ScaleThenRelu, example=scale_example(1.0 + 1e-12))
+    assert got["fusion"].status == "failed"
+    message = got["fusion"].message
+    assert "fused with 'relu' in training mode" in message
+    assert "the output differs from the layers run one by one" in message
+
+
+def test_layers_without_fuse_next_pass_the_fusion_check_with_nothing_to_do():
+    report = check_component("layers", "relu", checks=["fusion"])
+    (outcome,) = report.results
+    assert outcome.status == "passed" and "nothing to fuse" in outcome.message
+
+
+def test_the_builtin_dense_fusions_are_checked():
+    report = check_component("layers", "dense", checks=["fusion"])
+    (outcome,) = report.results
+    assert outcome.status == "passed"
+    compared = re.search(r"(\d+) fused run\(s\) give exactly the numbers", outcome.message)
+    assert compared and int(compared.group(1)) > 0, outcome.message
 
 
 class Hidden(mg.Module):
