@@ -589,9 +589,9 @@ def _run_chain(
     random weighting of the output (so the gradients are not all ones)."""
     for layer in layers:
         layer.zero_grad()
-    xt = Tensor(np.array(x, dtype=np.float64), requires_grad=True)
+    xt = Tensor(np.array(x), requires_grad=True)  # a copy, in the example's dtype
     out = run(xt)
-    weights = np.random.default_rng(7).standard_normal(out.shape)
+    weights = np.random.default_rng(7).standard_normal(out.shape).astype(out.dtype)
     (out * weights).sum().backward()
     results = [("the output", out.data.copy()), ("the input's gradient", xt.grad)]
     for j, layer in enumerate(layers):
@@ -600,9 +600,12 @@ def _run_chain(
     return results
 
 
+_UNFIT = "the layers do not run one after the other"
+
+
 def _fusion_difference(fused: Callable, layers: Sequence[Module], x: np.ndarray) -> str | None:
-    """None when ``fused(x)`` gives exactly what the layers give one by one, else what differs.
-    Layers that cannot take each other's output at all are not compared (None)."""
+    """None when ``fused(x)`` gives exactly what the layers give one by one, else what
+    differs; :data:`_UNFIT` when the layers cannot even run one after the other."""
 
     def one_by_one(t: Tensor) -> Tensor:
         for layer in layers:
@@ -611,8 +614,8 @@ def _fusion_difference(fused: Callable, layers: Sequence[Module], x: np.ndarray)
 
     try:
         expected = _run_chain(one_by_one, layers, x)
-    except Exception:  # these layers do not fit together: nothing to compare
-        return None
+    except Exception:  # e.g. the sizes do not match: nothing to compare
+        return _UNFIT
     try:
         got = _run_chain(fused, layers, x)
     except Exception as err:
@@ -621,19 +624,30 @@ def _fusion_difference(fused: Callable, layers: Sequence[Module], x: np.ndarray)
         if want is None and have is None:
             continue
         if want is None or have is None or np.shape(want) != np.shape(have):
-            got = "missing" if have is None else f"of shape {np.shape(have)}"
-            return f"{what} is {got} instead of {'missing' if want is None else f'of shape {np.shape(want)}'}"
+            got_text = "missing" if have is None else f"of shape {np.shape(have)}"
+            want_text = "missing" if want is None else f"of shape {np.shape(want)}"
+            return f"{what} is {got_text} instead of {want_text}"
         if not np.array_equal(want, have):
             gap = float(np.max(np.abs(np.asarray(want, np.float64) - np.asarray(have, np.float64))))
             return f"{what} differs from the layers run one by one by up to {gap:.3g}"
     return None
 
 
+def _offer(fuse_next: Callable, following: Module, who: str, name: str) -> Any:
+    try:
+        return fuse_next(following)
+    except Exception as err:
+        raise _Failed(
+            f"{who} raised {type(err).__name__}: {err} when offered {name}; return None for a "
+            "layer it does not fuse"
+        ) from err
+
+
 def _check_layer_fusion(comp: Component, opts: _Options) -> _Outcome:
     examples = _layer_examples(comp, opts)
     if all(getattr(module, "fuse_next", None) is None for module, _ in examples):
         return _Outcome(message="defines no fuse_next: nothing to fuse")
-    compared = 0
+    accepted = compared = 0
     for i, (module, inputs) in enumerate(examples):
         if len(inputs) != 1 or module.fuse_next is None:
             continue  # Sequential passes one input from layer to layer
@@ -645,18 +659,21 @@ def _check_layer_fusion(comp: Component, opts: _Options) -> _Outcome:
             for name, make in followers:
                 module.train(training)
                 follower = make()
-                fused = module.fuse_next(follower)
+                fused = _offer(module.fuse_next, follower, f"example {i}'s fuse_next", name)
                 if fused is None:
                     continue
                 chains = [((name,), fused, [module, follower])]
                 extend = getattr(fused, "fuse_next", None)
                 for name2, make2 in followers if extend is not None else []:
                     second = make2()
-                    longer = extend(second)
+                    longer = _offer(extend, second, f"the fuse_next of example {i} fused with {name}", name2)
                     if longer is not None:
                         chains.append(((name, name2), longer, [module, follower, second]))
                 for names, function, layers in chains:
+                    accepted += 1
                     problem = _fusion_difference(function, layers, inputs[0])
+                    if problem is _UNFIT:
+                        continue
                     if problem is not None:
                         raise _Failed(
                             f"example {i} fused with {' then '.join(names)} in {mode} mode: {problem}; "
@@ -664,8 +681,13 @@ def _check_layer_fusion(comp: Component, opts: _Options) -> _Outcome:
                             "run one after the other, or None"
                         )
                     compared += 1
-    if not compared:
+    if not accepted:
         return _Outcome(message="fuse_next accepted none of the registered layers: nothing to compare")
+    if not compared:
+        return _Outcome(
+            message=f"fuse_next accepted {accepted} layer(s), but none ran after the examples one by "
+            "one either (sizes or dtypes differ): nothing to compare"
+        )
     return _Outcome(message=f"{compared} fused run(s) give exactly the numbers of the layers one by one")
 
 

@@ -269,6 +269,29 @@ def test_a_fusion_that_changes_the_numbers_fails_naming_the_follower_and_what_di
     assert "the output differs from the layers run one by one" in message
 
 
+def test_a_fuse_next_that_raises_for_a_stranger_fails_saying_to_return_none():
+    class Picky(ScaleThenRelu):
+        def fuse_next(self, following):
+            return following.alpha  # not every layer has one
+
+    got = results("layers", "picky", Picky, example=lambda rng: (Picky(), [rng.standard_normal((4, 3))]))
+    assert got["fusion"].status == "failed"
+    assert "raised AttributeError" in got["fusion"].message and "return None" in got["fusion"].message
+
+
+def test_float32_layers_are_fused_in_float32():
+    report = check_component("layers", "dense", checks=["fusion"], seed=3)
+    assert report.passed
+    layer = mg.layer("dense", 3, 3, dtype=np.float32, rng=0)
+    follower = mg.layer("relu")
+    from minigrad.testing import _fusion_difference  # the comparison the check runs
+
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    assert _fusion_difference(layer.fuse_next(follower), [layer, follower], x) is None
+    broken = lambda t: layer(t) * 1.0001  # noqa: E731  (not relu: must be reported)
+    assert "the output differs" in _fusion_difference(broken, [layer, follower], x)
+
+
 def test_layers_without_fuse_next_pass_the_fusion_check_with_nothing_to_do():
     report = check_component("layers", "relu", checks=["fusion"])
     (outcome,) = report.results
