@@ -18,7 +18,9 @@ outside the rule) and the core :class:`Optimizer` drives it:
   parameter's array ``param``; the driver then calls it instead of ``update``. It saves
   the parameter-sized ``delta``: :func:`add_scaled` adds ``scale * grad`` in cache-sized
   chunks, and :func:`chunks` walks several arrays together chunk by chunk (the built-in
-  rules use them).
+  rules use them). A subclass that redefines ``update`` but not ``update_in_place``, or
+  an ``update`` replaced on the instance, is driven through ``update``, so the change
+  is not bypassed.
 
 The rule keeps no hidden state. The state arrays are **owned by the optimizer**: a rule may
 update them in place and return the same dict (the built-ins do, to save allocations).
@@ -258,6 +260,35 @@ def add_scaled(target: np.ndarray, x: np.ndarray, scale: float) -> None:
         part += product
 
 
+def _in_place_method(rule: Any) -> Callable | None:
+    """The rule's ``update_in_place``, unless ``update`` was redefined after it.
+
+    A subclass of a built-in rule that overrides only ``update`` (or a rule whose
+    ``update`` was replaced on the instance) would otherwise have its change bypassed by
+    the inherited in-place path.
+    """
+    method = getattr(rule, "update_in_place", None)
+    if method is None:
+        return None
+    here = vars(rule) if hasattr(rule, "__dict__") else {}
+    if "update" in here:
+        return method if "update_in_place" in here else None
+    if "update_in_place" in here:
+        return method
+
+    def owner(name: str) -> type | None:
+        return next((cls for cls in type(rule).__mro__ if name in vars(cls)), None)
+
+    defines_update, defines_in_place = owner("update"), owner("update_in_place")
+    redefined = (  # update was redefined below the class that wrote update_in_place
+        defines_update is not None
+        and defines_in_place is not None
+        and defines_update is not defines_in_place
+        and issubclass(defines_update, defines_in_place)
+    )
+    return None if redefined else method
+
+
 class UpdateRule:
     """Optional base class for update rules: holds validated ``defaults``, no other state.
 
@@ -405,7 +436,7 @@ class Optimizer:
             self._pass_param = "param" in inspect.signature(rule.update).parameters
         except (TypeError, ValueError):  # builtins without a signature
             self._pass_param = False
-        self._update_in_place = getattr(rule, "update_in_place", None)
+        self._update_in_place = _in_place_method(rule)
 
         self.param_groups: list[dict[str, Any]] = []
         self._slots: list[list[_Slot]] = []

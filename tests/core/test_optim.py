@@ -608,3 +608,46 @@ def test_the_driver_prefers_update_in_place_and_keeps_its_state():
     assert np.allclose(w.data, [0.0, 0.0])  # w - 0.5 * 2w = 0 after the first step
     state = opt.state_dict()
     assert state["param.0.calls"] == 2 and state["param.0.t"] == 2
+
+
+def test_a_subclass_redefining_only_update_is_not_bypassed_by_the_inherited_in_place_path():
+    from minigrad_plugins.optimizers import SGD
+
+    class DoubleSGD(SGD):
+        def update(self, grad, state, hyper, step):
+            return np.multiply(grad, -2 * hyper["lr"]), state
+
+    w = mg.Parameter(np.ones(3))
+    opt = mg.Optimizer([w], DoubleSGD(lr=0.25))
+    w.grad = np.ones(3)
+    opt.step()
+    assert np.allclose(w.data, 0.5)  # 1 - 2 * 0.25: the subclass's update ran
+
+    class DoubleBoth(DoubleSGD):
+        def update_in_place(self, param, grad, state, hyper, step):
+            param -= 2 * hyper["lr"] * grad
+            return state
+
+    w = mg.Parameter(np.ones(3))
+    opt = mg.Optimizer([w], DoubleBoth(lr=0.25))
+    assert opt._update_in_place is not None
+    w.grad = np.ones(3)
+    opt.step()
+    assert np.allclose(w.data, 0.5)
+
+
+def test_an_update_replaced_on_the_instance_is_used():
+    rule = mg.get_plugin_manager().registry("optimizers").create("sgd", lr=0.5)
+    calls = []
+    original = rule.update
+
+    def spy(grad, state, hyper, step):
+        calls.append(step)
+        return original(grad, state, hyper, step)
+
+    rule.update = spy
+    w = mg.Parameter(np.ones(2))
+    opt = mg.Optimizer([w], rule)
+    w.grad = np.ones(2)
+    opt.step()
+    assert calls == [1] and np.allclose(w.data, 0.5)
