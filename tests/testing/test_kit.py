@@ -508,17 +508,11 @@ def test_an_optimizer_rule_needs_defaults_with_lr():
     assert got["interface"].status == "failed" and "'lr'" in got["interface"].message
 
 
-class DriftingInPlace:
+class DriftingInPlace(Ascent):
     """``update_in_place`` forgets the learning rate that ``update`` applies."""
 
-    def __init__(self, *, lr=0.1):
-        self.defaults = {"lr": lr}
-
-    def init(self, param):
-        return {}
-
     def update(self, grad, state, hyper, step):
-        return -hyper["lr"] * grad, state
+        return -hyper["lr"] * grad, state  # the right sign here
 
     def update_in_place(self, param, grad, state, hyper, step):
         param -= grad  # wrong on purpose: lr missing
