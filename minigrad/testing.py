@@ -589,7 +589,8 @@ def _run_chain(
     random weighting of the output (so the gradients are not all ones)."""
     for layer in layers:
         layer.zero_grad()
-    xt = Tensor(np.array(x), requires_grad=True)  # a copy, in the example's dtype
+    array = np.array(x.data if isinstance(x, Tensor) else x)  # a copy, in the example's dtype
+    xt = Tensor(array, requires_grad=array.dtype.kind == "f")
     out = run(xt)
     weights = np.random.default_rng(7).standard_normal(out.shape).astype(out.dtype)
     (out * weights).sum().backward()

@@ -288,6 +288,7 @@ def test_float32_layers_are_fused_in_float32():
 
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     assert _fusion_difference(layer.fuse_next(follower), [layer, follower], x) is None
+    assert _fusion_difference(layer.fuse_next(follower), [layer, follower], mg.Tensor(x)) is None
     broken = lambda t: layer(t) * 1.0001  # noqa: E731  (not relu: must be reported)
     assert "the output differs" in _fusion_difference(broken, [layer, follower], x)
 
