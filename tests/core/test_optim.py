@@ -518,10 +518,8 @@ def test_add_scaled_gives_the_numbers_of_the_one_line_update(size, dtype, scale,
     target = rng.standard_normal(size).astype(dtype)
     x = rng.standard_normal(size).astype(dtype)
     expected = target + np.multiply(x, scale)
-    buffer = target  # updated in place: the same array afterwards
-    add_scaled(target, x, scale)
-    assert target is buffer and target.dtype == dtype
-    assert np.array_equal(target, expected)
+    assert add_scaled(target, x, scale) is None  # in place: the result is in target
+    assert target.dtype == dtype and np.array_equal(target, expected)
 
 
 @pytest.mark.parametrize("size", [1, CHUNK, CHUNK + 1, 3 * CHUNK + 7])
