@@ -260,6 +260,14 @@ def add_scaled(target: np.ndarray, x: np.ndarray, scale: float) -> None:
         part += product
 
 
+def _update_takes_param(rule: Any) -> bool:
+    """Whether ``rule.update`` takes the ``param`` keyword (the driver then passes it)."""
+    try:
+        return "param" in inspect.signature(rule.update).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+
+
 def _in_place_method(rule: Any) -> Callable | None:
     """The rule's ``update_in_place``, unless ``update`` was redefined after it.
 
@@ -432,10 +440,7 @@ class Optimizer:
         if lr is not None:
             hyper["lr"] = lr
         self._base = self._validate(hyper, None)
-        try:
-            self._pass_param = "param" in inspect.signature(rule.update).parameters
-        except (TypeError, ValueError):  # builtins without a signature
-            self._pass_param = False
+        self._pass_param = _update_takes_param(rule)
         self._update_in_place = _in_place_method(rule)
 
         self.param_groups: list[dict[str, Any]] = []

@@ -51,7 +51,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import inspect
 import io
 import math
 import sys
@@ -65,6 +64,7 @@ from minigrad.errors import ConfigError, MinigradError, PluginError
 from minigrad.gradcheck import GREAT, gradcheck
 from minigrad.manager import PluginManager, get_plugin_manager
 from minigrad.module import Module, Parameter
+from minigrad.optim import _in_place_method, _update_takes_param
 from minigrad.registry import Component
 from minigrad.tensor import Tensor, no_grad
 
@@ -589,8 +589,7 @@ def _run_chain(
     random weighting of the output (so the gradients are not all ones)."""
     for layer in layers:
         layer.zero_grad()
-    array = np.array(x.data if isinstance(x, Tensor) else x)  # a copy, in the example's dtype
-    xt = Tensor(array, requires_grad=array.dtype.kind == "f")
+    xt = _as_tensor(np.array(x.data if isinstance(x, Tensor) else x))  # a copy, same dtype
     out = run(xt)
     weights = np.random.default_rng(7).standard_normal(out.shape).astype(out.dtype)
     (out * weights).sum().backward()
@@ -819,13 +818,14 @@ def _check_optimizer_interface(comp: Component, opts: _Options) -> _Outcome:
     state = rule.init(np.zeros((2, 3)))
     if not isinstance(state, dict):
         raise _Failed(f"init(param) returned a {type(state).__name__}; it must return a dict")
-    if getattr(rule, "update_in_place", None) is None:
+    in_place = _in_place_method(rule)  # the method the driver calls, if any
+    if in_place is None:
         return _Outcome(message=f"defaults {sorted(defaults)}")
-    _check_update_in_place(rule, opts.seed)
+    _check_update_in_place(rule, in_place, opts.seed)
     return _Outcome(message=f"defaults {sorted(defaults)}; update_in_place agrees with update")
 
 
-def _check_update_in_place(rule: Any, seed: int) -> None:
+def _check_update_in_place(rule: Any, in_place: Callable, seed: int) -> None:
     """``update_in_place`` must change the parameter and the state as ``param += delta``
     does, over three steps of a parameter large enough for chunked updates (500x400
     float64, 1.6 MB)."""
@@ -833,16 +833,13 @@ def _check_update_in_place(rule: Any, seed: int) -> None:
     start = rng.standard_normal((500, 400))
     param, reference = start.copy(), start.copy()
     state, reference_state = rule.init(start.copy()), rule.init(start.copy())
-    try:
-        wants_param = "param" in inspect.signature(rule.update).parameters
-    except (TypeError, ValueError):
-        wants_param = False
+    wants_param = _update_takes_param(rule)
     for step in (1, 2, 3):
         grad = rng.standard_normal(start.shape)
         extra = {"param": reference.copy()} if wants_param else {}
         delta, reference_state = rule.update(grad.copy(), reference_state, dict(rule.defaults), step, **extra)
         reference += delta
-        state = rule.update_in_place(param, grad.copy(), state, dict(rule.defaults), step)
+        state = in_place(param, grad.copy(), state, dict(rule.defaults), step)
         if not isinstance(state, dict):
             raise _Failed(
                 f"update_in_place(param, grad, state, hyper, step) returned a {type(state).__name__}; "

@@ -552,6 +552,18 @@ def test_update_in_place_must_keep_the_state_update_keeps():
     assert got["interface"].status == "failed" and "state['count']" in got["interface"].message
 
 
+def test_the_kit_checks_the_in_place_method_the_driver_would_call():
+    from minigrad_plugins.optimizers import SGD
+
+    class DoubleSGD(SGD):  # changes update only: the driver uses update, and so does the kit
+        def update(self, grad, state, hyper, step):
+            return np.multiply(grad, -2 * hyper["lr"]), state
+
+    got = results("optimizers", "double", DoubleSGD)
+    assert got["interface"].status == "passed"
+    assert "update_in_place" not in got["interface"].message
+
+
 @pytest.mark.parametrize("name", ["sgd", "momentum", "rmsprop", "adam", "adamw"])
 def test_builtin_in_place_rules_pass_the_interface_check(name):
     report = check_component("optimizers", name, checks=["interface"])
