@@ -9,9 +9,11 @@ is compared with the gradient backpropagation computes, by the relative error
     ‖dθ_approx − dθ‖₂ / (‖dθ_approx‖₂ + ‖dθ‖₂)
 
 and read against the course's bands: below 1e-7 *great*, up to 1e-3 *inspect*
-(look at the worst components), from 1e-3 on *bug*. Where the gradient is (nearly)
+(look at the worst components), from 1e-3 on *bug*, for all checked tensors stacked
+into one vector θ and for each tensor; the verdict is the worst. Where the gradient is
 zero the ratio only measures rounding noise, so differences no larger than ``atol``
-(root mean square) count as agreement. Everything runs in float64,
+(root mean square) count as agreement; where backprop's gradient is small but not zero
+they read *inspect* at best. Everything runs in float64,
 even for float32 models, and random draws (dropout masks, NumPy's global random
 state) are held fixed across evaluations, so stochastic layers are checkable.
 A function with a non-scalar output is reduced to J = ⟨v, f(x)⟩ with a fixed random
@@ -86,24 +88,47 @@ def relative_error(approx: np.ndarray, grad: np.ndarray) -> float:
 
 
 def _compare(
-    name: str, approx: np.ndarray, grad: np.ndarray, atol: float, great: float, notes: list[str]
-) -> float:
-    """The relative error, or 0 when it is not great but the two differ by no more
-    than ``atol`` (RMS).
+    name: str, approx: np.ndarray, grad: np.ndarray, great: float, bug: float, atol: float, notes: list[str]
+) -> tuple[float, str]:
+    """The relative error and its verdict, read with the absolute tolerance ``atol``.
 
     Near a zero gradient both norms are rounding noise and their ratio is meaningless
-    (a correct zero gradient would read as 100 % wrong); that case gets a note.
+    (a correct zero gradient would read as 100 % wrong), so a difference of at most
+    ``atol`` (RMS) counts as agreement: the error is 0. Not so for a gradient that is
+    small but not zero (backprop's RMS above ``_ZERO * atol``): there a ratio in the
+    bug band may be a real bug hidden by ``atol`` (a factor of 2 on gradients of 1e-8),
+    so the tensor reads *inspect*, never *great*. Either case gets a note.
     """
     error = relative_error(approx, grad)
-    if error >= great and approx.size:
-        rms = float(np.linalg.norm(approx - grad) / np.sqrt(approx.size))
-        if rms <= atol:
-            notes.append(
-                f"{name}: backprop and finite differences differ by {rms:.1e} (RMS) <= atol={atol:g}, "
-                f"within rounding noise; counted as agreeing (the ratio would be {error:.1e})"
-            )
-            return 0.0
-    return error
+    verdict = verdict_for(error, great=great, bug=bug)
+    if verdict == "great" or not approx.size:
+        return error, verdict
+    root_size = np.sqrt(approx.size)
+    rms = float(np.linalg.norm(approx - grad) / root_size)
+    if rms > atol:
+        return error, verdict
+    within = f"{name}: backprop and finite differences differ by {rms:.1e} (RMS) <= atol={atol:g}"
+    backprop_rms = float(np.linalg.norm(grad) / root_size)
+    if verdict == "bug" and backprop_rms > _ZERO * atol:
+        notes.append(
+            f"{within}, but backprop's gradients are not zero ({backprop_rms:.1e} RMS), so the ratio "
+            f"{error:.1e} may be a real bug: read as 'inspect'. Check where the gradients are larger "
+            f"(larger weights, after some training) or pass a smaller atol"
+        )
+        return error, "inspect"
+    notes.append(f"{within}, within rounding noise; counted as agreeing (the ratio would be {error:.1e})")
+    return 0.0, "great"
+
+
+#: Within ``atol``, backprop's gradient counts as zero (the difference as rounding
+#: noise) when its RMS is at most this fraction of ``atol``.
+_ZERO = 0.01
+
+_SEVERITY = {"great": 0, "inspect": 1, "bug": 2}
+
+
+def _worst_verdict(*verdicts: str) -> str:
+    return max(verdicts, key=_SEVERITY.__getitem__)
 
 
 @dataclass
@@ -130,7 +155,8 @@ class GradcheckReport:
     Attributes:
         checks: one :class:`TensorCheck` per checked tensor.
         relative_error: the error over all checked tensors stacked into one vector θ.
-        verdict: ``"great"``, ``"inspect"`` or ``"bug"``.
+        verdict: ``"great"``, ``"inspect"`` or ``"bug"``: the worst of
+            ``relative_error``'s band and every tensor's verdict.
         passed: True unless the verdict is ``"bug"``.
         mode: ``"full"`` (every element) or ``"fast"`` (random directions).
         evaluations: how many times the function was evaluated.
@@ -148,7 +174,7 @@ class GradcheckReport:
 
     @property
     def passed(self) -> bool:
-        """True when the relative error is below the bug threshold."""
+        """True unless the verdict is ``"bug"``."""
         return self.verdict != "bug"
 
     @property
@@ -160,9 +186,12 @@ class GradcheckReport:
         return self.passed
 
     def __str__(self) -> str:
+        verdict = self.verdict.upper()
+        if self.verdict != verdict_for(self.relative_error, great=self.great, bug=self.bug):
+            verdict += f" (from {next(c.name for c in self.checks if c.verdict == self.verdict)})"
         head = (
             f"gradcheck ({self.mode} mode, eps={self.eps:g}): relative error "
-            f"{self.relative_error:.3e} -> {self.verdict.upper()} "
+            f"{self.relative_error:.3e} -> {verdict} "
             f"(great < {self.great:g}, bug >= {self.bug:g}; {self.evaluations} evaluations)"
         )
         lines = [head]
@@ -356,7 +385,9 @@ def gradcheck(
             or over the directions in fast mode) count as agreement. Two-sided
             differences carry rounding noise of about ``1e-16 * |terms of J| / eps``, so
             where the gradient is zero the relative error would compare noise with
-            noise. Lower it to check very small gradients; 0 turns it off.
+            noise. Where backprop's gradient is not zero (RMS above 1 % of ``atol``) a
+            difference within ``atol`` with a ratio in the bug band reads *inspect*, not
+            *great*. Lower it to check very small gradients; 0 turns it off.
         fast: check ``directions`` random directional derivatives vᵀJu per tensor
             instead of every element (for large models).
         seed: seeds the random directions and the output reduction.
@@ -407,18 +438,20 @@ def gradcheck(
                         evaluator, checked_all, analytic, eps, directions, seed, great, bug, atol, notes
                     )
                     total = float(np.sqrt(np.mean([c.relative_error**2 for c in checks])))
+                    overall = verdict_for(total, great=great, bug=bug)
                 else:
                     numeric = [_numeric_gradient(evaluator, t, eps) for t in tensors]
                     checks = [
                         _full_check(name, num, ana, great, bug, atol, notes)
                         for (name, _), num, ana in zip(checked_all, numeric, analytic)
                     ]
-                    total = _compare(
+                    total, overall = _compare(
                         "overall",
                         np.concatenate([n.ravel() for n in numeric]),
                         np.concatenate([a.ravel() for a in analytic]),
-                        atol,
                         great,
+                        bug,
+                        atol,
                         [],
                     )
             if evaluator.restore_np_state or not evaluator.drew_global_random():
@@ -429,7 +462,9 @@ def gradcheck(
     return GradcheckReport(
         checks=checks,
         relative_error=total,
-        verdict=verdict_for(total, great=great, bug=bug),
+        # a tensor in a worse band than the whole θ makes the verdict (a small tensor's
+        # bug is diluted in θ)
+        verdict=_worst_verdict(overall, *(c.verdict for c in checks)),
         mode="fast" if fast else "full",
         eps=eps,
         great=great,
@@ -469,8 +504,8 @@ def _full_check(
     atol: float,
     notes: list[str],
 ) -> TensorCheck:
-    error = _compare(name, numeric, analytic, atol, great, notes)
-    check = TensorCheck(name, numeric.shape, error, verdict_for(error, great=great, bug=bug))
+    error, verdict = _compare(name, numeric, analytic, great, bug, atol, notes)
+    check = TensorCheck(name, numeric.shape, error, verdict)
     if numeric.size:
         diff = np.abs(numeric - analytic)
         diff = np.where(np.isnan(diff), np.inf, diff)
@@ -514,8 +549,8 @@ def _fast_checks(
         finally:  # the tensor is left as it was, even when fn raises
             np.copyto(data, original)
         analytic_dd = us.reshape(directions, -1) @ grad.reshape(-1)  # <grad J, u_k>
-        error = _compare(name, numeric_dd, analytic_dd, atol, great, notes)
-        checks.append(TensorCheck(name, t.shape, error, verdict_for(error, great=great, bug=bug)))
+        error, verdict = _compare(name, numeric_dd, analytic_dd, great, bug, atol, notes)
+        checks.append(TensorCheck(name, t.shape, error, verdict))
     return checks
 
 

@@ -164,6 +164,41 @@ def test_zero_gradients_within_rounding_noise_agree():
     assert strict.verdict == "bug"  # without the floor, noise / noise reads as 100 %
 
 
+def test_a_bug_in_gradients_within_atol_reads_inspect_not_great():
+    # the course's random init (weights ~ 0.01) gives gradients of ~1e-8: a factor-2 bug
+    # then differs by less than atol, yet backprop's gradient is not zero
+    x = np.full(6, 1e-8)
+
+    def fn(t):
+        return square_with(1.0).apply(t).sum() * 2.0
+
+    report = mg.gradcheck(fn, [x])
+    assert report.verdict == "inspect" and report.checks[0].verdict == "inspect", str(report)
+    assert report.relative_error == pytest.approx(1 / 3, rel=1e-3)
+    assert "may be a real bug" in report.notes[0] and "smaller atol" in report.notes[0]
+    assert mg.gradcheck(fn, [x], atol=1e-12).verdict == "bug"
+    correct = mg.gradcheck(lambda t: square_with(2.0).apply(t).sum() * 2.0, [x])
+    assert correct.verdict == "great"
+
+
+def test_a_bug_in_one_small_tensor_is_not_diluted_by_the_others():
+    # the whole θ's relative error is ~2e-4 (inspect), but b's own is 100 %: a bug
+    a, b = RNG.standard_normal(5), RNG.standard_normal(5)
+
+    def fn(x, y):
+        return (x * x).sum() * 1000.0 + square_with(2.0, sign=-1.0).apply(y).sum() * 0.1
+
+    for fast in (False, True):
+        report = mg.gradcheck(fn, [a, b], fast=fast)
+        assert [c.verdict for c in report.checks] == ["great", "bug"], str(report)
+        assert report.verdict == "bug" and not report.passed, str(report)
+    whole = mg.gradcheck(fn, [a, b])
+    assert verdict_for(whole.relative_error) == "inspect"  # the course's number, kept
+    assert "-> BUG (from input 1)" in str(whole).splitlines()[0]
+    with pytest.raises(mg.GradcheckError, match="input 1"):
+        mg.assert_gradcheck(fn, [a, b])
+
+
 def test_small_but_real_gradients_are_still_checked():
     x = np.full(4, 1e-3)
     report = mg.gradcheck(lambda t: square_with(2.0, sign=-1.0).apply(t).sum(), [x])
