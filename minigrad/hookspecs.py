@@ -131,6 +131,10 @@ def minigrad_register_losses(registry: Registry) -> None:
 
     Costs are averaged over the batch (J = 1/m Σ L). Give an
     ``example(rng) -> (loss, prediction_array, target_array)`` for gradient checks.
+    A loss may say how the model's outputs become predictions with a ``link``
+    attribute: ``"sigmoid"``, ``"softmax"`` (logits), ``"probabilities"`` or
+    ``"identity"`` (regression); :func:`minigrad.fit` and :func:`minigrad.evaluate`
+    use it for accuracy.
 
     Example:
         >>> import numpy as np

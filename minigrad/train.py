@@ -21,7 +21,12 @@ so train and dev costs are comparable; ``train_loss`` / ``dev_loss`` leave it ou
 
 Models output **logits**; the losses apply the sigmoid or softmax themselves. For
 predictions, one output column means a sigmoid (binary), several mean a softmax
-(``link="auto"``); pass ``link="identity"`` for regression.
+(``link="auto"``); pass ``link="identity"`` for regression and ``link="probabilities"``
+for a model whose outputs already are probabilities (a sigmoid or softmax layer last).
+A loss object says which link it implies through a ``link`` attribute (the built-in
+losses do: ``binary_cross_entropy(from_logits=False)`` has ``"probabilities"``), which
+:func:`fit` and :func:`evaluate` use when no link is given. With the identity link
+accuracy means nothing, so it is not computed unless asked for, and asking is an error.
 
 Callbacks are objects with any of ``on_train_begin(trainer)``,
 ``on_epoch_begin(trainer, epoch)``, ``on_batch_end(trainer, step, logs)``,
@@ -268,13 +273,18 @@ class History:
 
 # -------------------------------------------------------------- predictions
 def _link_for(loss: Any, name: str | None) -> str:
-    if name in _LOSS_LINKS:
-        return _LOSS_LINKS[name]
+    """The link a loss implies: its own ``link`` attribute, else its built-in name's."""
     link = getattr(loss, "link", None)
-    return link if isinstance(link, str) else "auto"
+    if isinstance(link, str):
+        _check_link(link, f"loss {loss!r}: ")
+        return link
+    return _LOSS_LINKS.get(name, "auto") if name else "auto"
 
 
-_LINKS = ("auto", "sigmoid", "softmax", "identity")
+#: How outputs become probabilities: from the output width (``auto``), through a sigmoid
+#: or a softmax, unchanged for regression (``identity``) or for outputs that already are
+#: probabilities (``probabilities``, labelled like ``auto``'s).
+_LINKS = ("auto", "sigmoid", "softmax", "identity", "probabilities")
 
 
 def _check_link(link: str, where: str = "") -> None:
@@ -290,6 +300,8 @@ def _resolve_link(link: str, outputs: np.ndarray) -> str:
 
 
 def _probabilities(outputs: np.ndarray, link: str) -> np.ndarray:
+    if link == "probabilities":
+        return outputs
     link = _resolve_link(link, outputs)
     if link == "sigmoid":
         # σ(z) computed without overflow for large |z|
@@ -303,7 +315,7 @@ def _probabilities(outputs: np.ndarray, link: str) -> np.ndarray:
 
 
 def _labels(proba: np.ndarray, link: str) -> np.ndarray:
-    link = _resolve_link(link, proba)
+    link = _resolve_link("auto" if link == "probabilities" else link, proba)
     if link == "sigmoid":
         return (proba.reshape(len(proba), -1)[:, 0] > 0.5).astype(np.int64)
     if link == "softmax":
@@ -348,6 +360,11 @@ def _features(X: Any, model: Module, what: str) -> np.ndarray:
     from minigrad.data import _check_features
 
     X = _check_features(X, where=what)  # numeric, at least one row, no NaN or inf
+    if X.ndim == 1:  # one example, or m examples of one feature? Rows are examples.
+        raise ShapeError(
+            f"{what}: X has shape {X.shape}, but rows are examples: pass X[None] (or X.reshape(1, -1)) "
+            "for one example, X.reshape(-1, 1) for examples of one feature"
+        )
     return X.astype(_model_dtype(model), copy=False)
 
 
@@ -399,6 +416,19 @@ def _listed(value: Any) -> list[Any]:
     return list(value)
 
 
+def _metrics_for(metrics: Iterable[Any] | None, link: str) -> list[Any]:
+    """The metrics asked for; None means accuracy, except for regression (identity link)."""
+    if metrics is None:
+        return [] if link == "identity" else ["accuracy"]
+    listed = _listed(metrics)
+    if link == "identity" and "accuracy" in [m for m in listed if isinstance(m, str)]:
+        raise ConfigError(
+            "metrics: 'accuracy' needs class predictions, but the link is 'identity' (regression: "
+            "mean_squared_error or link='identity'); drop it, or pass a function fn(outputs, Y) -> float"
+        )
+    return listed
+
+
 def _metric_functions(metrics: Iterable[Any]) -> list[tuple[str, Callable | None]]:
     out: list[tuple[str, Callable | None]] = []
     for metric in _listed(metrics):
@@ -422,7 +452,7 @@ def evaluate(
     loss: Any = None,
     regularizer: Callable | None = None,
     m: int | None = None,
-    metrics: Sequence[Any] = ("accuracy",),
+    metrics: Sequence[Any] | None = None,
     link: str | None = None,
     batch_size: int | None = 4096,
 ) -> dict[str, float]:
@@ -431,7 +461,8 @@ def evaluate(
     Returns ``{"loss": mean loss, "cost": loss + penalty(m), <metric>: value}``;
     ``loss`` / ``cost`` only when a loss is given. ``m`` (default ``len(X)``) is the
     example count the regularizer divides by. ``loss`` may be a name (``"softmax_cross_entropy"``)
-    or a loss function.
+    or a loss function. ``metrics`` defaults to accuracy, except for regression (the
+    identity link); ``link`` defaults to the loss's (see the module docs).
 
     Example:
         >>> import numpy as np
@@ -444,6 +475,7 @@ def evaluate(
     """
     loss_fn, loss_name = _loss(loss) if loss is not None else (None, None)
     link = link or _link_for(loss_fn, loss_name)
+    metrics = _metrics_for(metrics, link)
     X = _features(X, model, "evaluate")
     Y = np.asarray(Y)
     if len(Y) != len(X):
@@ -550,7 +582,7 @@ class Trainer:
         callbacks: Iterable[Any] = (),
         seed: int = 0,
         augment: Callable | None = None,
-        metrics: Sequence[Any] = ("accuracy",),
+        metrics: Sequence[Any] | None = None,
         snapshot_every: int | None = None,
         gradient_limits: tuple[float, float] | None = (VANISHING_GRADIENT, EXPLODING_GRADIENT),
     ) -> None:
@@ -601,8 +633,8 @@ class Trainer:
         self.batch_size = int(batch_size)
         self.seed = int(seed)
         self.augment = augment
-        self.metrics = _metric_functions(metrics)
-        self._metric_names = _listed(metrics)
+        self._metric_names = _metrics_for(metrics, self.link)
+        self.metrics = _metric_functions(self._metric_names)
         self.snapshot_every = snapshot_every
         self.gradient_limits = gradient_limits
         self.callbacks = self._callbacks(callbacks)
@@ -976,7 +1008,7 @@ def fit(
     seed: int = 0,
     augment: Callable | None = None,
     resume_from: str | os.PathLike | None = None,
-    metrics: Sequence[Any] = ("accuracy",),
+    metrics: Sequence[Any] | None = None,
     snapshot_every: int | None = None,
     gradient_limits: tuple[float, float] | None = (VANISHING_GRADIENT, EXPLODING_GRADIENT),
     detect_anomaly: bool = False,
@@ -1001,7 +1033,8 @@ def fit(
         resume_from: a checkpoint written during an earlier run of the same setup;
             training continues after its epoch and ends bit-identical to an
             uninterrupted run.
-        metrics: ``"accuracy"`` and/or functions ``fn(probabilities, Y) -> float``.
+        metrics: ``"accuracy"`` and/or functions ``fn(probabilities, Y) -> float``;
+            None (the default) means accuracy, except for regression (the identity link).
         snapshot_every: collect the model's weights into ``history.snapshots`` every
             this many epochs (snapshot ensembles, with a ``cosine_restarts`` schedule
             whose period matches).

@@ -73,6 +73,12 @@ class BinaryCrossEntropy:
         self.from_logits = bool(from_logits)
         self.clip = float(clip)
 
+    @property
+    def link(self) -> str:
+        """How the model's outputs become probabilities (read by :func:`minigrad.fit`,
+        :func:`minigrad.evaluate`): ``"sigmoid"`` for logits, else ``"probabilities"``."""
+        return "sigmoid" if self.from_logits else "probabilities"
+
     def __call__(self, prediction: Any, target: Any) -> mg.Tensor:
         name = "binary_cross_entropy"
         z = _prediction(prediction, name)
@@ -119,6 +125,9 @@ class SoftmaxCrossEntropy:
     # ((m, C) floats with m, C >= 1) and the target: no wrapper frame per call
     __call__ = staticmethod(softmax_cross_entropy)
 
+    #: The model outputs logits; predictions apply a softmax.
+    link = "softmax"
+
     def __repr__(self) -> str:
         return "SoftmaxCrossEntropy()"
 
@@ -136,6 +145,9 @@ class MeanSquaredError:
         >>> float(mse(mg.Tensor([[1.0, 2.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [0.0, 1.0]])).data)
         3.0
     """
+
+    #: Regression: predictions are the raw outputs, and accuracy is not computed.
+    link = "identity"
 
     def __call__(self, prediction: Any, target: Any) -> mg.Tensor:
         name = "mean_squared_error"

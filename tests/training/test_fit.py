@@ -244,6 +244,48 @@ def test_binary_models_use_a_sigmoid_on_one_output_column():
     assert proba.shape == (len(dev[0]), 1) and ((proba > 0) & (proba < 1)).all()
 
 
+def test_a_model_ending_in_a_sigmoid_is_scored_on_its_probabilities():
+    # binary_cross_entropy(from_logits=False) says its link: no second sigmoid
+    train, dev = moons()
+    model = mg.Sequential(*mlp(outputs=1), mg.layer("sigmoid"))
+    bce = mg.loss("binary_cross_entropy", from_logits=False)
+    assert bce.link == "probabilities" and mg.loss("binary_cross_entropy").link == "sigmoid"
+    history = mg.fit(
+        model,
+        train,
+        dev=dev,
+        loss=bce,
+        optimizer=mg.optimizer("adam", model.parameters(), lr=0.02),
+        epochs=20,
+    )
+    truth = float(np.mean((mg.predict_proba(model, dev[0], link="probabilities")[:, 0] > 0.5) == dev[1]))
+    assert truth > 0.8
+    assert history["dev_accuracy"][-1] == truth
+    assert mg.evaluate(model, *dev, loss=bce)["accuracy"] == truth
+    labels = mg.predict(model, dev[0], link="probabilities")
+    assert float(np.mean(labels == dev[1])) == truth
+
+
+def test_regression_records_no_accuracy_and_refuses_to_compute_one():
+    train, _ = moons()
+    model = mlp(outputs=1)
+    targets = (train[0], train[1].astype(np.float64)[:, None])
+    history = mg.fit(model, targets, loss="mean_squared_error", optimizer="sgd", epochs=2)
+    assert "train_accuracy" not in history and "train_loss" in history
+    assert sorted(mg.evaluate(model, *targets, loss="mean_squared_error")) == ["cost", "loss"]
+    with pytest.raises(mg.ConfigError, match=r"'accuracy' needs class predictions.*identity"):
+        mg.evaluate(model, *targets, loss="mean_squared_error", metrics=["accuracy"])
+    with pytest.raises(mg.ConfigError, match="'accuracy' needs class predictions"):
+        mg.fit(model, targets, loss="mean_squared_error", optimizer="sgd", metrics="accuracy")
+
+
+@pytest.mark.parametrize("call", [mg.predict, mg.predict_proba])
+def test_a_one_dimensional_input_is_refused_with_both_readings(call):
+    model, _ = train_once(epochs=1)
+    with pytest.raises(mg.ShapeError, match=r"shape \(2,\).*X\[None\].*reshape\(-1, 1\)"):
+        call(model, moons()[0][0][0])
+
+
 def test_history_csv_and_state_round_trip(tmp_path):
     _, history = train_once(epochs=3)
     text = history.to_csv(tmp_path / "h.csv")
