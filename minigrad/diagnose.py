@@ -18,7 +18,7 @@ course's examples and a human error of 0:
 train / dev error         verdict
 ========================  ==========================
 1% / 11%                  high variance
-15% / 16%                 high bias
+15% / 14%                 high bias
 15% / 30%                 high bias and high variance
 0.5% / 1%                 good
 ========================  ==========================
@@ -179,7 +179,7 @@ def diagnose(
 
     Example:
         >>> import minigrad as mg
-        >>> mg.diagnose(0.15, 0.16).verdict
+        >>> mg.diagnose(0.15, 0.14).verdict
         'high bias'
         >>> mg.diagnose(0.005, 0.01).verdict
         'good'

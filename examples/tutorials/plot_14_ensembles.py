@@ -64,8 +64,8 @@ print(
 # %%
 # The ensemble is more accurate than a typical member, and its probabilities are better
 # than every member's (lower cross-entropy): averaging tempers each model's
-# over-confident mistakes. The course quotes an extra 1 to 2% from ensembles, at the price
-# of training and running several models.
+# over-confident mistakes. The course's notes say an ensemble "can get you extra 2%
+# performance", at the price of training and running several models.
 #
 # Seven boundaries and their average
 # ----------------------------------
