@@ -331,6 +331,10 @@ def _as_labels(Y: np.ndarray) -> np.ndarray:
 
 
 def _forward(model: Module, X: np.ndarray, batch_size: int | None) -> np.ndarray:
+    if batch_size is not None and (
+        not isinstance(batch_size, int | np.integer) or isinstance(batch_size, bool) or batch_size < 1
+    ):
+        raise ConfigError(f"batch_size={batch_size!r}; it must be an int >= 1, or None for one pass")
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()
@@ -579,6 +583,7 @@ class Trainer:
         regularizer: Callable | None = None,
         epochs: int = 10,
         batch_size: int = 64,
+        drop_last: bool = False,
         callbacks: Iterable[Any] = (),
         seed: int = 0,
         augment: Callable | None = None,
@@ -591,6 +596,8 @@ class Trainer:
         for name, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
                 raise ConfigError(f"fit: {name}={value!r}; it must be an int >= {low}")
+        if not isinstance(drop_last, bool):
+            raise ConfigError(f"fit: drop_last={drop_last!r}; it must be True or False")
         if snapshot_every is not None and (not isinstance(snapshot_every, int) or snapshot_every < 1):
             raise ConfigError(f"fit: snapshot_every={snapshot_every!r}; it must be an int >= 1 or None")
         if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
@@ -631,6 +638,7 @@ class Trainer:
         self.regularizer = regularizer
         self.epochs = int(epochs)
         self.batch_size = int(batch_size)
+        self.drop_last = drop_last
         self.seed = int(seed)
         self.augment = augment
         self._metric_names = _metrics_for(metrics, self.link)
@@ -933,7 +941,9 @@ class Trainer:
         cost_sum, batches = 0.0, 0
         norm_sums = [0.0] * len(self._layers)
         for index, (xb, yb) in enumerate(
-            minibatches(X, Y, batch_size=self.batch_size, shuffle=True, rng=self.rng)
+            minibatches(
+                X, Y, batch_size=self.batch_size, shuffle=True, rng=self.rng, drop_last=self.drop_last
+            )
         ):
             if self.augment is not None:
                 xb = np.asarray(self.augment(xb, self.augment_rng), dtype=X.dtype)
@@ -1004,6 +1014,7 @@ def fit(
     regularizer: Callable | None = None,
     epochs: int = 10,
     batch_size: int = 64,
+    drop_last: bool = False,
     callbacks: Iterable[Any] = (),
     seed: int = 0,
     augment: Callable | None = None,
@@ -1026,6 +1037,8 @@ def fit(
         regularizer: ``penalty(named_parameters, m) -> Tensor`` added to the cost.
         epochs: how many epochs to run in total (a resumed run continues up to it).
         batch_size: mini-batch size; ``len(X)`` gives batch gradient descent, 1 SGD.
+        drop_last: drop each epoch's last mini-batch when it is smaller than
+            ``batch_size`` (the course keeps it; batch norm cannot train on a batch of one).
         callbacks: callback objects or registered callback names (see the module docs).
         seed: seeds the mini-batch shuffling (and augmentation) through a
             :class:`numpy.random.SeedSequence`; the same seed gives the same run.
@@ -1066,6 +1079,7 @@ def fit(
         regularizer=regularizer,
         epochs=epochs,
         batch_size=batch_size,
+        drop_last=drop_last,
         callbacks=callbacks,
         seed=seed,
         augment=augment,

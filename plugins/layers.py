@@ -385,7 +385,9 @@ class BatchNorm(mg.Module):
         if m < 2:
             raise mg.ShapeError(
                 f"{self.label}: training mode needs at least 2 examples per batch to estimate "
-                f"a variance, got shape {shape}; call .eval() to use the running statistics"
+                f"a variance, got shape {shape}; call .eval() to use the running statistics, or in "
+                "training avoid a last mini-batch of one example (fit(drop_last=True), "
+                "training.drop_last = true, or another batch_size)"
             )
         stats: dict[str, np.ndarray] = {}
         out = _BatchNormFn.apply(x, gamma, self.beta, eps=self.eps, stats=stats)

@@ -69,6 +69,14 @@ def test_a_tuning_config_trains_as_its_base_model(tmp_path):
     assert "tune" not in config and config["optimizer"] == {"name": "sgd", "lr": 0.5}
 
 
+def test_drop_last_reaches_fit_and_must_be_a_boolean():
+    assert load_config()["training"]["drop_last"] is False
+    config = load_config(overrides=["training.drop_last=true", "data.options.n=50", "training.epochs=1"])
+    assert build(config).fit_options()["drop_last"] is True
+    with pytest.raises(mg.ConfigError, match="training.drop_last"):
+        load_config(overrides=["training.drop_last=1"])
+
+
 def test_naming_another_component_drops_the_old_ones_options(tmp_path):
     path = write(tmp_path, '[schedule]\nname = "exponential"\nbase = 0.9\n\n[data]\ndataset = "moons"\n')
     config = load_config(path)

@@ -286,6 +286,44 @@ def test_a_one_dimensional_input_is_refused_with_both_readings(call):
         call(model, moons()[0][0][0])
 
 
+def test_drop_last_lets_batch_norm_train_when_one_example_is_left_over():
+    X, Y = mg.dataset("moons", n=65, seed=0)  # 65 = 64 + 1
+
+    def run(**options):
+        model = mg.Sequential(
+            mg.layer("dense", 2, 8, bias=False, rng=0),
+            mg.layer("batch_norm", 8),
+            mg.layer("dense", 8, 2, rng=1),
+        )
+        sizes = []
+
+        class Sizes:
+            def on_batch_end(self, trainer, step, logs):
+                sizes.append(logs["size"])
+
+        mg.fit(
+            model,
+            (X, Y),
+            loss="softmax_cross_entropy",
+            optimizer="adam",
+            epochs=2,
+            callbacks=[Sizes()],
+            **options,
+        )
+        return sizes
+
+    with pytest.raises(mg.ShapeError, match=r"at least 2 examples.*fit\(drop_last=True\)"):
+        run()
+    assert run(drop_last=True) == [64, 64]
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])
+def test_predictions_refuse_a_bad_batch_size(batch_size):
+    model, _ = train_once(epochs=1)
+    with pytest.raises(mg.ConfigError, match=r"batch_size=.*int >= 1"):
+        mg.predict(model, moons()[0][0], batch_size=batch_size)
+
+
 def test_history_csv_and_state_round_trip(tmp_path):
     _, history = train_once(epochs=3)
     text = history.to_csv(tmp_path / "h.csv")
@@ -318,6 +356,7 @@ def test_history_csv_and_state_round_trip(tmp_path):
         ({"regularizer": "l2"}, mg.ConfigError, "regularizer='l2' is not callable"),
         ({"gradient_limits": (1.0, 0.5)}, mg.ConfigError, "gradient_limits"),
         ({"snapshot_every": 0}, mg.ConfigError, "snapshot_every"),
+        ({"drop_last": 1}, mg.ConfigError, "drop_last=1; it must be True or False"),
         ({"dev": np.zeros((3, 2))}, mg.ConfigError, r"dev must be an \(X, Y\) pair"),
     ],
 )
