@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from minigrad.errors import MinigradError, StateDictError
+from minigrad.errors import ConfigError, MinigradError, StateDictError
 from minigrad.tensor import Tensor, _as_array, _get_switches
 
 __all__ = ["Module", "Parameter", "Sequential", "StateDictKeys"]
@@ -134,6 +134,8 @@ class Module:
                 buffers.pop(name, None)
                 modules[name] = value
             else:  # a plain value; a registered buffer stays registered when reassigned
+                if isinstance(value, list | tuple | dict):
+                    _refuse_hidden_members(self, name, value)
                 params.pop(name, None)
                 modules.pop(name, None)
             object.__setattr__(self, name, value)
@@ -466,6 +468,20 @@ class Sequential(Module):
 
 
 _module_call = Module.__call__
+
+
+def _refuse_hidden_members(module: Module, name: str, value: list | tuple | dict) -> None:
+    """A container of modules or parameters would hide them from ``parameters()``,
+    optimizers and ``state_dict()``: training would skip them and saving would lose them."""
+    items = value.values() if isinstance(value, dict) else value
+    kinds = sorted({type(item).__name__ for item in items if isinstance(item, Module | Parameter)})
+    if kinds:
+        raise ConfigError(
+            f"{type(module).__name__}.{name}: a {type(value).__name__} holding {' and '.join(kinds)} objects "
+            "would not be registered (optimizers would not train them, state_dict would not save them); "
+            f"use mg.Sequential(*layers) for a chain, or assign each to an attribute of its own "
+            f"(setattr(self, f'{name}{{i}}', item))"
+        )
 
 
 def _fusion_plan(seq: Sequential) -> tuple[int, tuple]:

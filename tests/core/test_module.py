@@ -60,6 +60,24 @@ def test_attribute_assignment_registers_parameters_and_modules():
     assert "plain" not in m._parameters and "tensor" not in m._parameters
 
 
+@pytest.mark.parametrize(
+    "container",
+    [
+        lambda: [mg.Module(), mg.Module()],
+        lambda: (mg.Parameter(np.ones(2)),),
+        lambda: {"a": mg.Module(), "b": 3},
+    ],
+)
+def test_containers_of_modules_or_parameters_are_refused_not_silently_unregistered(container):
+    m = mg.Module()
+    with pytest.raises(mg.ConfigError, match=r"Module\.layers: a .* would not be registered.*Sequential"):
+        m.layers = container()
+    assert not hasattr(m, "layers") and m.parameters() == []
+    m.sizes = [3, 4]  # plain containers are plain values
+    m.options = {"a": 1}
+    assert m.sizes == [3, 4] and m.parameters() == []
+
+
 def test_reassigning_an_attribute_moves_it_between_registries():
     m = Block()
     m.affine = mg.Parameter(np.ones(1))  # module -> parameter

@@ -308,14 +308,15 @@ def test_the_builtin_dense_fusions_are_checked():
 
 
 class Hidden(mg.Module):
-    """Keeps a Parameter in a list, where named_parameters() cannot see it."""
+    """Keeps a Parameter in a list in a dict, where named_parameters() cannot see it (a
+    list of parameters itself is refused when assigned; nested ones are the kit's)."""
 
     def __init__(self):
         super().__init__()
-        self.weights = [mg.Parameter(np.ones((2, 2)))]
+        self.weights = {"hidden": [mg.Parameter(np.ones((2, 2)))]}
 
     def forward(self, x):
-        return x @ self.weights[0]
+        return x @ self.weights["hidden"][0]
 
 
 class Unused(mg.Module):
@@ -331,7 +332,7 @@ class Unused(mg.Module):
 def test_parameters_must_be_registered_and_used():
     got = results("layers", "hidden", Hidden, example=lambda rng: (Hidden(), [rng.standard_normal((3, 2))]))
     assert got["parameters"].status == "failed"
-    assert "weights[0]" in got["parameters"].message
+    assert "weights['hidden'][0]" in got["parameters"].message
     got = results("layers", "unused", Unused, example=lambda rng: (Unused(), [rng.standard_normal((3, 2))]))
     assert got["parameters"].status == "failed"
     assert "'spare'" in got["parameters"].message and "no gradient" in got["parameters"].message
