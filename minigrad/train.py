@@ -536,6 +536,20 @@ def _copy_tree(value: Any) -> Any:
     return copy.copy(value)
 
 
+def _check_optimizer_trains(optimizer: Any, model: Module) -> None:
+    """An optimizer built on another model's parameters would leave this one untrained."""
+    groups = getattr(optimizer, "param_groups", None)
+    if not groups:
+        return
+    own = {id(p) for p in model.parameters()}
+    params = [p for group in groups for p in group["params"]]
+    if own and not any(id(p) in own for p in params):
+        raise ConfigError(
+            f"fit: the optimizer updates {len(params)} parameter(s), none of them the model's, so the "
+            "model would not train; build it on this model: mg.optimizer(name, model.parameters(), ...)"
+        )
+
+
 class Trainer:
     """The state of one :func:`fit` run, handed to every callback.
 
@@ -633,6 +647,7 @@ class Trainer:
                     f"fit: gradient_limits={gradient_limits!r}; pass (vanishing, exploding) thresholds with "
                     "0 <= vanishing < exploding, or None to turn the warnings off"
                 )
+        _check_optimizer_trains(optimizer, model)
         self.optimizer = optimizer
         self.schedule = schedule
         self.regularizer = regularizer

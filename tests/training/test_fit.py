@@ -352,6 +352,11 @@ def test_history_csv_and_state_round_trip(tmp_path):
         ({"train": (np.array([[np.nan, 1.0]]), np.zeros(1))}, mg.MinigradError, "NaN"),
         ({"metrics": ("precision",)}, mg.ConfigError, "precision"),
         ({"optimizer": None}, mg.ConfigError, "has no step, zero_grad, lr"),
+        (
+            {"optimizer": mg.optimizer("sgd", mlp().parameters())},
+            mg.ConfigError,
+            r"none of them the model's.*model\.parameters\(\)",
+        ),
         ({"schedule": 0.1}, mg.ConfigError, "schedule=0.1 is not callable"),
         ({"regularizer": "l2"}, mg.ConfigError, "regularizer='l2' is not callable"),
         ({"gradient_limits": (1.0, 0.5)}, mg.ConfigError, "gradient_limits"),
