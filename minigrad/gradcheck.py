@@ -13,7 +13,7 @@ and read against the course's bands: below 1e-7 *great*, up to 1e-3 *inspect*
 into one vector θ and for each tensor; the verdict is the worst. Where the gradient is
 zero the ratio only measures rounding noise, so differences no larger than ``atol``
 (root mean square) count as agreement; where backprop's gradient is small but not zero
-they read *inspect* at best. Everything runs in float64,
+and the difference is more than rounding in J explains, they read *inspect* at best. Everything runs in float64,
 even for float32 models, and random draws (dropout masks, NumPy's global random
 state) are held fixed across evaluations, so stochastic layers are checkable.
 A function with a non-scalar output is reduced to J = ⟨v, f(x)⟩ with a fixed random
@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 
@@ -87,18 +87,40 @@ def relative_error(approx: np.ndarray, grad: np.ndarray) -> float:
     return float(np.linalg.norm(approx - grad) / denominator)
 
 
+class _Differences(NamedTuple):
+    """Two-sided differences and their resolution: one rounding step of the largest |J|
+    evaluated, over 2ε (differences of correct gradients scatter by about that much)."""
+
+    approx: np.ndarray
+    resolution: float
+
+
+def _differences(plus: np.ndarray, minus: np.ndarray, eps: float, shape: tuple[int, ...]) -> _Differences:
+    """(J(θ + εu) − J(θ − εu)) / 2ε for each pair of evaluations (error O(ε²))."""
+    top = max(np.max(np.abs(plus), initial=0.0), np.max(np.abs(minus), initial=0.0))
+    return _Differences(((plus - minus) / (2 * eps)).reshape(shape), float(_ROUNDING * top / (2 * eps)))
+
+
 def _compare(
-    name: str, approx: np.ndarray, grad: np.ndarray, great: float, bug: float, atol: float, notes: list[str]
+    name: str,
+    numeric: _Differences,
+    grad: np.ndarray,
+    great: float,
+    bug: float,
+    atol: float,
+    notes: list[str],
 ) -> tuple[float, str]:
     """The relative error and its verdict, read with the absolute tolerance ``atol``.
 
     Near a zero gradient both norms are rounding noise and their ratio is meaningless
     (a correct zero gradient would read as 100 % wrong), so a difference of at most
-    ``atol`` (RMS) counts as agreement: the error is 0. Not so for a gradient that is
-    small but not zero (backprop's RMS above ``_ZERO * atol``): there a ratio in the
-    bug band may be a real bug hidden by ``atol`` (a factor of 2 on gradients of 1e-8),
-    so the tensor reads *inspect*, never *great*. Either case gets a note.
+    ``atol`` (RMS) counts as agreement: the error is 0. Not so when backprop's gradient
+    is small but not zero (RMS above ``_ZERO * atol``) and the difference is more than
+    rounding in J explains (above ``_NOISE`` resolutions): a ratio in the bug band may
+    then be a real bug hidden by ``atol`` (a factor of 2 on gradients of 1e-8), so the
+    tensor reads *inspect*, never *great*. Either case gets a note.
     """
+    approx = numeric.approx
     error = relative_error(approx, grad)
     verdict = verdict_for(error, great=great, bug=bug)
     if verdict == "great" or not approx.size:
@@ -109,20 +131,24 @@ def _compare(
         return error, verdict
     within = f"{name}: backprop and finite differences differ by {rms:.1e} (RMS) <= atol={atol:g}"
     backprop_rms = float(np.linalg.norm(grad) / root_size)
-    if verdict == "bug" and backprop_rms > _ZERO * atol:
+    if verdict == "bug" and backprop_rms > _ZERO * atol and rms > _NOISE * numeric.resolution:
         notes.append(
-            f"{within}, but backprop's gradients are not zero ({backprop_rms:.1e} RMS), so the ratio "
-            f"{error:.1e} may be a real bug: read as 'inspect'. Check where the gradients are larger "
-            f"(larger weights, after some training) or pass a smaller atol"
+            f"{within}, but backprop's gradients are not zero ({backprop_rms:.1e} RMS) and rounding in J "
+            f"explains differences of about {numeric.resolution:.0e}, so the ratio {error:.1e} may be a real "
+            "bug: read as 'inspect'. Check where the gradients are larger (larger weights, after some "
+            "training) or pass a smaller atol"
         )
         return error, "inspect"
     notes.append(f"{within}, within rounding noise; counted as agreeing (the ratio would be {error:.1e})")
     return 0.0, "great"
 
 
-#: Within ``atol``, backprop's gradient counts as zero (the difference as rounding
-#: noise) when its RMS is at most this fraction of ``atol``.
+#: Within ``atol``, backprop's gradient counts as zero when its RMS is at most this
+#: fraction of ``atol``, and a difference is rounding noise when it is at most this many
+#: resolutions of the finite differences (:class:`_Differences`).
 _ZERO = 0.01
+_NOISE = 4.0
+_ROUNDING = float(np.finfo(np.float64).eps)
 
 _SEVERITY = {"great": 0, "inspect": 1, "bug": 2}
 
@@ -385,9 +411,10 @@ def gradcheck(
             or over the directions in fast mode) count as agreement. Two-sided
             differences carry rounding noise of about ``1e-16 * |terms of J| / eps``, so
             where the gradient is zero the relative error would compare noise with
-            noise. Where backprop's gradient is not zero (RMS above 1 % of ``atol``) a
-            difference within ``atol`` with a ratio in the bug band reads *inspect*, not
-            *great*. Lower it to check very small gradients; 0 turns it off.
+            noise. Where backprop's gradient is not zero (RMS above 1 % of ``atol``) and
+            the difference is more than rounding in J explains, a difference within
+            ``atol`` with a ratio in the bug band reads *inspect*, not *great*. Lower it
+            to check very small gradients; 0 turns it off.
         fast: check ``directions`` random directional derivatives vᵀJu per tensor
             instead of every element (for large models).
         seed: seeds the random directions and the output reduction.
@@ -440,14 +467,17 @@ def gradcheck(
                     total = float(np.sqrt(np.mean([c.relative_error**2 for c in checks])))
                     overall = verdict_for(total, great=great, bug=bug)
                 else:
-                    numeric = [_numeric_gradient(evaluator, t, eps) for t in tensors]
+                    numeric = [_numeric_gradient(evaluator, t, eps) for t in tensors]  # _Differences
                     checks = [
                         _full_check(name, num, ana, great, bug, atol, notes)
                         for (name, _), num, ana in zip(checked_all, numeric, analytic)
                     ]
                     total, overall = _compare(
                         "overall",
-                        np.concatenate([n.ravel() for n in numeric]),
+                        _Differences(
+                            np.concatenate([n.approx.ravel() for n in numeric]),
+                            max(n.resolution for n in numeric),
+                        ),
                         np.concatenate([a.ravel() for a in analytic]),
                         great,
                         bug,
@@ -478,33 +508,33 @@ def _not_a_tensor(out: Any) -> NoReturn:
     raise MinigradError(f"gradcheck: the function returned a {type(out).__name__}; it must return a Tensor")
 
 
-def _numeric_gradient(evaluator: _Evaluator, t: Tensor, eps: float) -> np.ndarray:
+def _numeric_gradient(evaluator: _Evaluator, t: Tensor, eps: float) -> _Differences:
     flat = t.data.reshape(-1)  # a view: perturbing it perturbs t
-    approx = np.empty(flat.size)
+    plus, minus = np.empty(flat.size), np.empty(flat.size)
     value = evaluator.value
     for i in range(flat.size):
         original = flat[i]
         try:
             flat[i] = original + eps
-            plus = value()
+            plus[i] = value()
             flat[i] = original - eps
-            minus = value()
+            minus[i] = value()
         finally:  # the tensor is left as it was, even when fn raises
             flat[i] = original
-        approx[i] = (plus - minus) / (2 * eps)  # two-sided difference, error O(eps^2)
-    return approx.reshape(t.shape)
+    return _differences(plus, minus, eps, t.shape)
 
 
 def _full_check(
     name: str,
-    numeric: np.ndarray,
+    differences: _Differences,
     analytic: np.ndarray,
     great: float,
     bug: float,
     atol: float,
     notes: list[str],
 ) -> TensorCheck:
-    error, verdict = _compare(name, numeric, analytic, great, bug, atol, notes)
+    error, verdict = _compare(name, differences, analytic, great, bug, atol, notes)
+    numeric = differences.approx
     check = TensorCheck(name, numeric.shape, error, verdict)
     if numeric.size:
         diff = np.abs(numeric - analytic)
@@ -538,16 +568,16 @@ def _fast_checks(
         original = data.copy()
         ups = original + eps * us  # x + eps u_k (copied into the tensor, in its dtype)
         downs = original - eps * us
-        numeric_dd = np.empty(directions)
+        plus, minus = np.empty(directions), np.empty(directions)
         try:
             for k in range(directions):
                 np.copyto(data, ups[k])
-                plus = value()
+                plus[k] = value()
                 np.copyto(data, downs[k])
-                minus = value()
-                numeric_dd[k] = (plus - minus) / (2 * eps)  # d/dh J(x + h u) at h = 0
+                minus[k] = value()
         finally:  # the tensor is left as it was, even when fn raises
             np.copyto(data, original)
+        numeric_dd = _differences(plus, minus, eps, (directions,))  # d/dh J(x + h u) at h = 0
         analytic_dd = us.reshape(directions, -1) @ grad.reshape(-1)  # <grad J, u_k>
         error, verdict = _compare(name, numeric_dd, analytic_dd, great, bug, atol, notes)
         checks.append(TensorCheck(name, t.shape, error, verdict))
