@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import io
 import math
 import os
@@ -536,6 +537,15 @@ def _copy_tree(value: Any) -> Any:
     return copy.copy(value)
 
 
+def _fingerprint(X: np.ndarray, Y: np.ndarray) -> str:
+    """``m`` and a digest of the examples and labels (values, dtypes and shapes)."""
+    digest = hashlib.blake2b(digest_size=8)
+    for array in (X, Y):
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(np.ascontiguousarray(array).data)
+    return f"{len(X)} examples, {digest.hexdigest()}"
+
+
 def _check_optimizer_trains(optimizer: Any, model: Module) -> None:
     """An optimizer built on another model's parameters would leave this one untrained."""
     groups = getattr(optimizer, "param_groups", None)
@@ -676,6 +686,7 @@ class Trainer:
             if module._parameters
         ]
         self._warned: set[tuple[str, str]] = set()
+        self._fingerprints: dict[str, str] | None = None  # of the data, for checkpoints
 
     # ----------------------------------------------------------- plumbing
     def _pair(self, data: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -843,6 +854,7 @@ class Trainer:
             "step": self.step,
             "epochs": self.epochs,
             "seed": self.seed,
+            "setup": self._setup(),
             "stop_training": bool(self.stop_training),
             "history": self.history.state_dict(),
             "callbacks": [
@@ -888,6 +900,7 @@ class Trainer:
                 "continue from it; checkpoints written during fit (the 'checkpoint' callback or "
                 "Trainer.save_checkpoint) can be resumed"
             )
+        self._check_setup(state.get("setup"), int(ckpt.epoch), path)
         self.model.load_state_dict(ckpt.model)
         if ckpt.optimizer is not None:
             self.optimizer.load_state_dict(ckpt.optimizer)
@@ -907,6 +920,37 @@ class Trainer:
             cb.load_state_dict(entry["state"])
         self.epoch = int(ckpt.epoch)
         self.start_epoch = int(ckpt.epoch) + 1
+
+    def _setup(self) -> dict[str, Any]:
+        """What makes the rest of a run what it was: the data (a fingerprint of each
+        split), the batching and the seed. Loss, regularizer, schedule and augmentation
+        are the caller's to pass again (functions have no stable identity)."""
+        if self._fingerprints is None:
+            splits = (("train", self.train), ("dev", self.dev))
+            self._fingerprints = {split: _fingerprint(*pair) for split, pair in splits if pair}
+        return {
+            **self._fingerprints,
+            "batch_size": self.batch_size,
+            "drop_last": self.drop_last,
+            "seed": self.seed,
+        }
+
+    def _check_setup(self, saved: dict[str, Any] | None, last_epoch: int, path: str) -> None:
+        if self.epochs <= last_epoch:
+            raise CheckpointError(
+                f"{path}: the run was saved after epoch {last_epoch} ({last_epoch + 1} epochs done), but "
+                f"epochs={self.epochs} asks for fewer; epochs is the total: pass at least {last_epoch + 1}"
+            )
+        if saved is None:  # written before runs recorded their setup
+            return
+        now = self._setup()
+        changed = [key for key in sorted(set(saved) | set(now)) if saved.get(key) != now.get(key)]
+        if changed:
+            described = "; ".join(f"{key}: saved {saved.get(key)!r}, now {now.get(key)!r}" for key in changed)
+            raise CheckpointError(
+                f"{path}: resuming with a different setup would not continue the saved run ({described}); "
+                "pass the same data, batch_size, drop_last and seed, or start a new run without resume_from"
+            )
 
     # -------------------------------------------------------------- loop
     def _grad_norms(self) -> list[float]:

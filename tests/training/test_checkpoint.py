@@ -222,3 +222,44 @@ def test_fit_resume_refuses_a_checkpoint_without_training_state(tmp_path):
             epochs=2,
             resume_from=tmp_path / "plain.npz",
         )
+
+
+def _saved_run(tmp_path, X, Y, **options):
+    """A 4-epoch run checkpointed after its last epoch; returns a resume(**changes) helper."""
+    path = tmp_path / "run.npz"
+    base = {"loss": "softmax_cross_entropy", "epochs": 4, "batch_size": 2, "seed": 1, **options}
+
+    def run(data, **changes):
+        model = mg.Sequential(mg.layer("dense", 2, 2, rng=0))
+        optimizer = mg.optimizer("sgd", model.parameters(), lr=0.1)
+        callbacks = [mg.callback("checkpoint", path=path, every=1)]
+        return mg.fit(model, data, optimizer=optimizer, callbacks=callbacks, **{**base, **changes})
+
+    run((X, Y))
+    return lambda data=(X, Y), **changes: run(data, resume_from=path, **{"epochs": 6, **changes})
+
+
+@pytest.mark.parametrize(
+    ("data", "changes", "match"),
+    [
+        ("fewer", {}, r"train: saved '6 examples, \w+', now '5 examples"),
+        ("relabelled", {}, r"train: saved '6 examples, \w+', now '6 examples, \w+'"),
+        ("same", {"batch_size": 3}, "batch_size: saved 2, now 3"),
+        ("same", {"drop_last": True}, "drop_last: saved False, now True"),
+        ("same", {"seed": 2}, "seed: saved 1, now 2"),
+        ("same", {"epochs": 3}, r"saved after epoch 3 \(4 epochs done\).*pass at least 4"),
+    ],
+)
+def test_resuming_with_a_different_setup_says_what_differs(tmp_path, data, changes, match):
+    X, Y = np.arange(12.0).reshape(6, 2), np.array([0, 1, 0, 1, 1, 0])
+    resume = _saved_run(tmp_path, X, Y)
+    variants = {"same": (X, Y), "fewer": (X[:5], Y[:5]), "relabelled": (X, 1 - Y)}
+    with pytest.raises(mg.CheckpointError, match=match):
+        resume(variants[data], **changes)
+    assert len(resume()) == 6  # the same setup continues
+
+
+def test_resuming_a_finished_run_with_its_own_epochs_trains_nothing_more(tmp_path):
+    X, Y = np.arange(12.0).reshape(6, 2), np.array([0, 1, 0, 1, 1, 0])
+    resume = _saved_run(tmp_path, X, Y)
+    assert len(resume(epochs=4)) == 4
