@@ -197,12 +197,20 @@ class Pow(Function):
         a, b, out = ctx.saved
         ga = gb = None
         if _needs(ctx, 0):
-            ga = unbroadcast(g * b * np.power(a, b - 1), _shape(a))  # d(a^b)/da = b a^(b-1)
+            if isinstance(b, numbers.Real):  # the common x ** 2: a constant Python exponent
+                # d(a^b)/da = b a^(b-1); a^0 = 1 is constant, so 0 for b == 0 (not 0 * 0^-1 = NaN)
+                ga = g * b * np.power(a, b - 1) if b != 0 else np.zeros_like(a)
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):  # 0^-1 where b == 0: replaced
+                    da = b * np.power(a, b - 1)  # d(a^b)/da = b a^(b-1), and 0 where b == 0
+                ga = unbroadcast(g * np.where(b == 0, 0, da), _shape(a))
         if _needs(ctx, 1):
             base = np.asarray(a, dtype=out.dtype)  # a constant base may be a Python number
-            log_a = np.log(np.where(base > 0, base, 1))
-            # d(a^b)/db = a^b ln a; taken as 0 where a <= 0 and a^b == 0
-            gb = unbroadcast(g * np.where(out == 0, 0, out * log_a), _shape(b))
+            with np.errstate(divide="ignore", invalid="ignore"):  # ln 0 = -inf, ln(a < 0) = NaN
+                db = out * np.log(base)
+            # d(a^b)/db = a^b ln a; where that is undefined, PyTorch's values: NaN for a < 0; at
+            # a == 0, 0 for b >= 0 and a^b ln a = -inf for b < 0 (+inf at -0.0 with an odd b)
+            gb = unbroadcast(g * np.where((base == 0) & (b >= 0), 0, db), _shape(b))
         return ga, gb
 
 
@@ -319,16 +327,27 @@ class Mean(Function):
 
 
 class _Extreme(Function):
-    """max/min: the gradient goes to the extreme elements, shared equally among ties."""
+    """max/min: the gradient goes to the extreme elements, shared equally among ties.
+
+    A slice containing NaN has NaN as its extreme (NumPy propagates it); its NaN
+    elements then count as the extreme ones and share the gradient, as in PyTorch's
+    ``max()`` without ``dim`` (``torch.amax`` gives the whole slice NaN instead).
+    """
 
     owns_gradients = True  # backward returns new arrays
     reduce = staticmethod(np.max)
 
     @classmethod
     def forward(cls, ctx, a, axis=None, keepdims=False):
-        if np.size(a) == 0:
-            raise ShapeError(f"{cls.name}: cannot reduce an empty tensor of shape {a.shape}")
-        axes = _norm_axes(axis, np.ndim(a))
+        shape = np.shape(a)
+        axes = _norm_axes(axis, len(shape))
+        empty = [ax for ax in axes if shape[ax] == 0]
+        if empty:  # as NumPy: an empty slice has no extreme; other empty axes are fine
+            raise ShapeError(
+                f"{cls.name}: cannot reduce over axis {empty[0]} of an empty tensor of shape {shape}: "
+                "it has length 0, so there is no extreme value; reduce over non-empty axes or "
+                "check for empty input first"
+            )
         out = cls.reduce(a, axis=axes, keepdims=True)
         ctx.axes, ctx.keepdims = axes, keepdims
         ctx.save_for_backward(a, out)
@@ -337,8 +356,11 @@ class _Extreme(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved
-        mask = (a == out).astype(a.dtype)
-        mask /= mask.sum(axis=ctx.axes, keepdims=True)
+        mask = a == out  # the extreme elements of each slice
+        if np.isnan(out).any():  # NaN != NaN: a NaN extreme goes to the slice's NaN elements
+            mask |= np.isnan(a) & np.isnan(out)
+        mask = mask.astype(a.dtype)
+        mask /= mask.sum(axis=ctx.axes, keepdims=True)  # ties share; every slice has >= 1
         return mask * _expand_reduced(g, ctx.axes, ctx.keepdims)
 
 
@@ -700,6 +722,10 @@ def div(a: Any, b: Any) -> Tensor:
 def pow(a: Any, b: Any) -> Tensor:
     """``a ** b`` elementwise; either side may be a tensor.
 
+    Where the derivatives are undefined the gradients are PyTorch's: d/da is 0 where
+    ``b == 0`` (even at ``a == 0``); d/db = a^b ln a is NaN where ``a < 0``, and at
+    ``a == 0`` it is 0 for ``b >= 0`` and -inf for ``b < 0``.
+
     Example:
         >>> import minigrad as mg
         >>> mg.ops.pow(mg.Tensor([2.0, 3.0]), 2)
@@ -755,16 +781,26 @@ def mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Maximum over ``axis``; tied maxima share the gradient equally.
 
+    NaN propagates, as in NumPy: a slice containing NaN has maximum NaN, and its NaN
+    elements share the gradient (as in ``torch.max()``; ``torch.amax`` would make the
+    whole slice's gradient NaN). Reducing over an axis of length 0 is a ShapeError;
+    other empty axes give an empty result.
+
     Example:
+        >>> import numpy as np
         >>> import minigrad as mg
         >>> mg.ops.max(mg.Tensor([[1.0, 5.0], [7.0, 2.0]]), axis=1)
         Tensor([5., 7.])
+        >>> x = mg.Tensor([1.0, np.nan, 3.0], requires_grad=True)
+        >>> x.max().backward(); x.grad
+        array([0., 1., 0.])
     """
     return Max.apply(_tensor(a), axis=axis, keepdims=keepdims)
 
 
 def min(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Minimum over ``axis``; tied minima share the gradient equally.
+    """Minimum over ``axis``; tied minima share the gradient equally. NaN and empty
+    axes as in :func:`minigrad.ops.max`.
 
     Example:
         >>> import minigrad as mg
@@ -1002,6 +1038,8 @@ def getitem(a: Any, index: Any) -> Tensor:
         index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
     elif isinstance(index, list):
         index = _as_array(index, None, "getitem: index")
+        if index.size == 0:  # [] is an empty integer index in NumPy, not a float array
+            index = index.astype(np.intp)
     return GetItem.apply(_tensor(a), index=index)
 
 

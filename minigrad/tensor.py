@@ -331,6 +331,37 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.data)
 
+    def __iter__(self) -> Iterator[Tensor]:
+        """The rows along axis 0, each ``self[i]``: differentiable, so gradients flow back
+        from every row (unpacking ``a, b = t`` and ``for row in t`` work too).
+
+        Example:
+            >>> import minigrad as mg
+            >>> x = mg.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+            >>> top, bottom = x
+            >>> (top * bottom).sum().backward()
+            >>> x.grad
+            array([[3., 4.],
+                   [1., 2.]])
+        """
+        if self.data.ndim == 0:
+            raise TypeError(
+                "iteration over a 0-d tensor (shape ()): it has no rows; use .item() for its "
+                "value, or .reshape(1) for a 1-element tensor to iterate"
+            )
+        return (_ops.getitem(self, i) for i in range(len(self.data)))
+
+    def __contains__(self, value: Any) -> bool:
+        """``value in t``: whether any element equals ``value``, as in NumPy (``==``
+        between tensors compares identity, so iterating would never find a number).
+
+        Example:
+            >>> import minigrad as mg
+            >>> 2.0 in mg.Tensor([1.0, 2.0]), 3.0 in mg.Tensor([1.0, 2.0])
+            (True, False)
+        """
+        return bool(_compare(self, value, np.equal, "in").data.any())
+
     def __bool__(self) -> bool:
         return bool(self.data)
 
@@ -455,11 +486,13 @@ class Tensor:
         return _ops.mean(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``; ties share the gradient equally."""
+        """Maximum over ``axis``; ties (and NaNs, in a slice whose max is NaN) share the
+        gradient equally. See :func:`minigrad.ops.max`."""
         return _ops.max(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """Minimum over ``axis``; ties share the gradient equally."""
+        """Minimum over ``axis``; ties (and NaNs, in a slice whose min is NaN) share the
+        gradient equally. See :func:`minigrad.ops.min`."""
         return _ops.min(self, axis=axis, keepdims=keepdims)
 
     def exp(self) -> Tensor:

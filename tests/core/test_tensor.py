@@ -237,6 +237,97 @@ def test_power_of_zero_base_has_a_finite_exponent_gradient():
     np.testing.assert_allclose(e.grad, [0.0, 8.0 * np.log(2.0)])
 
 
+NAN = np.nan
+
+
+def test_nan_maxima_share_the_gradient():
+    # max() propagates NaN, so a slice's NaN elements are its maxima; they share the
+    # gradient as in torch.max() (torch.amax gives the whole slice NaN, a 0/0)
+    x = mg.Tensor([[1.0, NAN, 3.0, NAN], [1.0, 2.0, 3.0, 3.0]], requires_grad=True)
+    assert np.isnan(x.max().item())
+    x.max().backward()
+    np.testing.assert_array_equal(x.grad, [[0.0, 0.5, 0.0, 0.5], [0.0, 0.0, 0.0, 0.0]])
+    x.grad = None
+    x.min(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0.0, 0.5, 0.0, 0.5], [1.0, 0.0, 0.0, 0.0]])
+    x.grad = None
+    x.max(axis=0, keepdims=True).backward(np.full((1, 4), 2.0))
+    np.testing.assert_array_equal(x.grad, [[1.0, 2.0, 1.0, 2.0], [1.0, 0.0, 1.0, 0.0]])
+
+
+def test_nan_maxima_match_torch_max():
+    torch = pytest.importorskip("torch")
+    values = np.array([[NAN, 2.0, NAN], [0.5, NAN, -1.0]])
+    x = mg.Tensor(values, requires_grad=True)
+    x.max().backward()
+    expected = torch.tensor(values, requires_grad=True)
+    expected.max().backward()
+    np.testing.assert_array_equal(x.grad, expected.grad.numpy())
+    assert np.isfinite(x.grad).all()
+
+
+# (a, b, a^b, d(a^b)/da, d(a^b)/db), the values PyTorch gives where the formulas
+# b a^(b-1) and a^b ln a meet 0 * inf, 0 * -inf or the log of a negative number
+POWER_EDGES = [
+    (0.0, 0.0, 1.0, 0.0, 0.0),  # a^0 = 1 is constant in a; 0 for d/db by convention
+    (2.0, 0.0, 1.0, 0.0, np.log(2.0)),
+    (-2.0, 0.0, 1.0, 0.0, NAN),  # ln of a negative base: undefined
+    (0.0, 2.0, 0.0, 0.0, 0.0),
+    (0.0, 1.0, 0.0, 1.0, 0.0),
+    (0.0, 0.5, 0.0, np.inf, 0.0),
+    (0.0, -1.0, np.inf, -np.inf, -np.inf),
+    (0.0, -0.5, np.inf, -np.inf, -np.inf),
+    (-0.0, -1.0, -np.inf, -np.inf, np.inf),
+    (-2.0, 2.0, 4.0, -4.0, NAN),
+    (-3.0, -1.0, -1.0 / 3.0, -1.0 / 9.0, NAN),
+]
+
+
+def test_power_gradients_at_zero_and_negative_bases():
+    a_values, b_values, outs, da, db = (np.array(column) for column in zip(*POWER_EDGES))
+    a = mg.Tensor(a_values, requires_grad=True)
+    b = mg.Tensor(b_values, requires_grad=True)
+    with np.errstate(divide="ignore"):  # the forward's 0^-1 = inf
+        out = a**b
+    out.backward(np.ones(out.shape))
+    np.testing.assert_allclose(out.data, outs, rtol=1e-15)
+    np.testing.assert_allclose(a.grad, da, rtol=1e-15)
+    np.testing.assert_allclose(b.grad, db, rtol=1e-15)
+
+
+def test_power_gradients_match_torch():
+    torch = pytest.importorskip("torch")
+    grid = np.array([-2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.0, 3.0])
+    a_values, b_values = (m.ravel() for m in np.meshgrid(grid, grid))
+    a = mg.Tensor(a_values, requires_grad=True)
+    b = mg.Tensor(b_values, requires_grad=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        (a**b).sum().backward()
+    ta = torch.tensor(a_values, requires_grad=True)
+    tb = torch.tensor(b_values, requires_grad=True)
+    (ta**tb).sum().backward()
+    np.testing.assert_allclose(a.grad, ta.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(b.grad, tb.grad.numpy(), rtol=1e-13)
+
+
+@pytest.mark.parametrize("exponent", [0, 0.0, np.zeros(3), mg.Tensor(np.zeros(3))])
+def test_power_zero_has_a_zero_base_gradient_even_at_zero(exponent):
+    x = mg.Tensor([0.0, -1.5, 2.0], requires_grad=True)
+    (x**exponent).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])
+
+
+def test_constant_base_power_gradient():
+    e = mg.Tensor([0.0, 1.0, -1.0, 0.5], requires_grad=True)
+    with np.errstate(divide="ignore"):
+        (0.0**e).sum().backward()
+    np.testing.assert_array_equal(e.grad, [0.0, 0.0, -np.inf, 0.0])
+    e.grad = None
+    with np.errstate(invalid="ignore"):  # the forward's (-2)^0.5 = NaN
+        ((-2.0) ** e).sum().backward()
+    assert np.isnan(e.grad).all()  # a^b with a < 0 is not differentiable in b
+
+
 def test_sigmoid_is_stable_for_large_inputs():
     x = mg.Tensor([-1000.0, 0.0, 1000.0], requires_grad=True)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -284,3 +375,111 @@ def test_float32_in_float32_out_with_float32_gradients(op, values):
         assert t32.grad.dtype == np.float32
         np.testing.assert_allclose(t32.grad, t64.grad, rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose(out32.data, out64.data, rtol=1e-4, atol=1e-5)
+
+
+# ------------------------------------------------------------------- iteration
+def test_iterating_gives_differentiable_rows():
+    x = mg.Tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    rows = list(x)
+    assert [r.data.tolist() for r in rows] == [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+    assert all(r.requires_grad for r in rows)
+    # J = Σ_i (i + 1) Σ_j x_ij², so dJ/dx_ij = 2 (i + 1) x_ij
+    J = sum((i + 1) * (row * row).sum() for i, row in enumerate(x))
+    J.backward()
+    np.testing.assert_array_equal(x.grad, [[2.0, 4.0], [12.0, 16.0], [30.0, 36.0]])
+
+
+def test_unpacking_and_for_loops_over_a_vector():
+    v = mg.Tensor([1.0, 2.0], requires_grad=True)
+    a, b = v
+    assert a.shape == () and a.item() == 1.0 and b.item() == 2.0
+    (a * b * b).backward()  # d(ab²)/da = b², d(ab²)/db = 2ab
+    np.testing.assert_array_equal(v.grad, [4.0, 4.0])
+    assert [float(e) for e in mg.Tensor([1.0, 2.0])] == [1.0, 2.0]
+    assert list(mg.Tensor(np.zeros((0, 3)))) == []
+    assert [e.item() for e in mg.Tensor([3, 4])] == [3, 4]  # integer tensors too
+
+
+def test_iterating_over_a_0d_tensor_is_a_type_error():
+    with pytest.raises(TypeError, match=r"iteration over a 0-d tensor.*item\(\)"):
+        iter(mg.Tensor(2.0))
+    with pytest.raises(TypeError, match="0-d tensor"):
+        _first, _second = mg.Tensor(2.0)
+
+
+@given(
+    x=hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=3), elements=st.floats(-2, 2))
+)
+def test_rows_are_the_slices_along_axis_0_and_carry_the_gradient(x):
+    t = mg.Tensor(x, requires_grad=True)
+    rows = list(t)
+    assert len(rows) == x.shape[0]
+    for i, row in enumerate(rows):
+        np.testing.assert_array_equal(row.data, x[i])
+    weights = np.random.default_rng(0).standard_normal(x.shape)
+    sum((row * w).sum() for row, w in zip(rows, weights, strict=True)).backward()
+    np.testing.assert_allclose(t.grad, weights)
+
+
+def test_in_compares_elements():
+    t = mg.Tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert 2.0 in t and 5.0 not in t
+    assert [3.0, 4.0] in t and mg.Tensor([1.0, 2.0]) in t
+    with pytest.raises(mg.ShapeError, match=r"comparison in: shapes \(2, 2\) and \(3,\)"):
+        [1.0, 2.0, 3.0] in t  # noqa: B015
+
+
+# ------------------------------------------------------------- empty tensors
+EMPTY_SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=3).filter(lambda s: 0 in s)
+
+
+@pytest.mark.parametrize("reduction", ["max", "min"])
+@given(data=st.data(), shape=EMPTY_SHAPES, keepdims=st.booleans())
+def test_max_and_min_of_empty_tensors_follow_numpy(reduction, data, shape, keepdims):
+    x = np.zeros(shape)
+    axis = data.draw(st.none() | hnp.valid_tuple_axes(len(shape), min_size=1), label="axis")
+    axes = range(len(shape)) if axis is None else axis
+    t = mg.Tensor(x, requires_grad=True)
+    if any(shape[ax] == 0 for ax in axes):  # an empty slice has no extreme
+        with pytest.raises(ValueError):
+            getattr(np, reduction)(x, axis=axis, keepdims=keepdims)
+        with pytest.raises(mg.ShapeError, match=rf"{reduction}: cannot reduce over axis \d of an empty"):
+            getattr(t, reduction)(axis=axis, keepdims=keepdims)
+        return
+    out = getattr(t, reduction)(axis=axis, keepdims=keepdims)
+    assert out.shape == getattr(np, reduction)(x, axis=axis, keepdims=keepdims).shape
+    assert out.size == 0
+    out.backward(np.ones(out.shape))
+    assert t.grad.shape == shape and t.grad.dtype == np.float64
+
+
+def test_max_over_a_non_empty_axis_of_an_empty_batch():
+    x = mg.Tensor(np.zeros((0, 3)), requires_grad=True)
+    out = x.max(axis=1)
+    assert out.shape == (0,)
+    out.sum().backward()
+    assert x.grad.shape == (0, 3)
+    with pytest.raises(mg.ShapeError, match=r"max: cannot reduce over axis 0 .*\(0, 3\)"):
+        x.max(axis=0)
+
+
+def test_softmax_built_from_ops_on_an_empty_batch_is_empty():
+    z = mg.Tensor(np.zeros((0, 3)), requires_grad=True)
+    e = (z - z.max(axis=1, keepdims=True)).exp()
+    p = e / e.sum(axis=1, keepdims=True)
+    assert p.shape == (0, 3)
+    p.sum().backward()
+    assert z.grad.shape == (0, 3)
+    fused = mg.nn_functions.softmax(z)  # the fused op, over the non-empty class axis
+    assert fused.shape == (0, 3)
+
+
+@pytest.mark.parametrize("index", [[], [[]], ([], 0), (slice(None), [])])
+def test_empty_list_indices_behave_like_numpy(index):
+    x = np.arange(6.0).reshape(2, 3)
+    t = mg.Tensor(x, requires_grad=True)
+    out = t[index]
+    expected = x[index]
+    assert out.shape == expected.shape and out.dtype == expected.dtype
+    out.sum().backward()
+    np.testing.assert_array_equal(t.grad, np.zeros((2, 3)))
