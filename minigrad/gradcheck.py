@@ -13,9 +13,10 @@ and read against the course's bands: below 1e-7 *great*, up to 1e-3 *inspect*
 into one vector θ and for each tensor; the verdict is the worst. Where the gradient is
 zero the ratio only measures rounding noise, so differences no larger than ``atol``
 (root mean square) count as agreement; where backprop's gradient is small but not zero
-and the difference is more than rounding in J explains, they read *inspect* at best. Everything runs in float64,
-even for float32 models, and random draws (dropout masks, NumPy's global random
-state) are held fixed across evaluations, so stochastic layers are checkable.
+and the difference is more than rounding in J explains, they read *inspect* at best.
+Everything runs in float64, even for float32 models, and random draws (dropout masks,
+NumPy's global random state) are held fixed across evaluations, so stochastic layers
+are checkable.
 A function with a non-scalar output is reduced to J = ⟨v, f(x)⟩ with a fixed random
 v, which checks vᵀJ, a random combination of its rows.
 """
@@ -431,6 +432,11 @@ def gradcheck(
         >>> report.passed, report.verdict
         (True, 'great')
     """
+    if isinstance(inputs, Tensor | np.ndarray):
+        raise MinigradError(
+            f"gradcheck: inputs is one {type(inputs).__name__} of shape {np.shape(inputs)}; inputs is the "
+            "list of fn's arguments: pass [x] (each row would otherwise be an argument of its own)"
+        )
     named = _named_params(params)
     args: list[Any] = []
     checked: list[tuple[str, Tensor]] = []

@@ -480,3 +480,9 @@ def test_a_function_that_raises_midway_leaves_the_tensors_unperturbed(fast):
         mg.gradcheck(fn, params=[w], fast=fast)
     np.testing.assert_array_equal(w.data, [1.0, 2.0, 3.0])
     assert not np.array_equal(calls[-1], [1.0, 2.0, 3.0])  # it did fail while perturbed
+
+
+@pytest.mark.parametrize("make", [np.asarray, lambda x: mg.Tensor(x, requires_grad=True)])
+def test_inputs_must_be_a_list_of_arguments_not_one_array(make):
+    with pytest.raises(mg.MinigradError, match=r"inputs is one .* of shape \(3, 4\).*pass \[x\]"):
+        mg.gradcheck(lambda t: (t * t).sum(), make(X))
