@@ -7,8 +7,8 @@ initial rate ``lr0`` (the rate at epoch 0) and keyword options, validates them
 :class:`Schedule`. Attach one with ``Optimizer(..., schedule=fn)`` or
 ``optimizer.attach_schedule(fn)``; ``optimizer.set_epoch(e)`` then sets ``lr = fn(e)``.
 Epochs count from 0 (the course counts from 1, so each of its decays runs one epoch later
-here; pass ``lambda epoch: fn(epoch + 1)`` for its numbering) and may be fractional, so a schedule can be driven per step as well
-(``set_epoch(step / steps_per_epoch)``).
+here; pass ``lambda epoch: fn(epoch + 1)`` for its numbering) and may be fractional, so a
+schedule can be driven per step as well (``set_epoch(step / steps_per_epoch)``).
 
 Example:
     >>> import minigrad as mg

@@ -73,7 +73,7 @@ def test_drop_last_reaches_fit_and_must_be_a_boolean():
     assert load_config()["training"]["drop_last"] is False
     config = load_config(overrides=["training.drop_last=true", "data.options.n=50", "training.epochs=1"])
     assert build(config).fit_options()["drop_last"] is True
-    with pytest.raises(mg.ConfigError, match="training.drop_last"):
+    with pytest.raises(mg.ConfigError, match=r"training\.drop_last"):
         load_config(overrides=["training.drop_last=1"])
 
 
