@@ -858,6 +858,20 @@ def build_model(
     return Sequential(*layers)
 
 
+def _require_loaded(config: Any) -> None:
+    """``config`` must be what :func:`load_config` returns: a full, validated mapping."""
+    how = (
+        "pass load_config(path) (or load_config(overrides=[...])), which fills in the defaults and validates"
+    )
+    if isinstance(config, str | os.PathLike):
+        raise ConfigError(f"expected a configuration, got the path {os.fspath(config)!r}; {how}")
+    if not isinstance(config, Mapping):
+        raise ConfigError(f"expected a configuration mapping, got {type(config).__name__}; {how}")
+    missing = [section for section in DEFAULT_CONFIG if section not in config]
+    if missing:
+        raise ConfigError(f"the configuration has no {', '.join(map(repr, missing))} section(s); {how}")
+
+
 def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
     """Load the data and build the model, optimizer, schedule, regularizer and callbacks
     of a validated configuration (from :func:`load_config`).
@@ -872,6 +886,7 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
     from minigrad.factories import callback, loss, regularizer, schedule
     from minigrad.factories import optimizer as make_optimizer
 
+    _require_loaded(config)
     where = _Where.of(config, source)
     resolved = Config(copy.deepcopy(dict(config)), source=where.source, overridden=where.overridden)
     data = resolved["data"]

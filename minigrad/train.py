@@ -706,6 +706,10 @@ class Trainer:
                 from minigrad.factories import callback
 
                 cb = callback(cb)
+            if isinstance(cb, type):
+                raise ConfigError(
+                    f"fit: callbacks holds the class {cb.__name__}, not an instance; pass {cb.__name__}(...)"
+                )
             if not any(hasattr(cb, hook) for hook in _HOOKS):
                 raise ConfigError(
                     f"fit: callback {cb!r} has none of the hooks {', '.join(_HOOKS)}; "
@@ -741,6 +745,11 @@ class Trainer:
             True
         """
         data_loss = self.loss(outputs, Y)
+        if not isinstance(data_loss, Tensor):
+            raise ConfigError(
+                f"fit: the loss {self.loss!r} returned a {type(data_loss).__name__}, not a Tensor, so "
+                "there is nothing to backpropagate; compute it with tensor operations on the prediction"
+            )
         if self.regularizer is None:
             return data_loss, data_loss
         return data_loss + self.regularizer(self.model.named_parameters(), self.m), data_loss

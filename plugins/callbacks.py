@@ -42,13 +42,18 @@ def _mode(monitor: str, mode: str) -> str:
     return mode
 
 
+_NO_DEV = " (fit() got no dev set; pass dev=(X, Y) or monitor='train_cost')"
+
+
+def _require_dev(trainer: Any, monitor: str, who: str) -> None:
+    """Before the first epoch: a ``dev_*`` monitor needs a dev set."""
+    if monitor.startswith("dev_") and getattr(trainer, "dev", True) is None:
+        raise ConfigError(f"{who}: monitor={monitor!r} is not recorded{_NO_DEV}")
+
+
 def _monitored(trainer: Any, monitor: str, logs: dict[str, float], who: str) -> float:
     if monitor not in logs:
-        hint = (
-            " (fit() got no dev set; pass dev=(X, Y) or monitor='train_cost')"
-            if monitor.startswith("dev_")
-            else ""
-        )
+        hint = _NO_DEV if monitor.startswith("dev_") else ""
         raise ConfigError(f"{who}: monitor={monitor!r} is not recorded{hint}; recorded: {sorted(logs)}")
     return float(logs[monitor])
 
@@ -109,6 +114,10 @@ class EarlyStopping:
         if self.mode == "min":
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta
+
+    def on_train_begin(self, trainer: Any) -> None:
+        """Check that the monitored value will be recorded (a dev set for ``dev_*``)."""
+        _require_dev(trainer, self.monitor, "early_stopping")
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
         """Compare the monitored value with the best so far; stop after ``patience``
@@ -294,6 +303,11 @@ class Checkpoint:
         self.extra = extra
         self.best = math.inf if self.mode == "min" else -math.inf
         self.saved: list[str] = []
+
+    def on_train_begin(self, trainer: Any) -> None:
+        """With ``save_best``, check that the monitored value will be recorded."""
+        if self.save_best:
+            _require_dev(trainer, self.monitor, "checkpoint")
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
         """Save the periodic and/or best checkpoint."""

@@ -263,3 +263,13 @@ def test_a_regression_file_trains_without_accuracy_or_stratification(tmp_path):
     result = run_config(load_config(path, overrides=overrides))  # stratify=true is ignored here
     assert result.run.link == "identity" and result.diagnosis is None
     assert set(result.metrics["dev"]) == {"cost", "loss"} and "train_accuracy" not in result.history
+
+
+@pytest.mark.parametrize(
+    ("config", "match"),
+    [("file.toml", "got the path 'file.toml'"), ({"training": {}}, "no 'data', 'model'"), (3, "got int")],
+)
+def test_run_config_wants_a_loaded_configuration(config, match):
+    with pytest.raises(mg.ConfigError, match=match) as info:
+        mg.run_config(config)
+    assert "load_config(path)" in str(info.value)

@@ -379,15 +379,37 @@ def test_bad_arguments_raise_clear_errors(change, error, match):
         mg.fit(model, options.pop("train"), **options)
 
 
-def test_early_stopping_without_a_dev_set_says_how_to_fix_it():
+@pytest.mark.parametrize(
+    "callback", ["early_stopping", {"name": "checkpoint", "save_best": True, "every": 0}]
+)
+def test_monitoring_the_dev_set_without_one_says_how_to_fix_it_before_training(callback, tmp_path):
     train, _ = moons()
     model = mlp()
-    with pytest.raises(mg.ConfigError, match="no dev set"):
+    before = model.state_dict()
+    if isinstance(callback, dict):
+        callback = mg.callback(callback.pop("name"), path=tmp_path / "c.npz", **callback)
+    with pytest.raises(mg.ConfigError, match="no dev set; pass dev="):
         mg.fit(
             model,
             train,
             loss="softmax_cross_entropy",
             optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
             epochs=2,
-            callbacks=["early_stopping"],
+            callbacks=[callback],
         )
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())  # not one epoch ran
+
+
+def test_a_callback_class_or_a_loss_returning_a_number_is_refused_with_the_fix():
+    train, _ = moons()
+    model = mlp()
+    options = {"optimizer": mg.optimizer("sgd", model.parameters(), lr=0.1), "epochs": 1}
+
+    class Printer:
+        def on_epoch_end(self, trainer, epoch, logs):
+            pass
+
+    with pytest.raises(mg.ConfigError, match=r"the class Printer, not an instance; pass Printer\(...\)"):
+        mg.fit(model, train, loss="softmax_cross_entropy", callbacks=[Printer], **options)
+    with pytest.raises(mg.ConfigError, match="returned a float, not a Tensor"):
+        mg.fit(model, train, loss=lambda prediction, target: 0.5, **options)
