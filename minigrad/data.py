@@ -839,7 +839,8 @@ def load_dataset(
             feature columns (names or indices; default every column but the target).
         delimiter: the CSV field separator.
         header: whether the CSV's first row holds column names; ``None`` detects it
-            (a first row with any non-numeric field is a header).
+            (a first row without numbers is a header; one mixing numbers and text is an
+            error rather than an example silently dropped).
 
     Raises:
         ConfigError: missing file, key or column (with the available ones), unsupported
@@ -937,6 +938,22 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _is_header(row: list[str], *, where: str, fix: str) -> bool:
+    """Whether a CSV's first row holds column names: no field is a number. A row with
+    both numbers and text is neither a clean header nor data (a typo, a missing value),
+    and dropping it as a header would lose an example, so it is an error."""
+    numeric = [_is_number(field) for field in row]
+    if all(numeric):
+        return False
+    if not any(numeric):
+        return True
+    column = numeric.index(False)
+    raise ConfigError(
+        f"{where}: the first row mixes numbers and text (field {column + 1} is {row[column]!r}), so it is "
+        f"neither a header (names only) nor an example (numbers only); {fix}"
+    )
+
+
 def _column_index(spec: Any, names: list[str] | None, width: int, path: Path, role: str) -> int:
     if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
         if not -width <= spec < width:
@@ -973,7 +990,8 @@ def _load_csv(
     if not rows:
         raise ConfigError(f"load_dataset: '{path}' is empty")
     if header is None:
-        header = not all(_is_number(f) for f in rows[0])
+        fix = "correct that field, or pass header=True (it is a header) or header=False"
+        header = _is_header(rows[0], where=f"load_dataset: '{path}'", fix=fix)
     names = [f.strip() for f in rows[0]] if header else None
     body = rows[1:] if header else rows
     if not body:

@@ -46,7 +46,7 @@ def read_features(path: str | Path, n_features: int) -> Any:
     """
     import numpy as np
 
-    from minigrad.data import _is_number
+    from minigrad.data import _is_header
     from minigrad.errors import ConfigError
 
     path = Path(path)
@@ -66,9 +66,14 @@ def read_features(path: str | Path, n_features: int) -> Any:
         except (ValueError, OSError) as err:
             raise ConfigError(f"--input {path}: not a readable .npz without pickles ({err})") from None
     elif suffix == ".csv":
-        rows = [row for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8"))) if row]
-        if rows and not all(_is_number(cell) for cell in rows[0]):
-            rows = rows[1:]  # a header
+        try:
+            rows = [row for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8"))) if row]
+        except (UnicodeDecodeError, csv.Error) as err:
+            raise ConfigError(
+                f"--input {path}: not a UTF-8 text CSV file ({err}); save it as plain CSV"
+            ) from None
+        if rows and _is_header(rows[0], where=f"--input {path}", fix="correct that field"):
+            rows = rows[1:]
         try:
             X = np.array([[float(cell) for cell in row] for row in rows], dtype=np.float64)
         except ValueError as err:

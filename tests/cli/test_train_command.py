@@ -133,6 +133,17 @@ def test_predict_prints_labels_and_probabilities(trained_run, tmp_path, capsys):
         np.testing.assert_allclose(out["probabilities"].sum(axis=1), 1.0)
 
 
+def test_predict_refuses_a_first_row_mixing_numbers_and_text_instead_of_dropping_it(
+    trained_run, tmp_path, capsys
+):
+    (tmp_path / "typo.csv").write_text("0.1,0.2x\n0.3,0.4\n-0.2,0.1\n")
+    assert main(["predict", str(trained_run), "--input", str(tmp_path / "typo.csv")]) == 2
+    assert "first row mixes numbers and text (field 2 is '0.2x')" in capsys.readouterr().err
+    (tmp_path / "latin1.csv").write_bytes(b"x1,x2\n0.1,0.2\n\xe9,1\n")
+    assert main(["predict", str(trained_run), "--input", str(tmp_path / "latin1.csv")]) == 2
+    assert "not a UTF-8 text CSV file" in capsys.readouterr().err
+
+
 def test_predict_rejects_inputs_of_the_wrong_width(trained_run, tmp_path, capsys):
     (tmp_path / "wide.csv").write_text("1,2,3\n")
     assert main(["predict", str(trained_run), "--input", str(tmp_path / "wide.csv")]) == 2

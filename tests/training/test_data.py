@@ -496,6 +496,17 @@ def test_load_csv_errors(tmp_path):
         mg.load_dataset(path)
 
 
+@pytest.mark.parametrize("first", ["0.1,0.2x,0", "0.1,,0", "x1,2,label"])
+def test_a_first_row_mixing_numbers_and_text_is_an_error_not_a_dropped_example(tmp_path, first):
+    path = tmp_path / "d.csv"
+    path.write_text(f"{first}\n0.3,0.4,1\n0.5,0.6,0\n")
+    with pytest.raises(mg.ConfigError, match=r"first row mixes numbers and text.*header=True"):
+        mg.load_dataset(path)
+    if first.startswith("x1"):  # a header whose names include a number: say so
+        X, _ = mg.load_dataset(path, header=True)
+        assert X.shape == (2, 2)
+
+
 def test_load_dataset_file_errors(tmp_path):
     with pytest.raises(mg.ConfigError, match="no such file"):
         mg.load_dataset(tmp_path / "missing.csv")
