@@ -18,6 +18,8 @@ Examples:
     minigrad train examples/train.toml --set optimizer.lr=0.003 --set training.epochs=50
     minigrad train --epochs 20 --seed 1 --out runs/quick
     minigrad train --resume runs/quick --epochs 40
+
+A folder given by --out or --name that already holds a run is refused unless --overwrite.
 """
 
 from __future__ import annotations
@@ -55,16 +57,50 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="save a resumable checkpoint every N epochs",
     )
     parser.add_argument("--no-plots", action="store_true", help="do not draw the PNG plots")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the run already in --out / --name (else an error)"
+    )
+
+
+#: What a run writes into its folder (a folder holding any of them holds a run).
+RUN_FILES = (
+    "model.npz",
+    "checkpoint.npz",
+    "history.csv",
+    "config.toml",
+    "learning_curves.png",
+    "decision_boundary.png",
+    "gradient_norms.png",
+)
 
 
 def _run_folder(args: argparse.Namespace) -> Path:
-    if args.out:
-        return Path(args.out)
-    base = Path("runs") / (args.name or time.strftime("%Y%m%d-%H%M%S"))
-    folder, n = base, 1
-    while folder.exists() and not args.name:
-        n += 1
-        folder = base.with_name(f"{base.name}-{n}")
+    """The new run's folder; a named one that holds a run is refused unless --overwrite
+    (then that run's files are removed first, so none outlives it)."""
+    from minigrad.errors import ConfigError
+
+    if args.out and args.name is not None:
+        raise ConfigError("--out DIR and --name NAME both name the run folder; pass one")
+    if args.name is not None and not args.name.strip():
+        raise ConfigError("--name is empty; give the run folder a name, or drop --name for a timestamp")
+    if not args.out and not args.name:
+        base = Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+        folder, n = base, 1
+        while folder.exists():
+            n += 1
+            folder = base.with_name(f"{base.name}-{n}")
+        return folder
+    folder = Path(args.out) if args.out else Path("runs") / args.name
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder} is a file, not a folder; choose another --out")
+    previous = [name for name in RUN_FILES if (folder / name).exists()]
+    if previous and not args.overwrite:
+        raise ConfigError(
+            f"{folder} already holds a run ({', '.join(previous)}); choose another folder, continue it with "
+            f"--resume {folder}, or pass --overwrite to replace it"
+        )
+    for name in previous:
+        (folder / name).unlink()
     return folder
 
 

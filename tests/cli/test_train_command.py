@@ -63,6 +63,32 @@ def test_quiet_prints_only_the_run_folder(tmp_path, capsys):
     assert captured.out.strip() == str(folder) and captured.err == ""
 
 
+def test_a_run_folder_holding_a_run_is_kept_unless_overwrite(tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "q"
+    assert main(["train", "--epochs", "1", "--out", str(folder), *QUICK]) == 0
+    (folder / "learning_curves.png").write_bytes(b"an earlier plot")
+    before = (folder / "model.npz").read_bytes()
+    capsys.readouterr()
+    assert main(["train", "--epochs", "2", "--out", str(folder), *QUICK]) == 2
+    err = capsys.readouterr().err
+    assert f"{folder} already holds a run" in err and "--resume" in err and "--overwrite" in err
+    assert (folder / "model.npz").read_bytes() == before  # nothing was touched
+    assert main(["train", "--epochs", "2", "--out", str(folder), "--overwrite", *QUICK]) == 0
+    assert mg.load_config(folder / "config.toml")["training"]["epochs"] == 2
+    assert not (folder / "learning_curves.png").exists()  # no file of the old run outlives it
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--epochs", "1", "--name", "n", *QUICK]) == 0
+    assert main(["train", "--epochs", "1", "--name", "n", *QUICK]) == 2
+    for bad, message in (
+        (["--name", " "], "--name is empty"),
+        (["--name", "a", "--out", "b"], "both name the run folder"),
+        (["--out", str(folder / "model.npz"), "--overwrite"], "is a file, not a folder"),
+    ):
+        capsys.readouterr()
+        assert main(["train", "--epochs", "1", *bad, *QUICK]) == 2
+        assert message in capsys.readouterr().err
+
+
 def test_set_epochs_and_seed_options_reach_the_config(tmp_path):
     folder = tmp_path / "s"
     args = [
