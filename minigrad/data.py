@@ -29,7 +29,6 @@ Example:
 from __future__ import annotations
 
 import csv
-import difflib
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -37,7 +36,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from minigrad.errors import ConfigError, DTypeError, ShapeError, StateDictError
+from minigrad.errors import ConfigError, DTypeError, ShapeError, StateDictError, did_you_mean
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -877,13 +876,6 @@ def load_dataset(
     return X, _as_labels(Y)
 
 
-def _close_matches(name: str, options: list[str]) -> str:
-    """A "; did you mean ...?" hint (case-insensitive), or an empty string."""
-    lowered = {o.lower(): o for o in options}
-    close = difflib.get_close_matches(str(name).lower(), list(lowered), n=3, cutoff=0.6)
-    return f"; did you mean {', '.join(repr(lowered[c]) for c in close)}?" if close else ""
-
-
 def _load_npz(path: Path, *, target: Any, features: Any) -> tuple[np.ndarray, np.ndarray]:
     x_key = "X" if features is None else features
     y_key = "Y" if target is None else target
@@ -909,7 +901,7 @@ def _load_npz(path: Path, *, target: Any, features: Any) -> tuple[np.ndarray, np
         arrays = {}
         for role, key in (("features", x_key), ("target", y_key)):
             if key not in keys:
-                hint = _close_matches(key, keys)
+                hint = did_you_mean(key, keys)
                 raise ConfigError(
                     f"load_dataset: '{path}' has no array {key!r} for the {role}{hint} "
                     f"(keys in the file: {keys}); pass {'features' if role == 'features' else 'target'}="
@@ -969,7 +961,7 @@ def _column_index(spec: Any, names: list[str] | None, width: int, path: Path, ro
                 "give the column index instead, or header=True"
             )
         if spec not in names:
-            hint = _close_matches(spec, names)
+            hint = did_you_mean(spec, names)
             raise ConfigError(f"load_dataset: '{path}' has no column {spec!r}{hint} (columns: {names})")
         return names.index(spec)
     raise ConfigError(f"load_dataset: {role} column must be a name or an index, got {spec!r}")

@@ -16,6 +16,9 @@ Example:
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 __all__ = [
     "AnomalyError",
     "BackwardError",
@@ -234,3 +237,17 @@ class MissingExtraError(MinigradError, ImportError):
         >>> issubclass(mg.MissingExtraError, ImportError)
         True
     """
+
+
+def did_you_mean(name: object, options: Iterable[str]) -> str:
+    """A ``"; did you mean 'x', 'y'?"`` hint for a misspelled ``name`` (case-insensitive,
+    up to three close ``options``), or an empty string.
+
+    Example:
+        >>> from minigrad.errors import did_you_mean
+        >>> did_you_mean("Adma", ["adam", "sgd"]), did_you_mean("zzz", ["adam"])
+        ("; did you mean 'adam'?", '')
+    """
+    lowered = {option.lower(): option for option in options}
+    close = difflib.get_close_matches(str(name).lower(), list(lowered), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(repr(lowered[c]) for c in close)}?" if close else ""

@@ -10,7 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from minigrad.errors import ConfigError, MinigradError, PluginError, RegistrationError, UnknownComponentError
+from minigrad.errors import (
+    ConfigError,
+    MinigradError,
+    PluginError,
+    RegistrationError,
+    UnknownComponentError,
+    did_you_mean,
+)
 
 __all__ = ["Component", "Registry"]
 
@@ -273,10 +280,7 @@ class Registry:
 
     def _unknown_message(self, name: Any) -> str:
         known = sorted(self._components)
-        by_lower = {k.lower(): k for k in known}  # 'L2' suggests 'l2'
-        matches = difflib.get_close_matches(str(name).lower(), list(by_lower), n=3, cutoff=0.6)
-        close = [by_lower[c] for c in matches]
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        hint = did_you_mean(name, known)  # 'L2' suggests 'l2'
         listing = ", ".join(known) if known else "none are registered"
         return f"unknown {self.family} {name!r}{hint} (known {self.family}: {listing})"
 

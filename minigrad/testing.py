@@ -60,7 +60,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.errors import ConfigError, MinigradError, PluginError
+from minigrad.errors import ConfigError, MinigradError, PluginError, did_you_mean
 from minigrad.gradcheck import GREAT, gradcheck
 from minigrad.manager import PluginManager, get_plugin_manager
 from minigrad.module import Module, Parameter
@@ -1340,10 +1340,11 @@ def _resolve_plugin(
         except ModuleNotFoundError as err:
             if err.name is None or not plugin.startswith(err.name):
                 raise PluginError(f"plugin module {plugin!r} failed to import: {err}") from err
+            loaded = pm.plugin_names()
             raise ConfigError(
-                f"no plugin named {plugin!r} is loaded (loaded: {', '.join(pm.plugin_names()) or 'none'}) "
-                "and no module of that name can be imported; install the plugin, or give the "
-                "dotted name of its module"
+                f"no plugin named {plugin!r} is loaded{did_you_mean(plugin, loaded)} (loaded: "
+                f"{', '.join(loaded) or 'none'}) and no module of that name can be imported; install the "
+                "plugin, or give the dotted name of its module"
             ) from None
         except Exception as err:
             raise PluginError(

@@ -50,7 +50,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the plugins, print the table; 1 if anything failed, else 0."""
-    from minigrad.errors import ConfigError
+    from minigrad.errors import ConfigError, did_you_mean
     from minigrad.manager import get_plugin_manager
     from minigrad.testing import ConformanceReport, check_plugin
 
@@ -66,6 +66,20 @@ def run(args: argparse.Namespace) -> int:
     report = ConformanceReport()
     for name in names:
         report.extend(check_plugin(name, families=args.family, components=args.component, **options))
+    checked = {result.component for result in report}
+    unknown = [name for name in args.component or () if name not in checked]
+    if unknown:  # a typo must not pass CI by checking nothing
+        families = args.family or pm.families
+        registered = sorted({n for family in families for n in pm.registry(family).names()})
+        where = f"plugin(s) {', '.join(map(repr, names))}" + (
+            f", families {', '.join(families)}" if args.family else ""
+        )
+        raise ConfigError(
+            "; ".join(
+                f"--component {name}: no such component in {where}{did_you_mean(name, registered)}"
+                for name in unknown
+            )
+        )
     if not len(report):
         print("nothing to check: the selected plugins register no such components")
         return 0

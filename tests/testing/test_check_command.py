@@ -54,6 +54,21 @@ def test_unknown_plugin_or_family_is_a_usage_error(plugins, capsys):
     assert "no plugin named 'nope'" in err and "sample" in err
     assert main(["check", "--family", "layer"]) == 2
     assert "unknown family 'layer'" in capsys.readouterr().err
+    assert main(["check", "sampel"]) == 2
+    assert "no plugin named 'sampel' is loaded; did you mean 'sample'?" in capsys.readouterr().err
+
+
+def test_a_misspelled_component_is_a_usage_error_not_an_empty_pass(plugins, capsys):
+    # exit 0 with "nothing to check" would let a typo pass CI
+    assert main(["check", "broken", "--component", "doubler", "--component", "dubler"]) == 2
+    err = capsys.readouterr().err
+    assert "--component dubler: no such component in plugin(s) 'broken'; did you mean 'doubler'" in err
+    assert "--component doubler:" not in err
+    assert main(["check", "builtin", "--component", "adam", "--family", "layers"]) == 2
+    assert (
+        "--component adam: no such component in plugin(s) 'builtin', families layers"
+        in capsys.readouterr().err
+    )
 
 
 def test_a_plugin_module_not_installed_yet_is_checked_by_its_dotted_name(tmp_path, monkeypatch, capsys):
