@@ -25,6 +25,7 @@ next successful save of the same file deletes once it is a minute old and proces
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import math
@@ -256,6 +257,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = Tru
         'hello'
     """
     target = Path(path)
+    if target.is_dir():  # os.replace would fail naming the temporary file, not the target
+        raise IsADirectoryError(errno.EISDIR, "is a folder; give a file name", str(target))
     directory = target.parent if str(target.parent) else Path(".")
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")

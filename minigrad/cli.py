@@ -78,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         message = " ".join(str(err).split())  # one paragraph, whatever the message's layout
         print(f"minigrad: error: {message}", file=sys.stderr)
+        for note in getattr(err, "__notes__", ()):  # e.g. the layer of a Sequential that failed
+            print(f"  note: {' '.join(str(note).split())}", file=sys.stderr)
         return 2 if isinstance(err, ConfigError | UnknownComponentError) else 1
     except KeyboardInterrupt:
         if args.debug:
@@ -89,6 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # pointing stdout at devnull so the interpreter's final flush cannot fail again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as err:  # a path given on the command line cannot be read or written
+        if args.debug:
+            raise
+        where = f" {os.fsdecode(err.filename)!r}" if err.filename is not None else ""
+        print(
+            f"minigrad: error:{where}: {err.strerror or err}; check the path and its permissions "
+            "(--debug shows the traceback)",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -216,10 +216,11 @@ def _registry(family: str) -> Any:
 def _component_name(where: _Where, key: str, value: Any, family: str, *, allow_none: bool = False) -> str:
     names = _registry(family).names()
     allowed = ([*names, "none"]) if allow_none else names
+    kind = "loss" if family == "losses" else family.removesuffix("s")  # one of the family
     if not isinstance(value, str):
-        raise where.error(key, value, f"expected the name of a registered {family[:-1]}", allowed=allowed)
+        raise where.error(key, value, f"expected the name of a registered {kind}", allowed=allowed)
     if value not in allowed:
-        raise where.error(key, value, f"unknown {family[:-1]}", allowed=allowed)
+        raise where.error(key, value, f"unknown {kind}", allowed=allowed)
     return value
 
 
@@ -584,6 +585,8 @@ def _read_toml(source: str) -> dict[str, Any]:
         text = Path(source).read_text(encoding="utf-8")
     except OSError as err:
         raise ConfigError(f"{source}: cannot read the config file ({err.strerror or err})") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{source}: not a UTF-8 text file ({err}); TOML files are UTF-8") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

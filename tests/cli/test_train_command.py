@@ -89,6 +89,40 @@ def test_a_run_folder_holding_a_run_is_kept_unless_overwrite(tmp_path, capsys, m
         assert message in capsys.readouterr().err
 
 
+def test_unusable_paths_and_files_are_one_line_errors_not_tracebacks(trained_run, tmp_path, capsys):
+    (tmp_path / "latin1.toml").write_bytes(b"[training]\nepochs = 3 # \xe9\n")
+    points = tmp_path / "in.csv"
+    points.write_text("0.1,0.2\n")
+    for argv, message in (
+        (["train", str(tmp_path / "latin1.toml"), *QUICK], "not a UTF-8 text file"),
+        (["train", "--set", "training.loss='hinge'", *QUICK], "unknown loss"),
+        (
+            ["predict", str(trained_run), "--input", str(points), "--output", str(tmp_path)],
+            repr(str(tmp_path)),
+        ),
+    ):
+        capsys.readouterr()
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("minigrad: error:") and message in err and "Traceback" not in err, err
+
+
+def test_notes_of_an_error_are_printed_under_it(monkeypatch, capsys):
+    # e.g. Sequential's note naming the layer that failed
+    def failing_run(*args, **kwargs):
+        err = mg.ShapeError("dense: input has 3 features but the layer takes 4")
+        err.add_note("in layer 2 of the Sequential (Dense, 'dense' from plugin 'builtin')")
+        raise err
+
+    monkeypatch.setattr("minigrad.config.run_config", failing_run)
+    assert main(["train", *QUICK]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "minigrad: error: dense: input has 3 features but the layer takes 4",
+        "  note: in layer 2 of the Sequential (Dense, 'dense' from plugin 'builtin')",
+    ]
+
+
 def test_set_epochs_and_seed_options_reach_the_config(tmp_path):
     folder = tmp_path / "s"
     args = [
