@@ -186,9 +186,11 @@ def minigrad_register_optimizers(registry: Registry) -> None:
 
     The rule has ``defaults`` (a dict of hyperparameters, including ``lr``),
     ``init(param_array) -> state`` (a dict of arrays and numbers) and
-    ``update(grad, state, hyper, step) -> (delta, state)``: pure per-parameter
-    functions. The core :class:`~minigrad.Optimizer` drives them over parameter groups
-    and adds ``delta`` to each parameter in place. A rule may also offer
+    ``update(grad, state, hyper, step) -> (delta, state)``, per parameter; ``update``
+    must not change ``grad`` (the parameter's ``.grad``) and returns a ``delta`` of its
+    own, while the state's arrays it may update in place. The core
+    :class:`~minigrad.Optimizer` drives them over parameter groups and adds ``delta`` to
+    each parameter in place. A rule may also offer
     ``update_in_place(param, grad, state, hyper, step) -> state``, the same change made
     directly on the parameter's array, which the driver then prefers (see
     :mod:`minigrad.optim`; the conformance kit checks that the two agree).

@@ -818,11 +818,37 @@ def _check_optimizer_interface(comp: Component, opts: _Options) -> _Outcome:
     state = rule.init(np.zeros((2, 3)))
     if not isinstance(state, dict):
         raise _Failed(f"init(param) returned a {type(state).__name__}; it must return a dict")
+    _check_update_leaves_grad(rule, opts.seed)
     in_place = _in_place_method(rule)  # the method the driver calls, if any
     if in_place is None:
         return _Outcome(message=f"defaults {sorted(defaults)}")
     _check_update_in_place(rule, in_place, opts.seed)
     return _Outcome(message=f"defaults {sorted(defaults)}; update_in_place agrees with update")
+
+
+def _check_update_leaves_grad(rule: Any, seed: int) -> None:
+    """``update`` must leave ``grad`` alone and return a delta of its own: the driver
+    hands it the parameter's ``.grad``, which users read after ``step()``. (The state's
+    arrays it may update in place and return, as the built-in rules do.) Two steps, the
+    second with the state the first returned."""
+    rng = np.random.default_rng([seed, 12])
+    param = rng.standard_normal((4, 3))
+    state = rule.init(param.copy())
+    extra = {"param": param} if _update_takes_param(rule) else {}
+    for step in (1, 2):
+        grad = rng.standard_normal(param.shape)
+        grad_before = grad.copy()
+        delta, state = rule.update(grad, state, dict(rule.defaults), step, **extra)
+        if not np.array_equal(grad, grad_before):
+            raise _Failed(
+                f"at step {step}, update changed the grad it was given in place; the driver passes the "
+                "parameter's .grad, so compute into new arrays (e.g. np.clip(grad, -1, 1), not out=grad)"
+            )
+        if isinstance(delta, np.ndarray) and np.shares_memory(delta, grad):
+            raise _Failed(
+                f"at step {step}, update returned a delta that shares memory with grad; return a new "
+                "array (e.g. -lr * grad)"
+            )
 
 
 def _check_update_in_place(rule: Any, in_place: Callable, seed: int) -> None:

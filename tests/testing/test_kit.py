@@ -495,6 +495,40 @@ def test_optimizer_state_must_round_trip_bit_identically():
     assert "uninterrupted run" in got["state_round_trip"].message
 
 
+class ClippedSGD:
+    """Clips the gradient it is given in place (``out=grad``): the parameter's .grad changes."""
+
+    def __init__(self, *, lr=0.1):
+        self.defaults = {"lr": lr}
+
+    def init(self, param):
+        return {}
+
+    def update(self, grad, state, hyper, step):
+        np.clip(grad, -0.5, 0.5, out=grad)
+        return -hyper["lr"] * grad, state
+
+
+def test_an_update_that_changes_the_parameters_grad_fails_the_interface_check():
+    got = results("optimizers", "clipped", ClippedSGD)
+    assert got["interface"].status == "failed" and "changed the grad it was given" in got["interface"].message
+
+
+def test_an_update_returning_grad_itself_as_the_delta_fails_the_interface_check():
+    class Identity:
+        def __init__(self, *, lr=0.1):
+            self.defaults = {"lr": lr}
+
+        def init(self, param):
+            return {}
+
+        def update(self, grad, state, hyper, step):
+            return grad, state
+
+    got = results("optimizers", "identity", Identity)
+    assert got["interface"].status == "failed" and "shares memory with grad" in got["interface"].message
+
+
 def test_an_optimizer_rule_needs_defaults_with_lr():
     class NoLr:
         def __init__(self):
