@@ -401,11 +401,19 @@ def _layer_examples(comp: Component, opts: _Options) -> list[tuple[Module, list[
     return out
 
 
+def _scale_parameters(module: Module, rng: np.random.Generator) -> None:
+    """Multiply each parameter by random factors in [0.5, 1.5]: default values (a scale
+    of 1) would hide a backward that forgets them, and the sign of each stays."""
+    for p in module.parameters():
+        p.data *= rng.uniform(0.5, 1.5, p.data.shape).astype(p.data.dtype)
+
+
 def _layer_gradcheck(comp: Component, opts: _Options, *, training: bool) -> _Outcome:
     mode = "training" if training else "eval"
     errors = []
     for i, (module, inputs) in enumerate(_layer_examples(comp, opts)):
         module.train(training)
+        _scale_parameters(module, np.random.default_rng([opts.seed, 13, i]))
         report = gradcheck(lambda *xs, module=module: module(*xs), inputs, params=module, seed=opts.seed)
         param_names = {n for n, _ in module.named_parameters()}
         error, text = _gradcheck_failure(report, param_names, f"in {mode} mode (example {i})", opts.max_error)

@@ -329,6 +329,35 @@ class Unused(mg.Module):
         return x * self.w
 
 
+class _ScaleForgetful(mg.Function):
+    """y = x * gamma whose backward forgets gamma in dx: right only while gamma is 1."""
+
+    @staticmethod
+    def forward(ctx, x, gamma):
+        ctx.save_for_backward(x)
+        return x * gamma
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g, (g * x).sum(axis=0)
+
+
+class Scale(mg.Module):
+    def __init__(self, n=3):
+        super().__init__()
+        self.gamma = mg.Parameter(np.ones(n))  # the usual default: 1
+
+    def forward(self, x):
+        return _ScaleForgetful.apply(x, self.gamma)
+
+
+def test_default_parameter_values_do_not_hide_a_backward_bug():
+    got = results("layers", "scale", Scale, example=lambda rng: (Scale(), [rng.standard_normal((4, 3))]))
+    assert got["gradcheck_train"].status == "failed", got["gradcheck_train"].message
+    assert "input 0" in got["gradcheck_train"].message
+
+
 def test_parameters_must_be_registered_and_used():
     got = results("layers", "hidden", Hidden, example=lambda rng: (Hidden(), [rng.standard_normal((3, 2))]))
     assert got["parameters"].status == "failed"
