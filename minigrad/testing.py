@@ -67,6 +67,7 @@ from minigrad.module import Module, Parameter
 from minigrad.optim import _in_place_method, _update_takes_param
 from minigrad.registry import Component
 from minigrad.tensor import Tensor, no_grad
+from minigrad.train import _HOOKS, _callback_signature_problem
 
 __all__ = [
     "CHECKS",
@@ -104,8 +105,6 @@ _EXAMPLE_CONTRACT = {
     "schedules": "example=lambda rng: (fn, [(epoch, expected_lr), ...]) with the expected values "
     "computed from the documented formula",
 }
-
-_CALLBACK_METHODS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
 
 
 class ConformanceError(MinigradError, AssertionError):
@@ -1130,12 +1129,13 @@ def _instance(comp: Component, opts: _Options) -> Any:
 
 def _check_callback_construct(comp: Component, opts: _Options) -> _Outcome:
     callback = _instance(comp, opts)
-    methods = [m for m in _CALLBACK_METHODS if callable(getattr(callback, m, None))]
+    methods = [m for m in _HOOKS if callable(getattr(callback, m, None))]
     if not methods:
-        raise _Failed(
-            f"the callback ({type(callback).__name__}) has none of the callback methods "
-            f"{', '.join(_CALLBACK_METHODS)}"
-        )
+        name = type(callback).__name__
+        raise _Failed(f"the callback ({name}) has none of the callback methods {', '.join(_HOOKS)}")
+    problem = _callback_signature_problem(callback)
+    if problem:
+        raise _Failed(problem)
     return _Outcome(message=f"implements {', '.join(methods)}")
 
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
+import inspect
 import io
 import math
 import os
@@ -81,7 +82,36 @@ _LOSS_LINKS = {
     "binary_cross_entropy": "sigmoid",
     "mean_squared_error": "identity",
 }
-_HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+#: The callback hooks and the arguments fit passes each.
+_HOOK_ARGUMENTS = {
+    "on_train_begin": ("trainer",),
+    "on_epoch_begin": ("trainer", "epoch"),
+    "on_batch_end": ("trainer", "step", "logs"),
+    "on_epoch_end": ("trainer", "epoch", "logs"),
+    "on_train_end": ("trainer",),
+}
+_HOOKS = tuple(_HOOK_ARGUMENTS)
+
+
+def _callback_signature_problem(callback: Any) -> str | None:
+    """What is wrong with the hook methods' signatures of ``callback``, if anything:
+    each must accept the arguments :func:`fit` passes it."""
+    for hook, arguments in _HOOK_ARGUMENTS.items():
+        method = getattr(callback, hook, None)
+        if not callable(method):
+            continue
+        try:
+            signature = inspect.signature(method)
+        except (TypeError, ValueError):  # a builtin without a signature: trust it
+            continue
+        try:
+            signature.bind(*arguments)
+        except TypeError:
+            return (
+                f"{type(callback).__name__}.{hook}{signature} cannot be called as "
+                f"{hook}({', '.join(arguments)}); define it as def {hook}(self, {', '.join(arguments)})"
+            )
+    return None
 
 
 class GradientWarning(UserWarning):
@@ -715,6 +745,9 @@ class Trainer:
                     f"fit: callback {cb!r} has none of the hooks {', '.join(_HOOKS)}; "
                     "see minigrad.train for the callback protocol"
                 )
+            problem = _callback_signature_problem(cb)
+            if problem:
+                raise ConfigError(f"fit: callback {problem}")
             built.append(cb)
         return sorted(built, key=lambda cb: getattr(cb, "order", 0))
 

@@ -699,6 +699,19 @@ def test_smoke_checks_of_the_other_families():
     got = results("callbacks", "needs_option", lambda *, every: object())
     assert got["construct"].status == "failed" and "give every option a default" in got["construct"].message
 
+    class NoTrainer:  # forgot the trainer argument
+        def on_epoch_end(self, epoch, logs):
+            pass
+
+    class Flexible:
+        def on_epoch_end(self, *args, **kwargs):
+            pass
+
+    got = results("callbacks", "no_trainer", NoTrainer)
+    assert got["construct"].status == "failed"
+    assert "def on_epoch_end(self, trainer, epoch, logs)" in got["construct"].message
+    assert results("callbacks", "flexible", Flexible)["construct"].status == "passed"
+
     def ragged(*, n=10, seed=0):
         return np.zeros((n, 2)), np.zeros(n + 1, dtype=np.int64)
 

@@ -411,5 +411,12 @@ def test_a_callback_class_or_a_loss_returning_a_number_is_refused_with_the_fix()
 
     with pytest.raises(mg.ConfigError, match=r"the class Printer, not an instance; pass Printer\(...\)"):
         mg.fit(model, train, loss="softmax_cross_entropy", callbacks=[Printer], **options)
+
+    class Late:
+        def on_batch_end(self, trainer, logs):
+            pass
+
+    with pytest.raises(mg.ConfigError, match=r"Late\.on_batch_end\(trainer, logs\) cannot be called as"):
+        mg.fit(model, train, loss="softmax_cross_entropy", callbacks=[Late()], **options)
     with pytest.raises(mg.ConfigError, match="returned a float, not a Tensor"):
         mg.fit(model, train, loss=lambda prediction, target: 0.5, **options)
