@@ -71,6 +71,13 @@ def test_sequential_and_coarse_to_fine_from_the_command_line(tmp_path, capsys):
     [
         (["--space", "optimizer.bta1={uniform=[0.8, 0.9]}"], ["optimizer.bta1", "did you mean 'beta1'"]),
         (["--space", "optimizer.lr={log_uniform=[0, 1]}"], ["optimizer.lr", "0 < a < b"]),
+        (
+            ["--space", "optimizer.lr={loguniform=[1e-4, 1]}"],
+            [
+                "minigrad: error: --space optimizer.lr={loguniform=[1e-4, 1]}: unknown distribution",
+                "log_uniform",
+            ],
+        ),
         (["--set", "tune.trails=4"], ["tune.trails", "did you mean 'trials'"]),
         (["--metric", "test_accuracy"], ["tune.metric", "test set"]),
         (["--trials", "0"], ["--trials 0"]),
