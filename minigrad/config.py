@@ -122,8 +122,6 @@ _SECTIONS = ("data", "model", "training", "optimizer", "schedule", "regularizer"
 _COMPONENT_SECTIONS = {"optimizer": "optimizers", "schedule": "schedules", "regularizer": "regularizers"}
 _DATA_KEYS = ("dataset", "options", "path", "target", "split", "stratify", "normalize", "seed")
 _TRAINING_KEYS = ("loss", "epochs", "batch_size", "drop_last", "seed", "human_error")
-#: Layer options the builder supplies itself.
-_MANAGED_LAYER_OPTIONS = {"dense": ("n_in", "n_out", "rng"), "batch_norm": ("n_features",)}
 
 
 # ------------------------------------------------------------------ errors
@@ -356,8 +354,10 @@ def _validate_layers(where: _Where, model: dict[str, Any]) -> dict[str, Any]:
             "model.layers", layers, 'expected a non-empty array of tables like {type = "dense", units = 32}'
         )
     registry = _registry("layers")
-    dense_positions = [
-        i for i, spec in enumerate(layers) if isinstance(spec, dict) and spec.get("type") == "dense"
+    with_units = [
+        i
+        for i, spec in enumerate(layers)
+        if isinstance(spec, dict) and spec.get("type") in registry and _layer_sizes(spec["type"])[1]
     ]
     out = []
     for i, spec in enumerate(layers):
@@ -365,13 +365,15 @@ def _validate_layers(where: _Where, model: dict[str, Any]) -> dict[str, Any]:
         spec = dict(_table(where, prefix, spec))
         kind = _component_name(where, f"{prefix}.type", spec.get("type"), "layers")
         options = {k: v for k, v in spec.items() if k != "type"}
-        if kind == "dense":
+        input_key, output_key = _layer_sizes(kind)
+        if output_key:
             units = options.pop("units", None)
-            if units is None and i != dense_positions[-1]:
+            if units is None and i != with_units[-1]:
                 raise where.error(
                     f"{prefix}.units",
                     None,
-                    "missing: only the last dense layer may leave units out (it gets one per class)",
+                    f"missing: only the last {kind} layer (the last layer taking units) may leave units "
+                    "out (it gets one per class)",
                     show_value=False,
                 )
             if units is not None:
@@ -383,11 +385,19 @@ def _validate_layers(where: _Where, model: dict[str, Any]) -> dict[str, Any]:
             prefix,
             options,
             factory,
-            exclude=_MANAGED_LAYER_OPTIONS.get(kind, ("rng",)),
-            also=("type", "units") if kind == "dense" else ("type",),
+            exclude=tuple(key for key in (input_key, output_key, "rng") if key),
+            also=("type", "units") if output_key else ("type",),
         )
         out.append(spec)
     return {"layers": out}
+
+
+def _layer_sizes(kind: str) -> tuple[str | None, str | None]:
+    """The factory options of layer ``kind`` that configuration files fill in: the one
+    taking the incoming width (its ``input_size`` metadata) and the one setting its
+    output width from the layer's ``units`` (``output_size``)."""
+    metadata = _registry("layers").get(kind).metadata
+    return metadata.get("input_size"), metadata.get("output_size")
 
 
 def _validate_training(where: _Where, training: dict[str, Any]) -> dict[str, Any]:
@@ -846,15 +856,15 @@ def build_model(
         accepted, _ = _parameters(factory)
         if "rng" in accepted:
             options["rng"] = np.random.default_rng(stream)
+        input_key, output_key = _layer_sizes(kind)
+        if input_key:
+            options[input_key] = width
+        if output_key:
+            options[output_key] = spec.get("units", n_outputs)
         try:
-            if kind == "dense":
-                units = spec.get("units", n_outputs)
-                layer = registry.create(kind, width, units, **options)
-                width = units
-            elif kind == "batch_norm":
-                layer = registry.create(kind, width, **options)
-            else:
-                layer = registry.create(kind, **options)
+            layer = registry.create(kind, **options)
+            if output_key:
+                width = options[output_key]
         except MinigradError as err:
             raise where.wrap(f"model.layers.{i}", err, note=f" ({kind})") from err
         layers.append(layer)
@@ -916,7 +926,7 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
     n_outputs = _n_outputs(training["loss"], Y)
     model = build_model(resolved, n_features, n_outputs)
     for spec in resolved["model"]["layers"]:
-        if spec["type"] == "dense" and "units" not in spec:
+        if _layer_sizes(spec["type"])[1] and "units" not in spec:
             spec["units"] = n_outputs
     from minigrad.train import _LOSS_LINKS
 

@@ -458,6 +458,8 @@ def register(registry: mg.Registry) -> None:
         Dense,
         doc="Z = X @ W + b, W (n_in, n_out) from init (default 'he'), b = 0",
         example=_dense_example,
+        input_size="n_in",
+        output_size="n_out",
     )
     registry.add(
         "dropout",
@@ -473,6 +475,7 @@ def register(registry: mg.Registry) -> None:
         doc="gamma * (Z - mu_B) / sqrt(var_B + eps) + beta; running averages in eval mode",
         example=_batch_norm_example,
         output_shape=_same_shape,
+        input_size="n_features",
     )
     registry.add(
         "flatten",

@@ -63,9 +63,11 @@ def test_config_reference_names_every_key():
         assert f"``[{section}]``" in page or f"``[[{section}]]``" in page, (
             f"section [{section}] has no heading"
         )
-    for options in config_module._MANAGED_LAYER_OPTIONS.values():
-        for key in options:
-            assert f"``{key}``" in page, f"the set-automatically layer option {key!r} is not mentioned"
+    layers = mg.get_plugin_manager().registry("layers")
+    for kind in layers.names():
+        for key in config_module._layer_sizes(kind):
+            if key is not None:
+                assert f"``{key}``" in page, f"the set-automatically layer option {key!r} is not mentioned"
     # the options of the default recipe's components appear too (in its printed TOML)
     for key in sorted(_keys(config_module.DEFAULT_CONFIG)):
         assert re.search(rf"\b{re.escape(key)}\b", page), f"default config key {key!r} is not on the page"

@@ -273,3 +273,48 @@ def test_run_config_wants_a_loaded_configuration(config, match):
     with pytest.raises(mg.ConfigError, match=match) as info:
         mg.run_config(config)
     assert "load_config(path)" in str(info.value)
+
+
+def test_a_plugin_layer_is_sized_by_a_configuration_through_its_registration(tmp_path):
+    import types
+
+    class Scale(mg.Module):
+        def __init__(self, n_features, *, start=1.0):
+            super().__init__()
+            self.gamma = mg.Parameter(np.full(n_features, start))
+
+        def forward(self, x):
+            return x * self.gamma
+
+    class Widen(mg.Module):
+        def __init__(self, width, n_out, *, rng=None):
+            super().__init__()
+            self.dense = mg.layer("dense", width, n_out, rng=rng)
+
+        def forward(self, x):
+            return self.dense(x)
+
+    plugin = types.SimpleNamespace()
+
+    @mg.hookimpl
+    def minigrad_register_layers(registry):
+        registry.add("scale", Scale, doc="x * gamma", input_size="n_features")
+        registry.add("widen", Widen, doc="a dense layer", input_size="width", output_size="n_out")
+
+    plugin.minigrad_register_layers = minigrad_register_layers
+    mg.register_plugin(plugin, name="sizes")
+    try:
+        layers = (
+            '[{type = "widen", units = 6}, {type = "scale", start = 0.5}, {type = "relu"}, {type = "widen"}]'
+        )
+        config = load_config(overrides=[f"model.layers={layers}", "data.options.n=60"])
+        run = build(config)
+        assert run.model[0].dense.W.shape == (2, 6) and run.model[1].gamma.shape == (6,)
+        assert run.model[3].dense.W.shape == (6, run.n_outputs)
+        assert run.config["model"]["layers"][3]["units"] == run.n_outputs
+        with pytest.raises(mg.ConfigError, match=r"model\.layers\.1\.n_features = 6: is set automatically"):
+            load_config(
+                overrides=['model.layers=[{type = "widen", units = 6}, {type = "scale", n_features = 6}]']
+            )
+    finally:
+        mg.unregister_plugin("sizes")
