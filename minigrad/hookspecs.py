@@ -74,7 +74,9 @@ def minigrad_register_layers(registry: Registry) -> None:
     Declare ``stochastic=True`` as metadata for layers whose training-mode output is
     random (dropout; draw the randomness with :func:`minigrad.draw_random`). Give
     parameters that weight penalties should skip ``Parameter(..., regularize=False)``
-    (biases, batch-norm gamma and beta).
+    (biases, batch-norm gamma and beta). For configuration files, name the option that
+    takes the input width, ``input_size="n_features"``, and the one a config's ``units``
+    fills, ``output_size="n_out"`` (dense declares ``n_in`` and ``n_out``).
 
     Example:
         >>> import numpy as np
