@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from minigrad.errors import ConfigError, MinigradError, StateDictError
+from minigrad.errors import ConfigError, DTypeError, MinigradError, StateDictError
 from minigrad.tensor import Tensor, _as_array, _get_switches
 
 __all__ = ["Module", "Parameter", "Sequential", "StateDictKeys"]
@@ -278,6 +278,36 @@ class Module:
         _structure_version += 1  # a layer may fuse differently in each mode
         return self
 
+    def astype(self, dtype: Any) -> Module:
+        """Convert every parameter and float buffer, here and in every submodule, to the
+        float dtype ``dtype`` (e.g. ``np.float32``) in place; returns ``self``.
+
+        Gradients are dropped. Build optimizers after converting: their state keeps the
+        dtype it was made with.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> model = mg.Sequential(mg.layer("dense", 2, 3, rng=0), mg.layer("batch_norm", 3))
+            >>> model.astype(np.float32)[1].running_var.dtype, model(np.ones((4, 2), np.float32)).dtype
+            (dtype('float32'), dtype('float32'))
+        """
+        global _structure_version
+        target = np.dtype(dtype)
+        if target.kind != "f":
+            raise DTypeError(
+                f"Module.astype({dtype!r}): models hold float parameters; pass np.float32 or np.float64"
+            )
+        for _, module in self.named_modules():
+            for p in module._parameters.values():
+                p.data, p.grad = p.data.astype(target), None
+            for name in module._buffers:
+                value = module.__dict__.get(name)
+                if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                    object.__setattr__(module, name, value.astype(target))
+        _structure_version += 1  # fusions depend on the weights' dtypes
+        return self
+
     def eval(self) -> Module:
         """Set evaluation mode, i.e. ``train(False)``; returns ``self``.
 
@@ -361,7 +391,8 @@ class Module:
                 )
             elif new.dtype != current.dtype:
                 problems.append(
-                    f"{key}: dtype {new.dtype} in the state dict but {current.dtype} in the model"
+                    f"{key}: dtype {new.dtype} in the state dict but {current.dtype} in the model "
+                    f"(convert the model first: model.astype(np.{new.dtype}))"
                 )
             else:
                 arrays[key] = new

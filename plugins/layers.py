@@ -107,7 +107,7 @@ class Dense(mg.Module):
         n_out = _positive_int("dense", "n_out", n_out)
         self.n_in, self.n_out = n_in, n_out
         self.init = init
-        self.dtype = _float_dtype(f"dense({n_in} -> {n_out})", dtype)
+        dtype = _float_dtype(f"dense({n_in} -> {n_out})", dtype)
         initializer = mg.initializer(init) if isinstance(init, str) else init
         if not callable(initializer):
             raise mg.ConfigError(
@@ -116,15 +116,20 @@ class Dense(mg.Module):
             )
         generator = np.random.default_rng(rng)
         weights = np.asarray(
-            initializer((n_in, n_out), fan_in=n_in, fan_out=n_out, rng=generator, dtype=self.dtype)
+            initializer((n_in, n_out), fan_in=n_in, fan_out=n_out, rng=generator, dtype=dtype)
         )
         if weights.shape != (n_in, n_out):
             raise mg.ConfigError(
                 f"dense({n_in} -> {n_out}): initializer {init!r} returned shape {weights.shape}, "
                 f"expected ({n_in}, {n_out})"
             )
-        self.W = mg.Parameter(weights, dtype=self.dtype)
-        self.b = mg.Parameter(np.zeros(n_out, dtype=self.dtype), regularize=False) if bias else None
+        self.W = mg.Parameter(weights, dtype=dtype)
+        self.b = mg.Parameter(np.zeros(n_out, dtype=dtype), regularize=False) if bias else None
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The float dtype of the weights (and so of the outputs); see ``Module.astype``."""
+        return self.W.data.dtype
 
     @property
     def label(self) -> str:
@@ -358,16 +363,21 @@ class BatchNorm(mg.Module):
                 "old running average: running = momentum * running + (1 - momentum) * batch)"
             )
         self.eps, self.momentum = float(eps), float(momentum)
-        self.dtype = _float_dtype(f"batch_norm({n})", dtype)
-        self.gamma = mg.Parameter(np.ones(n, dtype=self.dtype), regularize=False)
-        self.beta = mg.Parameter(np.zeros(n, dtype=self.dtype), regularize=False)
-        self.register_buffer("running_mean", np.zeros(n, dtype=self.dtype))
-        self.register_buffer("running_var", np.ones(n, dtype=self.dtype))
+        dtype = _float_dtype(f"batch_norm({n})", dtype)
+        self.gamma = mg.Parameter(np.ones(n, dtype=dtype), regularize=False)
+        self.beta = mg.Parameter(np.zeros(n, dtype=dtype), regularize=False)
+        self.register_buffer("running_mean", np.zeros(n, dtype=dtype))
+        self.register_buffer("running_var", np.ones(n, dtype=dtype))
 
     @property
     def label(self) -> str:
         """How errors name this layer: ``batch_norm(n_features)``."""
         return f"batch_norm({self.n_features})"
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The float dtype of gamma, beta and the running statistics; see ``Module.astype``."""
+        return self.gamma.data.dtype
 
     def forward(self, x: Any) -> mg.Tensor:
         gamma = self.gamma

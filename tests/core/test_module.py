@@ -381,3 +381,33 @@ def test_the_fusion_plan_is_kept_until_a_module_changes_or_the_mode_does():
     assert model(x).data.tolist() == [6.0]
     model.train()
     assert model(x).data.tolist() == [6.0] and len(model._plan[1]) == 2
+
+
+def test_astype_converts_parameters_and_float_buffers_everywhere_and_refits_fusions():
+    model = mg.Sequential(
+        mg.layer("dense", 3, 4, rng=0),
+        mg.layer("relu"),
+        mg.layer("dense", 4, 2, rng=1),
+        mg.layer("batch_norm", 2),
+    )
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    model(x).sum().backward()  # gradients exist, and the fusion plan was made in float64
+    out64 = model(x).data
+    assert model.astype(np.float32) is model
+    assert {p.data.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    assert all(p.grad is None for p in model.parameters())
+    assert model[3].running_mean.dtype == np.float32 and model[0].dtype == np.float32
+    out32 = model(x.astype(np.float32))
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32.data, out64, rtol=1e-5, atol=1e-5)
+    out32.sum().backward()
+    assert {p.grad.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    with pytest.raises(mg.DTypeError, match=r"pass np\.float32 or np\.float64"):
+        model.astype(np.int64)
+
+
+def test_loading_a_state_dict_of_another_dtype_names_astype():
+    model = mg.Sequential(mg.layer("dense", 2, 2, rng=0))
+    state = mg.Sequential(mg.layer("dense", 2, 2, rng=0)).astype(np.float32).state_dict()
+    with pytest.raises(mg.StateDictError, match=r"convert the model first: model\.astype\(np\.float32\)"):
+        model.load_state_dict(state)
