@@ -6,7 +6,9 @@ Every component a plugin registers is checked the same way, built-in or third-pa
   registration's ``example(rng)`` in training and in evaluation mode (stochastic
   layers included: their :func:`~minigrad.draw_random` draws are replayed), eval-mode
   determinism, parameters registered and reached by gradients, output shape as
-  declared by ``output_shape=`` metadata (or at least the batch axis kept), and for a
+  declared by ``output_shape=`` metadata (or at least the batch axis kept), float32
+  kept (converted with :meth:`~minigrad.Module.astype`, the example's outputs and
+  gradients stay float32), and for a
   layer that offers :attr:`~minigrad.Module.fuse_next`, fused runs with every
   registered layer it accepts (and a second one after that) giving exactly the outputs
   and gradients of the layers run one by one;
@@ -60,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.errors import ConfigError, MinigradError, PluginError, did_you_mean
+from minigrad.errors import ConfigError, DTypeError, MinigradError, PluginError, did_you_mean
 from minigrad.gradcheck import GREAT, gradcheck
 from minigrad.manager import PluginManager, get_plugin_manager
 from minigrad.module import Module, Parameter
@@ -557,6 +559,39 @@ def _check_layer_output_shape(comp: Component, opts: _Options) -> _Outcome:
             )
     what = "as declared by output_shape" if declared is not None else "batch axis preserved"
     return _Outcome(message=what)
+
+
+def _check_layer_float32(comp: Component, opts: _Options) -> _Outcome:
+    """A float32 model stays float32: each example converted with ``astype(np.float32)``
+    and fed float32 inputs gives float32 outputs and gradients in both modes."""
+    float32 = np.dtype(np.float32)
+    for i, (module, inputs) in enumerate(_layer_examples(comp, opts)):
+        module.astype(float32)
+        for training in (True, False):
+            module.train(training).zero_grad()
+            where = (
+                f"with float32 parameters and inputs (example {i}, {'training' if training else 'eval'} mode)"
+            )
+            xs = [
+                _as_tensor(np.asarray(x, dtype=float32) if np.asarray(x).dtype.kind == "f" else x)
+                for x in inputs
+            ]
+            try:
+                out = module(*xs)
+            except DTypeError as err:
+                raise _Failed(
+                    f"{where} the forward pass mixed dtypes: {err}. Create arrays in the input's or the "
+                    "parameters' dtype (np.ones(n, dtype=x.dtype)), not the default float64"
+                ) from None
+            if out.dtype != float32:
+                raise _Failed(f"{where} the output is {out.dtype}; compute in the input's dtype")
+            out.backward(np.ones(out.shape, dtype=float32))
+            grads = [(f"parameter {n!r}", p.grad) for n, p in module.named_parameters()]
+            grads += [(f"input {k}", x.grad) for k, x in enumerate(xs) if isinstance(x, Tensor)]
+            for name, grad in grads:
+                if grad is not None and grad.dtype != float32:
+                    raise _Failed(f"{where} the gradient of {name} is {grad.dtype}; keep backward in float32")
+    return _Outcome(message="float32 parameters and inputs give float32 outputs and gradients")
 
 
 def _fusion_followers(
@@ -1199,6 +1234,7 @@ CHECKS: dict[str, dict[str, Callable[[Component, _Options], _Outcome]]] = {
         "determinism": _check_layer_determinism,
         "parameters": _check_layer_parameters,
         "output_shape": _check_layer_output_shape,
+        "float32": _check_layer_float32,
         "fusion": _check_layer_fusion,
     },
     "initializers": {

@@ -24,7 +24,7 @@ def test_failing_plugin_prints_the_table_and_exits_1(plugins, capsys):
     header, *rows = out.splitlines()
     assert header.split()[:5] == ["plugin", "family", "component", "check", "result"]
     assert any(row.split()[2:5] == ["doubler", "gradcheck_train", "FAILED"] for row in rows)
-    assert "7 checks: 5 passed, 2 failed, 0 skipped" in out
+    assert "8 checks: 6 passed, 2 failed, 0 skipped" in out
     assert "plugin 'broken', layer 'doubler', check gradcheck_train: gradient of input 0" in out
 
 

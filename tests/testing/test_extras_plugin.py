@@ -83,7 +83,7 @@ def test_minigrad_check_passes_the_extras_plugin_in_a_subprocess(site):
     rows = [line.split() for line in done.stdout.splitlines()[1:-1]]
     assert {row[2] for row in rows} == {"swish", "lookahead", "warmup_cosine"}
     assert all(row[4] == "passed" for row in rows)
-    assert done.stdout.splitlines()[-1] == "14 checks: 14 passed, 0 failed, 0 skipped"
+    assert done.stdout.splitlines()[-1] == "15 checks: 15 passed, 0 failed, 0 skipped"
 
 
 def test_the_extras_own_test_suite_passes(site):

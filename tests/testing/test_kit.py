@@ -65,7 +65,7 @@ def test_layer_missing_a_factor_two_fails_naming_plugin_component_and_input():
         assert "input 0" in result.message
         assert "relative error 3.333e-01" in result.message
     text = str(report)
-    assert "FAILED" in text and "3.33e-01" in text and "5 passed, 2 failed" in text
+    assert "FAILED" in text and "3.33e-01" in text and "6 passed, 2 failed" in text
     with pytest.raises(ConformanceError, match="doubler"):
         report.assert_passed()
 
@@ -208,7 +208,7 @@ class NoisyDropout(mg.Module):
             keep = mg.draw_random(self.generator, lambda g: g.random(x.shape)) < 0.7
         else:
             keep = self.generator.random(x.shape) < 0.7
-        return x * mg.Tensor(keep / 0.7)
+        return x * mg.Tensor((keep / 0.7).astype(x.dtype))
 
 
 def dropout_example(replayable):
@@ -356,6 +356,33 @@ def test_default_parameter_values_do_not_hide_a_backward_bug():
     got = results("layers", "scale", Scale, example=lambda rng: (Scale(), [rng.standard_normal((4, 3))]))
     assert got["gradcheck_train"].status == "failed", got["gradcheck_train"].message
     assert "input 0" in got["gradcheck_train"].message
+
+
+class Shift(mg.Module):
+    """Adds a float64 offset whatever the input's dtype: breaks float32 models."""
+
+    def __init__(self, n=3):
+        super().__init__()
+        self.offset = mg.Parameter(np.ones(n))
+
+    def forward(self, x):
+        return x + self.offset * np.ones(self.offset.shape)  # a float64 constant: float32 mixes
+
+
+class Upcast(mg.Module):
+    def forward(self, x):
+        return x.astype(np.float64) * 2.0
+
+
+@pytest.mark.parametrize(
+    ("layer", "message"), [(Shift, "the forward pass mixed dtypes"), (Upcast, "the output is float64")]
+)
+def test_a_layer_must_keep_float32(layer, message):
+    got = results("layers", "f32", layer, example=lambda rng: (layer(), [rng.standard_normal((4, 3))]))
+    assert got["gradcheck_train"].status == "passed"
+    assert got["float32"].status == "failed", got["float32"].message
+    assert "with float32 parameters and inputs (example 0, training mode)" in got["float32"].message
+    assert message in got["float32"].message, got["float32"].message
 
 
 def test_parameters_must_be_registered_and_used():

@@ -33,7 +33,7 @@ def suite(pytester):
 
 def test_one_line_gives_one_test_per_component_and_check(suite):
     result = suite.runpytest("-p", "no:cacheprovider", "-v")
-    result.assert_outcomes(passed=SAMPLE_CHECK_COUNT + 5, failed=2)
+    result.assert_outcomes(passed=SAMPLE_CHECK_COUNT + 6, failed=2)
     result.stdout.fnmatch_lines(
         [
             "*test_sample[[]layers-cube-gradcheck_train[]] PASSED*",
@@ -54,7 +54,7 @@ def test_one_line_gives_one_test_per_component_and_check(suite):
 def test_options_override_the_kit_settings(suite):
     # with a pass mark of 0.5 the factor-two bug (relative error 1/3) passes
     result = suite.runpytest("-p", "no:cacheprovider", "--minigrad-max-error=0.5", "--minigrad-examples=1")
-    result.assert_outcomes(passed=SAMPLE_CHECK_COUNT + 7)
+    result.assert_outcomes(passed=SAMPLE_CHECK_COUNT + 8)
 
 
 def test_selecting_one_component_with_k(suite):
@@ -109,7 +109,7 @@ def test_missing_example_is_reported_as_a_failed_test_and_skips(pytester):
         """,
     )
     result = pytester.runpytest("-p", "no:cacheprovider", "-rs")
-    result.assert_outcomes(failed=1, skipped=6)
+    result.assert_outcomes(failed=1, skipped=7)
     result.stdout.fnmatch_lines(["*missing example: register it with example=lambda rng: (module, [[]input*"])
 
 
