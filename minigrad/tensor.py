@@ -9,8 +9,8 @@ fine) and accumulates gradients into the leaves' :attr:`Tensor.grad`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import functools
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from heapq import heappop, heappush
 from typing import Any
@@ -124,18 +124,38 @@ def is_grad_enabled() -> bool:
     return _state.enabled
 
 
-@contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    previous = _state.enabled
-    _state.enabled = enabled
-    try:
-        yield
-    finally:
-        _state.enabled = previous
+class _GradMode:
+    """Sets grad mode inside ``with`` blocks or calls of a decorated function; one
+    object may be entered again, and nested in itself (each entry restores its own
+    previous mode)."""
+
+    __slots__ = ("_previous", "enabled")
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._previous.append(_state.enabled)
+        _state.enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _state.enabled = self._previous.pop()
+
+    def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        enabled = self.enabled
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _GradMode(enabled):  # its own object: calls may run in several threads
+                return func(*args, **kwargs)
+
+        return wrapper
 
 
-def no_grad() -> Any:
-    """Context manager (and decorator) in which ops record no graph: faster, less memory.
+def no_grad(func: Callable[..., Any] | None = None) -> Any:
+    """Context manager (and decorator, with or without parentheses) in which ops record
+    no graph: faster, less memory.
 
     Use it for evaluation, prediction and parameter updates. The mode belongs to the
     running thread (and asyncio task): a new thread starts with gradients recorded.
@@ -147,12 +167,19 @@ def no_grad() -> Any:
         ...     y = w * 2
         >>> y.requires_grad
         False
+        >>> @mg.no_grad
+        ... def double(t):
+        ...     return t * 2
+        >>> double(w).requires_grad
+        False
     """
-    return _grad_mode(False)
+    mode = _GradMode(False)
+    return mode if func is None else mode(func)
 
 
-def enable_grad() -> Any:
-    """Context manager that turns graph recording back on inside :func:`no_grad`.
+def enable_grad(func: Callable[..., Any] | None = None) -> Any:
+    """Context manager (and decorator) that turns graph recording back on inside
+    :func:`no_grad`.
 
     Example:
         >>> import minigrad as mg
@@ -160,7 +187,8 @@ def enable_grad() -> Any:
         ...     mg.is_grad_enabled()
         True
     """
-    return _grad_mode(True)
+    mode = _GradMode(True)
+    return mode if func is None else mode(func)
 
 
 def _as_array(data: Any, dtype: Any, what: str) -> np.ndarray:

@@ -211,6 +211,28 @@ def test_no_grad_as_a_decorator_and_restored_after_an_error():
     assert mg.is_grad_enabled()
 
 
+def test_no_grad_without_parentheses_and_one_object_entered_again_and_nested():
+    @mg.no_grad
+    def predict(t):
+        return t * 2
+
+    @mg.enable_grad
+    def train_step(t):
+        return t * 2
+
+    assert not predict(leaf([1.0])).requires_grad and predict.__name__ == "predict"
+    with mg.no_grad():
+        assert train_step(leaf([1.0])).requires_grad and not mg.is_grad_enabled()
+    ctx = mg.no_grad()
+    for _ in range(2):  # a context object may be used for several blocks
+        with ctx:
+            assert not mg.is_grad_enabled()
+        assert mg.is_grad_enabled()
+    with ctx, mg.enable_grad(), ctx:
+        assert not mg.is_grad_enabled()
+    assert mg.is_grad_enabled()
+
+
 def test_detach_shares_data_and_stops_the_gradient():
     x = leaf([1.0, 2.0])
     d = x.detach()
