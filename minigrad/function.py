@@ -218,6 +218,11 @@ class Function:
                 f"{cls.op_name()}: cannot apply to inputs of types ({types}) with options {options}: {err}"
             ) from err
         if type(out) is not ndarray:
+            if isinstance(out, tuple | list):  # np.asarray would stack the outputs silently
+                raise MinigradError(
+                    f"{cls.op_name()}: forward returned a {type(out).__name__} of {len(out)}, but a Function "
+                    "has one output; return one array, or write one Function per output"
+                )
             out = np.asarray(out)
         if promote64 and out.dtype is not _FLOAT64 and out.dtype.kind == "f":
             # inside gradcheck: see _promoted in minigrad.gradcheck

@@ -483,6 +483,8 @@ class Sequential(Module):
             layers = tuple(self._modules.values())
             err.add_note(_layer_note(start, layers[start], stop))
             raise
+        if not steps and not isinstance(x, Tensor):  # no layers: the input, as a Tensor like any output
+            x = Tensor(x)
         return x
 
     def __len__(self) -> int:

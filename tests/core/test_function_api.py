@@ -267,3 +267,19 @@ def test_a_wrong_sign_is_reported_by_gradcheck_as_a_bug_naming_the_input():
     by_name = {c.name: c for c in report.checks}
     assert by_name["x"].verdict == "great" and by_name["y"].verdict == "bug"
     assert "worst: y[" in str(report)
+
+
+def test_a_forward_returning_several_outputs_is_refused_not_stacked():
+    class Both(mg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x, x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(
+        mg.MinigradError, match=r"forward returned a tuple of 2, but a Function has one output"
+    ):
+        Both.apply(mg.Tensor([1.0, 2.0]))

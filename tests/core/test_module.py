@@ -411,3 +411,11 @@ def test_loading_a_state_dict_of_another_dtype_names_astype():
     state = mg.Sequential(mg.layer("dense", 2, 2, rng=0)).astype(np.float32).state_dict()
     with pytest.raises(mg.StateDictError, match=r"convert the model first: model\.astype\(np\.float32\)"):
         model.load_state_dict(state)
+
+
+def test_an_empty_sequential_returns_its_input_as_a_tensor():
+    x = np.ones((2, 3))
+    out = mg.Sequential()(x)
+    assert isinstance(out, mg.Tensor) and out.shape == (2, 3)
+    t = mg.Tensor(x, requires_grad=True)
+    assert mg.Sequential()(t) is t
