@@ -513,6 +513,53 @@ class Tensor:
         """Mean over ``axis``. See :func:`minigrad.ops.mean`."""
         return _ops.mean(self, axis=axis, keepdims=keepdims)
 
+    def var(self, axis: Any = None, keepdims: bool = False, *, ddof: int = 0) -> Tensor:
+        """Variance over ``axis``: the summed squared deviations from the mean divided by
+        ``n - ddof`` (``ddof=0``, the default as in NumPy: the mean of the squares; ``ddof=1``:
+        the unbiased estimate). Differentiable, built from mean, subtraction and sum.
+
+        Example:
+            >>> import minigrad as mg
+            >>> x = mg.Tensor([1.0, 2.0, 3.0, 4.0])
+            >>> x.var().item(), x.var(ddof=1).item(), x.std().item()
+            (1.25, 1.6666666666666667, 1.118033988749895)
+        """
+        deviations = self - self.mean(axis=axis, keepdims=True)
+        squares = (deviations * deviations).sum(axis=axis, keepdims=keepdims)
+        count = self.data.size // max(squares.data.size, 1) if self.data.size else 0
+        return squares / (count - ddof)  # n - ddof; NaN or inf when it is not positive, as in NumPy
+
+    def std(self, axis: Any = None, keepdims: bool = False, *, ddof: int = 0) -> Tensor:
+        """Standard deviation over ``axis``, the square root of :meth:`var` (same ``ddof``).
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.Tensor([[1.0, 3.0], [5.0, 7.0]]).std(axis=0)
+            Tensor([2., 2.])
+        """
+        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+
+    def argmax(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Index of the maximum over ``axis`` (all elements flattened when None), as a
+        constant integer tensor (no gradient).
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.Tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(axis=1)
+            Tensor([1, 0])
+        """
+        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Index of the minimum over ``axis``, as a constant integer tensor (no gradient).
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.Tensor([3.0, 1.0, 2.0]).argmin().item()
+            1
+        """
+        return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
+
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Maximum over ``axis``; ties (and NaNs, in a slice whose max is NaN) share the
         gradient equally. See :func:`minigrad.ops.max`."""
@@ -536,8 +583,16 @@ class Tensor:
         return _ops.sqrt(self)
 
     def abs(self) -> Tensor:
-        """Elementwise absolute value (gradient 0 at 0)."""
+        """Elementwise absolute value (gradient 0 at 0); ``abs(t)`` too.
+
+        Example:
+            >>> import minigrad as mg
+            >>> abs(mg.Tensor([-2.0, 3.0]))
+            Tensor([2., 3.])
+        """
         return _ops.abs(self)
+
+    __abs__ = abs
 
     def tanh(self) -> Tensor:
         """Elementwise hyperbolic tangent."""
@@ -575,6 +630,44 @@ class Tensor:
     def flatten(self) -> Tensor:
         """All elements in one axis."""
         return _ops.reshape(self, (-1,))
+
+    def squeeze(self, axis: Any = None) -> Tensor:
+        """Drop axes of length 1 (all of them, or ``axis``); a differentiable reshape.
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.Tensor([[1.0], [2.0]]).squeeze().shape, mg.Tensor([[1.0, 2.0]]).squeeze(0).shape
+            ((2,), (2,))
+        """
+        try:
+            shape = np.squeeze(self.data, axis=axis).shape
+        except (ValueError, TypeError) as err:  # AxisError is a ValueError
+            raise ShapeError(f"squeeze: cannot drop axis {axis!r} of shape {self.shape}: {err}") from None
+        return _ops.reshape(self, shape)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """Insert an axis of length 1 at position ``axis``; a differentiable reshape.
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.Tensor([1.0, 2.0]).unsqueeze(0).shape, mg.Tensor([1.0, 2.0]).unsqueeze(-1).shape
+            ((1, 2), (2, 1))
+        """
+        try:
+            shape = np.expand_dims(self.data, axis).shape
+        except (ValueError, TypeError) as err:  # AxisError is a ValueError
+            raise ShapeError(f"unsqueeze: cannot insert axis {axis!r} into {self.shape}: {err}") from None
+        return _ops.reshape(self, shape)
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists, like ``ndarray.tolist``.
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.Tensor([[1.0, 2.0]]).tolist()
+            [[1.0, 2.0]]
+        """
+        return self.data.tolist()
 
     def astype(self, dtype: Any) -> Tensor:
         """A copy converted to the float ``dtype``; the gradient is converted back."""

@@ -483,3 +483,30 @@ def test_empty_list_indices_behave_like_numpy(index):
     assert out.shape == expected.shape and out.dtype == expected.dtype
     out.sum().backward()
     np.testing.assert_array_equal(t.grad, np.zeros((2, 3)))
+
+
+@given(data=st.data())
+def test_var_std_squeeze_unsqueeze_match_numpy_and_have_gradients(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4), label="shape")
+    x = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-3, 3)), label="x")
+    axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)), label="axis")
+    ddof = data.draw(st.sampled_from([0, 1]), label="ddof")
+    t = mg.Tensor(x)
+    np.testing.assert_allclose(t.var(axis=axis, ddof=ddof).data, np.var(x, axis=axis, ddof=ddof), atol=1e-12)
+    np.testing.assert_allclose(t.std(axis=axis, ddof=ddof).data, np.std(x, axis=axis, ddof=ddof), atol=1e-12)
+    assert mg.gradcheck(lambda u: u.var(axis=axis, ddof=ddof).sum(), [x]).passed
+    assert t.unsqueeze(0).squeeze(0).shape == x.shape and t.unsqueeze(-1).shape == (*x.shape, 1)
+    assert mg.gradcheck(lambda u: (u.unsqueeze(1).squeeze() * u.unsqueeze(1).squeeze()).sum(), [x]).passed
+
+
+def test_abs_argmax_argmin_tolist_and_squeeze_errors():
+    t = mg.Tensor([[-1.0, 4.0], [3.0, -2.0]], requires_grad=True)
+    abs(t).sum().backward()
+    np.testing.assert_array_equal(t.grad, [[-1.0, 1.0], [1.0, -1.0]])
+    assert t.argmax().item() == 1 and t.argmax(axis=0).tolist() == [1, 0] and not t.argmax().requires_grad
+    assert t.argmin(axis=1, keepdims=True).shape == (2, 1)
+    assert t.tolist() == [[-1.0, 4.0], [3.0, -2.0]]
+    with pytest.raises(mg.ShapeError, match=r"squeeze: cannot drop axis 0 of shape \(2, 2\)"):
+        t.squeeze(0)
+    with pytest.raises(mg.ShapeError, match="unsqueeze: cannot insert axis 5"):
+        t.unsqueeze(5)
