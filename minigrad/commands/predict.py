@@ -106,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
 
     if not Path(args.run_dir).exists():
         raise ConfigError(f"RUN_DIR {args.run_dir}: no such run folder or model file")
+    if args.output and Path(args.output).suffix.lower() not in (".csv", ".npz"):
+        suffix = Path(args.output).suffix
+        raise ConfigError(f"--output {args.output}: unsupported suffix {suffix!r}; use .csv or .npz")
     model, normalizer, meta = load_model(args.run_dir)
     X = read_features(args.input, int(meta["n_features"]))
     if normalizer is not None:

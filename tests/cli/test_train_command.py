@@ -93,12 +93,17 @@ def test_unusable_paths_and_files_are_one_line_errors_not_tracebacks(trained_run
     (tmp_path / "latin1.toml").write_bytes(b"[training]\nepochs = 3 # \xe9\n")
     points = tmp_path / "in.csv"
     points.write_text("0.1,0.2\n")
+    (tmp_path / "folder.csv").mkdir()
     for argv, message in (
         (["train", str(tmp_path / "latin1.toml"), *QUICK], "not a UTF-8 text file"),
         (["train", "--set", "training.loss='hinge'", *QUICK], "unknown loss"),
         (
-            ["predict", str(trained_run), "--input", str(points), "--output", str(tmp_path)],
-            repr(str(tmp_path)),
+            ["predict", str(trained_run), "--input", str(points), "--output", str(tmp_path / "o.json")],
+            "unsupported suffix '.json'; use .csv or .npz",
+        ),
+        (
+            ["predict", str(trained_run), "--input", str(points), "--output", str(tmp_path / "folder.csv")],
+            f"{str(tmp_path / 'folder.csv')!r}: is a folder; give a file name",
         ),
     ):
         capsys.readouterr()
