@@ -284,7 +284,9 @@ def _norm_axes(axis: Any, ndim: int) -> tuple[int, ...]:
         if not -ndim <= ax < ndim:
             raise ShapeError(f"axis {ax} is out of range for a tensor with {ndim} dimensions")
         out.append(ax % ndim)
-    return tuple(sorted(set(out)))
+    if len(set(out)) != len(out):  # as NumPy: (0, 0) or (0, -2) of a 2-D tensor is a mistake
+        raise ShapeError(f"axis {axis!r} names an axis twice (of a tensor with {ndim} dimensions)")
+    return tuple(sorted(out))
 
 
 def _expand_reduced(g: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:

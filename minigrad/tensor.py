@@ -334,6 +334,11 @@ class Tensor:
         """
         if requires_grad and self.data.dtype.kind != "f":
             raise DTypeError(f"requires_grad_: needs a float dtype, got {self.data.dtype}")
+        if not requires_grad and self._ctx is not None:
+            raise BackwardError(
+                "requires_grad_(False) on a tensor computed from others would cut it out of the graph in "
+                "place; use t.detach() for a copy without gradient, or build it under mg.no_grad()"
+            )
         self.requires_grad = bool(requires_grad)
         return self
 

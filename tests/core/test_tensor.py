@@ -510,3 +510,22 @@ def test_abs_argmax_argmin_tolist_and_squeeze_errors():
         t.squeeze(0)
     with pytest.raises(mg.ShapeError, match="unsqueeze: cannot insert axis 5"):
         t.unsqueeze(5)
+
+
+@pytest.mark.parametrize("axis", [(0, 0), (0, -2), (1, -1)])
+def test_an_axis_named_twice_is_an_error_as_in_numpy(axis):
+    x = mg.Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="duplicate value"):
+        np.sum(np.ones((2, 3)), axis=axis)
+    for reduce in (x.sum, x.mean, x.max, x.min):
+        with pytest.raises(mg.ShapeError, match="names an axis twice"):
+            reduce(axis=axis)
+
+
+def test_requires_grad_false_refuses_a_computed_tensor_and_names_detach():
+    w = mg.Tensor([1.0], requires_grad=True)
+    y = w * 2
+    with pytest.raises(mg.BackwardError, match=r"use t\.detach\(\)"):
+        y.requires_grad_(False)
+    assert y.requires_grad
+    assert not w.detach().requires_grad_(False).requires_grad  # a leaf may switch it off
