@@ -36,6 +36,7 @@ __all__ = [
     "Dense",
     "DenseStack",
     "LeakyRelu",
+    "LogSoftmax",
     "Softmax",
     "SoftmaxCrossEntropy",
     "batch_norm",
@@ -45,6 +46,7 @@ __all__ = [
     "dense",
     "describe_values",
     "leaky_relu",
+    "log_softmax",
     "match_target",
     "softmax",
     "softmax_cross_entropy",
@@ -278,6 +280,35 @@ class Softmax(Function):
         return s * (g - (g * s).sum(axis=ctx.axis, keepdims=True))
 
 
+class LogSoftmax(Function):
+    """``log softmax(z)`` along ``axis``, computed as ``z − max − log Σ exp(z − max)``:
+    finite wherever the inputs are, where ``softmax(z).log()`` underflows to −inf.
+
+    Example:
+        >>> import minigrad as mg
+        >>> from minigrad.nn_functions import LogSoftmax
+        >>> LogSoftmax.apply(mg.Tensor([[1000.0, 0.0]]), axis=-1)
+        Tensor([[    0., -1000.]])
+    """
+
+    name = "log_softmax"
+    owns_gradients = True  # backward returns new arrays
+
+    @staticmethod
+    def forward(ctx, z, axis=-1):
+        shifted = z - z.max(axis=axis, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (log_s,) = ctx.saved
+        # d log s_i / d z_j = δ_ij − s_j, so dz = g − s · Σ_i g_i
+        return g - np.exp(log_s) * g.sum(axis=ctx.axis, keepdims=True)
+
+
 class LeakyRelu(Function):
     """``z`` where ``z > 0``, else ``alpha * z``.
 
@@ -504,6 +535,22 @@ def softmax(z: Any, axis: int = -1) -> Tensor:
     if z.ndim == 0 or not -z.ndim <= axis < z.ndim:
         raise ShapeError(f"softmax: axis {axis} is out of range for input of shape {z.shape}")
     return Softmax.apply(z, axis=axis)
+
+
+def log_softmax(z: Any, axis: int = -1) -> Tensor:
+    """Numerically stable ``log(softmax(z))`` along ``axis``, e.g. for a negative
+    log-likelihood written by hand.
+
+    Example:
+        >>> import minigrad as mg
+        >>> from minigrad.nn_functions import log_softmax
+        >>> log_softmax(mg.Tensor([[0.0, 0.0]])).data.round(6).tolist()
+        [[-0.693147, -0.693147]]
+    """
+    z = _as_tensor(z)
+    if z.ndim == 0 or not -z.ndim <= axis < z.ndim:
+        raise ShapeError(f"log_softmax: axis {axis} is out of range for input of shape {z.shape}")
+    return LogSoftmax.apply(z, axis=axis)
 
 
 def leaky_relu(z: Any, alpha: float = 0.01) -> Tensor:

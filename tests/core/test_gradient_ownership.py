@@ -113,6 +113,7 @@ GRAPHS = {
     nn_functions.Dense: _dense,
     nn_functions.DenseStack: _dense_stack,
     nn_functions.Softmax: _unary(lambda a: nn_functions.softmax(a) * a),
+    nn_functions.LogSoftmax: _unary(lambda a: nn_functions.log_softmax(a) * a),
     nn_functions.LeakyRelu: _unary(nn_functions.leaky_relu),
     nn_functions.BatchNorm: _batch_norm,
     nn_functions.SoftmaxCrossEntropy: _softmax_ce,

@@ -529,3 +529,30 @@ def test_requires_grad_false_refuses_a_computed_tensor_and_names_detach():
         y.requires_grad_(False)
     assert y.requires_grad
     assert not w.detach().requires_grad_(False).requires_grad  # a leaf may switch it off
+
+
+@given(data=st.data())
+def test_log_softmax_is_stable_and_matches_log_of_softmax(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), label="shape")
+    z = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-3, 3)), label="z")
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    out = mg.nn_functions.log_softmax(z, axis=axis)
+    np.testing.assert_allclose(out.data, np.log(mg.nn_functions.softmax(z, axis=axis).data), atol=1e-12)
+    assert mg.gradcheck(lambda t: mg.nn_functions.log_softmax(t, axis=axis), [z]).verdict == "great"
+    big = mg.Tensor(z * 1e4, requires_grad=True)  # softmax(...).log() would give -inf here
+    out = mg.nn_functions.log_softmax(big, axis=axis)
+    out.sum().backward()
+    assert np.isfinite(out.data).all() and np.isfinite(big.grad).all()
+
+
+def test_log_softmax_matches_torch():
+    torch = pytest.importorskip("torch")
+    z = np.random.default_rng(0).standard_normal((4, 5)) * 30
+    g = np.random.default_rng(1).standard_normal((4, 5))
+    t = mg.Tensor(z, requires_grad=True)
+    mg.nn_functions.log_softmax(t).backward(g)
+    tz = torch.tensor(z, requires_grad=True)
+    torch.log_softmax(tz, dim=-1).backward(torch.tensor(g))
+    np.testing.assert_allclose(t.grad, tz.grad.numpy(), rtol=1e-12, atol=1e-12)
+    with pytest.raises(mg.ShapeError, match="log_softmax: axis 2 is out of range"):
+        mg.nn_functions.log_softmax(t, axis=2)
