@@ -20,7 +20,8 @@ _structure_version = 0
 class Parameter(Tensor):
     """A tensor a :class:`Module` owns and an optimizer updates in place.
 
-    It always requires a gradient and holds a private copy of the data it is given.
+    It requires a gradient (set ``requires_grad = False`` to freeze it: then build the
+    optimizer on the others) and holds a private copy of the data it is given.
     ``regularize=False`` exempts it from weight penalties by default (biases,
     batch-norm parameters).
 

@@ -545,7 +545,10 @@ class Optimizer:
                 if isinstance(param, tuple):
                     what += " (pass model.parameters(), not named_parameters())"
                 elif isinstance(param, Tensor):
-                    what += " that does not require a gradient"
+                    what += (
+                        " that does not require a gradient (frozen?); give the optimizer the trainable "
+                        "ones: [p for p in model.parameters() if p.requires_grad]"
+                    )
                 raise ConfigError(f"{self._where(index)}: item {position} of params is a {what}")
             if param.data.dtype.kind != "f":
                 raise ConfigError(

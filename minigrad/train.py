@@ -665,7 +665,8 @@ class Trainer:
         if isinstance(optimizer, str):
             from minigrad import optimizer as make_optimizer
 
-            optimizer = make_optimizer(optimizer, model.parameters())
+            trainable = [p for p in model.parameters() if p.requires_grad]  # frozen ones stay as they are
+            optimizer = make_optimizer(optimizer, trainable)
         missing = [name for name in ("step", "zero_grad", "lr") if not hasattr(optimizer, name)]
         if missing:
             raise ConfigError(
@@ -710,10 +711,10 @@ class Trainer:
         shuffle_seq, augment_seq = np.random.SeedSequence(self.seed).spawn(2)
         self.rng = np.random.Generator(np.random.PCG64(shuffle_seq))
         self.augment_rng = np.random.Generator(np.random.PCG64(augment_seq))
-        self._layers = [
-            (prefix or type(module).__name__, type(module).__name__, list(module._parameters.values()))
+        self._layers = [  # the layers with trainable parameters, for gradient norms (frozen ones have none)
+            (prefix or type(module).__name__, type(module).__name__, trainable)
             for prefix, module in model.named_modules()
-            if module._parameters
+            if (trainable := [p for p in module._parameters.values() if p.requires_grad])
         ]
         self._warned: set[tuple[str, str]] = set()
         self._fingerprints: dict[str, str] | None = None  # of the data, for checkpoints

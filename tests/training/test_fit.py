@@ -420,3 +420,20 @@ def test_a_callback_class_or_a_loss_returning_a_number_is_refused_with_the_fix()
         mg.fit(model, train, loss="softmax_cross_entropy", callbacks=[Late()], **options)
     with pytest.raises(mg.ConfigError, match="returned a float, not a Tensor"):
         mg.fit(model, train, loss=lambda prediction, target: 0.5, **options)
+
+
+def test_frozen_parameters_are_left_alone_and_an_optimizer_given_one_says_how_to_filter():
+    train, _ = moons()
+    model = mlp()
+    for p in model[0].parameters():
+        p.requires_grad = False
+    frozen = model[0].W.data.copy()
+    before = model[2].W.data.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a frozen layer is not a vanishing gradient
+        history = mg.fit(model, train, loss="softmax_cross_entropy", optimizer="adam", epochs=2)
+    assert "grad_norm/0" not in history and "grad_norm/2" in history
+    assert np.array_equal(model[0].W.data, frozen) and not np.array_equal(model[2].W.data, before)
+    assert model[0].W.grad is None
+    with pytest.raises(mg.ConfigError, match=r"frozen\?.*if p\.requires_grad\]"):
+        mg.optimizer("sgd", model.parameters())
