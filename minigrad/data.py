@@ -261,6 +261,11 @@ def split(
 
     if stratify:
         labels = _class_labels(Y)
+        if labels.dtype.kind == "f" and not np.array_equal(labels, np.round(labels)):
+            raise ConfigError(
+                f"{where}: stratify=True keeps each class's share, but Y holds real values (a "
+                "regression target), not class labels; pass stratify=False"
+            )
         parts: list[list[np.ndarray]] = [[] for _ in ratios]
         for label in np.unique(labels):
             members = np.flatnonzero(labels == label)
@@ -367,9 +372,12 @@ class Normalizer:
         X = _check_features(X, where=f"Normalizer.{method}", name=name)
         assert self.mean is not None
         if X.ndim < 1 or X.shape[1:] != self.mean.shape:
+            hint = ""
+            if X.shape == self.mean.shape:  # one example without its batch axis
+                hint = f"; for one example pass X[None] (shape (1, {', '.join(map(str, X.shape))}))"
             raise ShapeError(
                 f"Normalizer.{method}: input has shape {X.shape}, so {X.shape[1:]} per example, but "
-                f"the normalizer was fitted on examples of shape {self.mean.shape}"
+                f"the normalizer was fitted on examples of shape {self.mean.shape}{hint}"
             )
         return X, X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
 

@@ -513,3 +513,13 @@ def test_load_dataset_file_errors(tmp_path):
     (tmp_path / "d.json").write_text("{}")
     with pytest.raises(mg.ConfigError, match=r"\.npz and \.csv"):
         mg.load_dataset(tmp_path / "d.json")
+
+
+def test_stratifying_real_valued_targets_and_transforming_one_example_name_the_fix():
+    X = np.random.default_rng(0).standard_normal((50, 2))
+    with pytest.raises(mg.ConfigError, match=r"Y holds real values.*pass stratify=False"):
+        mg.split(X, np.linspace(0.1, 0.9, 50), stratify=True)
+    assert len(mg.split(X, np.arange(50) % 2 * 1.0, stratify=True).train[0]) > 0  # float class labels
+    normalizer = mg.Normalizer().fit(X)
+    with pytest.raises(mg.ShapeError, match=r"for one example pass X\[None\] \(shape \(1, 2\)\)"):
+        normalizer.transform(X[0])
