@@ -246,7 +246,7 @@ class Tensor:
     """
 
     __slots__ = ("__weakref__", "_ctx", "data", "grad", "name", "requires_grad")
-    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected op
+    __array_priority__ = 1000  # (see __array_ufunc__ for ndarray <op> Tensor)
 
     def __init__(
         self,
@@ -403,6 +403,35 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.data if dtype is None else self.data.astype(dtype)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy ufuncs meeting a tensor. Those minigrad differentiates run as its ops
+        (``np.exp(t)`` is ``t.exp()``, ``array + t`` is ``t.__radd__(array)``; ``==`` and
+        ``!=`` compare identity, as on tensors). Any other would drop the graph, so on a
+        tensor that requires a gradient it is a TypeError naming the fix; on constants it
+        computes on the arrays and returns an ndarray.
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> x = mg.Tensor([0.0, 1.0], requires_grad=True)
+            >>> np.exp(x).sum().backward(); x.grad
+            array([1.        , 2.71828183])
+        """
+        if method == "__call__" and not kwargs:
+            op = _UFUNC_OPS.get(ufunc)
+            if op is not None:
+                return op(*inputs)
+        tracked = any(isinstance(x, Tensor) and x.requires_grad for x in inputs) and _state.enabled
+        if tracked:
+            call = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+            raise TypeError(
+                f"np.{call} on a tensor that requires a gradient would return an array and drop the graph: "
+                "use the tensor's methods and minigrad.ops (exp, log, sqrt, abs, tanh, maximum, ...), "
+                "write a Function for it, or pass t.data for a value without gradient"
+            )
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        return getattr(ufunc, method)(*arrays, **kwargs)
 
     # --------------------------------------------------------------- backward
     def backward(self, gradient: Any = None, *, retain_graph: bool = False) -> None:
@@ -796,3 +825,28 @@ def _checked_grad(ctx: Any, position: int, parent: Tensor, grad: Any, promote: b
 
 
 from minigrad import ops as _ops  # noqa: E402  (ops builds on Tensor)
+
+#: The ufuncs that run as minigrad ops when they meet a tensor (see Tensor.__array_ufunc__).
+_UFUNC_OPS: dict[Any, Callable[..., Any]] = {
+    np.add: _ops.add,
+    np.subtract: _ops.sub,
+    np.multiply: _ops.mul,
+    np.true_divide: _ops.div,
+    np.power: _ops.pow,
+    np.matmul: _ops.matmul,
+    np.negative: _ops.neg,
+    np.positive: lambda a: a,
+    np.exp: _ops.exp,
+    np.log: _ops.log,
+    np.sqrt: _ops.sqrt,
+    np.absolute: _ops.abs,
+    np.tanh: _ops.tanh,
+    np.maximum: _ops.maximum,
+    np.minimum: _ops.minimum,
+    np.less: lambda a, b: _ops._tensor(a) < b,
+    np.less_equal: lambda a, b: _ops._tensor(a) <= b,
+    np.greater: lambda a, b: _ops._tensor(a) > b,
+    np.greater_equal: lambda a, b: _ops._tensor(a) >= b,
+    np.equal: lambda a, b: a is b,  # == on tensors compares identity
+    np.not_equal: lambda a, b: a is not b,
+}

@@ -556,3 +556,36 @@ def test_log_softmax_matches_torch():
     np.testing.assert_allclose(t.grad, tz.grad.numpy(), rtol=1e-12, atol=1e-12)
     with pytest.raises(mg.ShapeError, match="log_softmax: axis 2 is out of range"):
         mg.nn_functions.log_softmax(t, axis=2)
+
+
+def test_numpy_ufuncs_on_tensors_run_as_ops_or_refuse_to_drop_the_graph():
+    x = mg.Tensor([0.5, 2.0], requires_grad=True)
+    a = np.array([3.0, 4.0])
+    for got, expected in (
+        (np.exp(x), np.exp(x.data)),
+        (np.log(x), np.log(x.data)),
+        (np.sqrt(x), np.sqrt(x.data)),
+        (np.abs(-x), np.abs(x.data)),
+        (np.tanh(x), np.tanh(x.data)),
+        (np.maximum(x, 1.0), np.maximum(x.data, 1.0)),
+        (a + x, a + x.data),
+        (a - x, a - x.data),
+        (a * x, a * x.data),
+        (a / x, a / x.data),
+        (a**x, a**x.data),
+        (a @ x, a @ x.data),
+    ):
+        assert isinstance(got, mg.Tensor) and got.requires_grad
+        np.testing.assert_allclose(got.data, expected)
+    np.exp(x).sum().backward()
+    np.testing.assert_allclose(x.grad, np.exp(x.data))
+    assert (a < x).tolist() == [False, False] and (a > x).tolist() == [True, True]
+    assert (a == x) is False and (a != x) is True  # == compares identity, from either side
+    with pytest.raises(TypeError, match=r"np\.sin on a tensor that requires a gradient .* drop the graph"):
+        np.sin(x)
+    with pytest.raises(TypeError, match=r"np\.add\.reduce on a tensor"):
+        np.add.reduce(x)
+    constant = mg.Tensor([0.0, 1.0])
+    np.testing.assert_allclose(np.sin(constant), np.sin([0.0, 1.0]))  # constants: arrays, as before
+    with mg.no_grad():
+        assert isinstance(np.sin(x), np.ndarray)
