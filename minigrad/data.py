@@ -580,7 +580,42 @@ def compose_augmentations(*augments: Augment) -> Augment:
     return composed
 
 
-def _resolve_augment(augment: Any) -> Augment | None:
+def _checked_image_shape(
+    image_shape: Sequence[int] | None, example_shape: tuple[int, ...], *, where: str
+) -> tuple[int, ...] | None:
+    """``image_shape`` as a tuple, holding exactly the values of one example."""
+    if image_shape is None:
+        return None
+    shape = tuple(int(s) for s in image_shape)
+    if math.prod(shape) != math.prod(example_shape):
+        raise ShapeError(
+            f"{where}: image_shape {shape} holds {math.prod(shape)} values but each example of X has "
+            f"shape {example_shape}"
+        )
+    return shape
+
+
+def augment_batch(
+    augment: Augment, xb: np.ndarray, rng: np.random.Generator, image_shape: tuple[int, ...] | None = None
+) -> np.ndarray:
+    """``augment(xb, rng)``, with flat examples reshaped to ``image_shape`` while it runs
+    (what :class:`DataLoader` and :func:`minigrad.fit` apply to each training batch).
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> from minigrad.data import augment_batch
+        >>> flip = mg.augmentation("horizontal_flip", p=1.0)
+        >>> augment_batch(flip, np.array([[1.0, 2.0, 3.0, 4.0]]), np.random.default_rng(0), (2, 2))
+        array([[2., 1., 4., 3.]])
+    """
+    if image_shape is None:
+        return augment(xb, rng)
+    images = xb.reshape(xb.shape[0], *image_shape)
+    return augment(images, rng).reshape(xb.shape)
+
+
+def _resolve_augment(augment: Any, where: str = "DataLoader") -> Augment | None:
     if augment is None:
         return None
     if isinstance(augment, str):
@@ -590,9 +625,9 @@ def _resolve_augment(augment: Any) -> Augment | None:
     if callable(augment):
         return augment
     if isinstance(augment, Sequence):
-        return compose_augmentations(*(_resolve_augment(a) for a in augment))
+        return compose_augmentations(*(_resolve_augment(a, where) for a in augment))
     raise ConfigError(
-        f"DataLoader: augment must be an augment(batch, rng) callable, a registered augmentation "
+        f"{where}: augment must be an augment(batch, rng) callable, a registered augmentation "
         f"name, or a list of those; got {type(augment).__name__}"
     )
 
@@ -647,12 +682,7 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.augment = _resolve_augment(augment)
-        self.image_shape = None if image_shape is None else tuple(int(s) for s in image_shape)
-        if self.image_shape is not None and math.prod(self.image_shape) != math.prod(self.X.shape[1:]):
-            raise ShapeError(
-                f"{where}: image_shape {self.image_shape} holds {math.prod(self.image_shape)} values but "
-                f"each example of X has shape {self.X.shape[1:]}"
-            )
+        self.image_shape = _checked_image_shape(image_shape, self.X.shape[1:], where=where)
         example_ndim = 1 + len(self.image_shape or self.X.shape[1:])
         if self.augment is not None and example_ndim not in (3, 4):
             raise ShapeError(
@@ -685,10 +715,7 @@ class DataLoader:
             yield xb, yb
 
     def _augment(self, xb: np.ndarray) -> np.ndarray:
-        if self.image_shape is None:
-            return self.augment(xb, self.augment_rng)
-        images = xb.reshape(xb.shape[0], *self.image_shape)
-        return self.augment(images, self.augment_rng).reshape(xb.shape)
+        return augment_batch(self.augment, xb, self.augment_rng, self.image_shape)
 
     def state_dict(self) -> dict[str, dict]:
         """The random generators' states (JSON-serializable dicts), for exact resumption.

@@ -640,7 +640,8 @@ class Trainer:
         drop_last: bool = False,
         callbacks: Iterable[Any] = (),
         seed: int = 0,
-        augment: Callable | None = None,
+        augment: Any = None,
+        image_shape: Sequence[int] | None = None,
         metrics: Sequence[Any] | None = None,
         snapshot_every: int | None = None,
         gradient_limits: tuple[float, float] | None = (VANISHING_GRADIENT, EXPLODING_GRADIENT),
@@ -676,7 +677,6 @@ class Trainer:
         for name, value, shape in (
             ("schedule", schedule, "fn(epoch) -> learning rate"),
             ("regularizer", regularizer, "penalty(named_parameters, m) -> Tensor"),
-            ("augment", augment, "augment(X_batch, rng) -> X_batch"),
         ):
             if value is not None and not callable(value):
                 raise ConfigError(f"fit: {name}={value!r} is not callable; pass a function {shape} or None")
@@ -696,7 +696,10 @@ class Trainer:
         self.batch_size = int(batch_size)
         self.drop_last = drop_last
         self.seed = int(seed)
-        self.augment = augment
+        from minigrad.data import _checked_image_shape, _resolve_augment
+
+        self.augment = _resolve_augment(augment, "fit")
+        self.image_shape = _checked_image_shape(image_shape, self.train[0].shape[1:], where="fit")
         self._metric_names = _metrics_for(metrics, self.link)
         self.metrics = _metric_functions(self._metric_names)
         self.snapshot_every = snapshot_every
@@ -1036,7 +1039,7 @@ class Trainer:
             )
 
     def _run_epoch(self, epoch: int) -> dict[str, float]:
-        from minigrad.data import minibatches
+        from minigrad.data import augment_batch, minibatches
 
         X, Y = self.train
         self.model.train()
@@ -1048,7 +1051,9 @@ class Trainer:
             )
         ):
             if self.augment is not None:
-                xb = np.asarray(self.augment(xb, self.augment_rng), dtype=X.dtype)
+                xb = np.asarray(
+                    augment_batch(self.augment, xb, self.augment_rng, self.image_shape), dtype=X.dtype
+                )
             self.optimizer.zero_grad()
             cost, data_loss = self.cost(self.model(Tensor(xb)), yb)
             cost.backward()
@@ -1119,7 +1124,8 @@ def fit(
     drop_last: bool = False,
     callbacks: Iterable[Any] = (),
     seed: int = 0,
-    augment: Callable | None = None,
+    augment: Any = None,
+    image_shape: Sequence[int] | None = None,
     resume_from: str | os.PathLike | None = None,
     metrics: Sequence[Any] | None = None,
     snapshot_every: int | None = None,
@@ -1144,7 +1150,10 @@ def fit(
         callbacks: callback objects or registered callback names (see the module docs).
         seed: seeds the mini-batch shuffling (and augmentation) through a
             :class:`numpy.random.SeedSequence`; the same seed gives the same run.
-        augment: ``augment(X_batch, rng) -> X_batch`` applied to every training batch.
+        augment: applied to every training batch: an ``augment(X_batch, rng) -> X_batch``
+            callable, a registered augmentation name, or a list of those (composed).
+        image_shape: for flat features, the per-example image shape (``(8, 8)``) each
+            batch is reshaped to while it is augmented.
         resume_from: a checkpoint written during an earlier run of the same setup;
             training continues after its epoch and ends bit-identical to an
             uninterrupted run.
@@ -1185,6 +1194,7 @@ def fit(
         callbacks=callbacks,
         seed=seed,
         augment=augment,
+        image_shape=image_shape,
         metrics=metrics,
         snapshot_every=snapshot_every,
         gradient_limits=gradient_limits,

@@ -44,7 +44,8 @@ def _check_batch(name: str, batch: Any) -> np.ndarray:
     if batch.ndim not in (3, 4):
         raise ShapeError(
             f"augmentation '{name}': expected a batch of images (m, H, W) or (m, C, H, W), got shape "
-            f"{batch.shape}; reshape flat features first (DataLoader(image_shape=(H, W)) does it)"
+            f"{batch.shape}; reshape flat features first (fit(..., image_shape=(H, W)) and "
+            "DataLoader(image_shape=(H, W)) do it)"
         )
     if batch.dtype.kind not in "biuf":
         raise DTypeError(f"augmentation '{name}': images must be numeric, got dtype {batch.dtype}")

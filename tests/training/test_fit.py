@@ -173,6 +173,32 @@ def test_augment_transforms_every_training_batch_with_its_own_generator():
     assert sum(seen) == 2 * len(train[0])
 
 
+def test_fit_takes_augmentation_names_and_reshapes_flat_features_like_dataloader():
+    X, Y = mg.dataset("digits", n=64, seed=0)  # 8x8 images as 64 features
+    seen = []
+
+    def record(batch, rng):
+        seen.append(batch.shape)
+        return batch
+
+    def run(**options):
+        model = mg.Sequential(mg.layer("dense", 64, 10, rng=0))
+        mg.fit(
+            model, (X, Y), loss="softmax_cross_entropy", optimizer="sgd", epochs=1, batch_size=32, **options
+        )
+        return model[0].W.data
+
+    plain = run()
+    flipped = run(augment=["horizontal_flip", record], image_shape=(8, 8))
+    assert seen == [(32, 8, 8), (32, 8, 8)] and not np.array_equal(plain, flipped)
+    with pytest.raises(mg.ShapeError, match=r"fit\(\.\.\., image_shape=\(H, W\)\)"):
+        run(augment="horizontal_flip")
+    with pytest.raises(mg.ShapeError, match=r"image_shape .* holds 60 values"):
+        run(augment="horizontal_flip", image_shape=(6, 10))
+    with pytest.raises(mg.ConfigError, match="fit: augment must be"):
+        run(augment=3)
+
+
 def test_custom_metric_functions_are_recorded():
     def error_rate(proba, Y):
         return float(np.mean(proba.argmax(axis=1) != Y))
