@@ -595,7 +595,7 @@ def _checked_image_shape(
     return shape
 
 
-def augment_batch(
+def _augment_batch(
     augment: Augment, xb: np.ndarray, rng: np.random.Generator, image_shape: tuple[int, ...] | None = None
 ) -> np.ndarray:
     """``augment(xb, rng)``, with flat examples reshaped to ``image_shape`` while it runs
@@ -604,9 +604,9 @@ def augment_batch(
     Example:
         >>> import numpy as np
         >>> import minigrad as mg
-        >>> from minigrad.data import augment_batch
+        >>> from minigrad.data import _augment_batch
         >>> flip = mg.augmentation("horizontal_flip", p=1.0)
-        >>> augment_batch(flip, np.array([[1.0, 2.0, 3.0, 4.0]]), np.random.default_rng(0), (2, 2))
+        >>> _augment_batch(flip, np.array([[1.0, 2.0, 3.0, 4.0]]), np.random.default_rng(0), (2, 2))
         array([[2., 1., 4., 3.]])
     """
     if image_shape is None:
@@ -715,7 +715,7 @@ class DataLoader:
             yield xb, yb
 
     def _augment(self, xb: np.ndarray) -> np.ndarray:
-        return augment_batch(self.augment, xb, self.augment_rng, self.image_shape)
+        return _augment_batch(self.augment, xb, self.augment_rng, self.image_shape)
 
     def state_dict(self) -> dict[str, dict]:
         """The random generators' states (JSON-serializable dicts), for exact resumption.

@@ -1039,7 +1039,7 @@ class Trainer:
             )
 
     def _run_epoch(self, epoch: int) -> dict[str, float]:
-        from minigrad.data import augment_batch, minibatches
+        from minigrad.data import _augment_batch, minibatches
 
         X, Y = self.train
         self.model.train()
@@ -1052,7 +1052,7 @@ class Trainer:
         ):
             if self.augment is not None:
                 xb = np.asarray(
-                    augment_batch(self.augment, xb, self.augment_rng, self.image_shape), dtype=X.dtype
+                    _augment_batch(self.augment, xb, self.augment_rng, self.image_shape), dtype=X.dtype
                 )
             self.optimizer.zero_grad()
             cost, data_loss = self.cost(self.model(Tensor(xb)), yb)
