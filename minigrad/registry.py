@@ -127,6 +127,22 @@ def _signature(factory: Callable[..., Any]) -> inspect.Signature | None:
         return None
 
 
+#: The keywords of :meth:`Registry.add` and the metadata keys minigrad itself reads (the
+#: kit, configuration files); another key that is a near miss of one is refused as a typo.
+_READ_KEYS = (
+    "doc",
+    "example",
+    "override",
+    "plugin",
+    "stochastic",
+    "output_shape",
+    "input_size",
+    "output_size",
+    "variance",
+    "defaults",
+)
+
+
 class Registry:
     """The components of one family (layers, losses, ...), by name.
 
@@ -234,6 +250,13 @@ class Registry:
                 f"by plugin '{owner}'; rename one of them, or pass override=True to replace "
                 "it deliberately"
             )
+        for key in metadata:  # free-form, but a near miss of a key minigrad reads is a typo
+            close = [] if key in _READ_KEYS else difflib.get_close_matches(key, _READ_KEYS, n=1, cutoff=0.75)
+            if close:
+                raise RegistrationError(
+                    f"plugin '{owner}' registered {self.family} '{name}' with {key}=...; did you mean "
+                    f"{close[0]}=? (metadata keys minigrad reads: {', '.join(_READ_KEYS)})"
+                )
         if doc is None:
             doc = (inspect.getdoc(factory) or "").strip().split("\n")[0]
         self._components[name] = Component(

@@ -225,3 +225,14 @@ def test_factory_without_signature_falls_back_to_config_error():
     assert registry.create("as_int", "7") == 7
     with pytest.raises(mg.ConfigError, match="layers 'as_int' \\(plugin builtins_demo\\)"):
         registry.create("as_int", "7", bogus=1)
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"), [("exmaple", "example"), ("output_shap", "output_shape"), ("stochastik", "stochastic")]
+)
+def test_a_metadata_key_that_nearly_matches_one_minigrad_reads_is_a_typo(typo, meant):
+    registry = mg.Registry("layers")
+    with pytest.raises(mg.RegistrationError, match=f"with {typo}=...; did you mean {meant}=?"):
+        registry.add("scale", lambda: None, plugin="p", **{typo: 1})
+    registry.add("scale", lambda: None, plugin="p", classes=3, image_shape=(8, 8))  # free-form keys stay free
+    assert registry.get("scale").metadata == {"classes": 3, "image_shape": (8, 8)}
