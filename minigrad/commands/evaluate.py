@@ -27,6 +27,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the evaluation table; returns the exit code."""
+    import numpy as np
+
     from minigrad.commands.train import _table
     from minigrad.config import load_data, load_model
     from minigrad.data import load_dataset, split
@@ -42,6 +44,13 @@ def run(args: argparse.Namespace) -> int:
     data = config["data"]
     if args.data:
         X, Y = load_dataset(args.data, target=args.target)
+        expected = int(meta["n_features"])
+        if int(np.prod(X.shape[1:])) != expected:
+            raise ConfigError(
+                f"--data {args.data}: {int(np.prod(X.shape[1:]))} feature column(s) besides the label, but "
+                f"the run's model takes {expected}; give the same feature columns it was trained on "
+                "(--target names the label column)"
+            )
         parts = {"data": (X, Y)}
         m = None
     else:

@@ -227,6 +227,10 @@ def test_evaluate_reports_the_saved_split_and_a_data_file(trained_run, tmp_path,
     assert main(["evaluate", str(trained_run), "--data", str(tmp_path / "holdout.npz")]) == 0
     assert capsys.readouterr().out.splitlines()[1].startswith("data")
     assert main(["evaluate", str(tmp_path / "missing")]) == 2
+    (tmp_path / "wide.csv").write_text("a,b,c,label\n0.1,0.2,0.3,0\n0.3,0.4,0.5,1\n")
+    capsys.readouterr()
+    assert main(["evaluate", str(trained_run), "--data", str(tmp_path / "wide.csv")]) == 2
+    assert "3 feature column(s) besides the label, but the run's model takes 2" in capsys.readouterr().err
 
 
 def test_resume_continues_a_run_to_the_same_weights(tmp_path):
