@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.checkpoint import CheckpointError, atomic_write, load_checkpoint, save_checkpoint
-from minigrad.errors import ConfigError, ShapeError
+from minigrad.errors import ConfigError, ShapeError, StateDictError
 from minigrad.module import Module
 from minigrad.tensor import Tensor, no_grad
 
@@ -947,7 +947,13 @@ class Trainer:
                 "Trainer.save_checkpoint) can be resumed"
             )
         self._check_setup(state.get("setup"), int(ckpt.epoch), path)
-        self.model.load_state_dict(ckpt.model)
+        try:
+            self.model.load_state_dict(ckpt.model)
+        except StateDictError as err:
+            raise CheckpointError(
+                f"{path}: the saved run's model differs from this one ({' '.join(str(err).split())}); resume "
+                "with the architecture it was saved with, or start a new run without resume_from"
+            ) from err
         if ckpt.optimizer is not None:
             self.optimizer.load_state_dict(ckpt.optimizer)
         self._set_rng_state(ckpt.rng_state, path)

@@ -263,3 +263,23 @@ def test_resuming_a_finished_run_with_its_own_epochs_trains_nothing_more(tmp_pat
     X, Y = np.arange(12.0).reshape(6, 2), np.array([0, 1, 0, 1, 1, 0])
     resume = _saved_run(tmp_path, X, Y)
     assert len(resume(epochs=4)) == 4
+
+
+def test_resuming_with_another_architecture_names_the_difference(tmp_path):
+    X, Y = np.arange(12.0).reshape(6, 2), np.array([0, 1, 0, 1, 1, 0])
+    _saved_run(tmp_path, X, Y)
+    model = mg.Sequential(mg.layer("dense", 2, 3, rng=0))  # 3 outputs instead of 2
+    with pytest.raises(
+        mg.CheckpointError, match=r"the saved run's model differs from this one \(.*0\.W: shape"
+    ):
+        mg.fit(
+            model,
+            (X, Y),
+            loss="softmax_cross_entropy",
+            optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+            epochs=6,
+            batch_size=2,
+            seed=1,
+            callbacks=[mg.callback("checkpoint", path=tmp_path / "run.npz", every=1)],
+            resume_from=tmp_path / "run.npz",
+        )
