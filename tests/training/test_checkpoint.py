@@ -224,13 +224,13 @@ def test_fit_resume_refuses_a_checkpoint_without_training_state(tmp_path):
         )
 
 
-def _saved_run(tmp_path, X, Y, **options):
-    """A 4-epoch run checkpointed after its last epoch; returns a resume(**changes) helper."""
+def _saved_run(tmp_path, X, Y):
+    """A 4-epoch run checkpointed after its last epoch; returns resume(data, model=, **fit_changes)."""
     path = tmp_path / "run.npz"
-    base = {"loss": "softmax_cross_entropy", "epochs": 4, "batch_size": 2, "seed": 1, **options}
+    base = {"loss": "softmax_cross_entropy", "epochs": 4, "batch_size": 2, "seed": 1}
 
-    def run(data, **changes):
-        model = mg.Sequential(mg.layer("dense", 2, 2, rng=0))
+    def run(data, model=None, **changes):
+        model = model or mg.Sequential(mg.layer("dense", 2, 2, rng=0))
         optimizer = mg.optimizer("sgd", model.parameters(), lr=0.1)
         callbacks = [mg.callback("checkpoint", path=path, every=1)]
         return mg.fit(model, data, optimizer=optimizer, callbacks=callbacks, **{**base, **changes})
@@ -267,19 +267,9 @@ def test_resuming_a_finished_run_with_its_own_epochs_trains_nothing_more(tmp_pat
 
 def test_resuming_with_another_architecture_names_the_difference(tmp_path):
     X, Y = np.arange(12.0).reshape(6, 2), np.array([0, 1, 0, 1, 1, 0])
-    _saved_run(tmp_path, X, Y)
-    model = mg.Sequential(mg.layer("dense", 2, 3, rng=0))  # 3 outputs instead of 2
+    resume = _saved_run(tmp_path, X, Y)
+    wider = mg.Sequential(mg.layer("dense", 2, 3, rng=0))  # 3 outputs instead of 2
     with pytest.raises(
         mg.CheckpointError, match=r"the saved run's model differs from this one \(.*0\.W: shape"
     ):
-        mg.fit(
-            model,
-            (X, Y),
-            loss="softmax_cross_entropy",
-            optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
-            epochs=6,
-            batch_size=2,
-            seed=1,
-            callbacks=[mg.callback("checkpoint", path=tmp_path / "run.npz", every=1)],
-            resume_from=tmp_path / "run.npz",
-        )
+        resume(model=wider)
