@@ -128,7 +128,7 @@ def _compare(
         return error, verdict
     root_size = np.sqrt(approx.size)
     rms = float(np.linalg.norm(approx - grad) / root_size)
-    if rms > atol:
+    if not rms <= atol:  # (a NaN difference is never within atol)
         return error, verdict
     within = f"{name}: backprop and finite differences differ by {rms:.1e} (RMS) <= atol={atol:g}"
     backprop_rms = float(np.linalg.norm(grad) / root_size)
@@ -215,7 +215,8 @@ class GradcheckReport:
     def __str__(self) -> str:
         verdict = self.verdict.upper()
         if self.verdict != verdict_for(self.relative_error, great=self.great, bug=self.bug):
-            verdict += f" (from {next(c.name for c in self.checks if c.verdict == self.verdict)})"
+            source = next((c.name for c in self.checks if c.verdict == self.verdict), "all tensors as one θ")
+            verdict += f" (from {source})"
         head = (
             f"gradcheck ({self.mode} mode, eps={self.eps:g}): relative error "
             f"{self.relative_error:.3e} -> {verdict} "
@@ -245,6 +246,8 @@ def _named_params(params: Any) -> list[tuple[str, Tensor]]:
         return list(params.named_parameters())
     if isinstance(params, dict):
         return list(params.items())
+    if isinstance(params, Tensor):  # one tensor, not its rows
+        return [(params.name or "param 0", params)]
     return [(p.name or f"param {i}", p) for i, p in enumerate(params)]
 
 
@@ -471,7 +474,8 @@ def gradcheck(
                         evaluator, checked_all, analytic, eps, directions, seed, great, bug, atol, notes
                     )
                     total = float(np.sqrt(np.mean([c.relative_error**2 for c in checks])))
-                    overall = verdict_for(total, great=great, bug=bug)
+                    # each direction check already read its tensor (atol included): the worst
+                    overall = _worst_verdict(*(c.verdict for c in checks))
                 else:
                     numeric = [_numeric_gradient(evaluator, t, eps) for t in tensors]  # _Differences
                     checks = [

@@ -486,3 +486,51 @@ def test_a_function_that_raises_midway_leaves_the_tensors_unperturbed(fast):
 def test_inputs_must_be_a_list_of_arguments_not_one_array(make):
     with pytest.raises(mg.MinigradError, match=r"inputs is one .* of shape \(3, 4\).*pass \[x\]"):
         mg.gradcheck(lambda t: (t * t).sum(), make(X))
+
+
+def test_a_nan_gradient_is_a_bug_not_within_atol():
+    with np.errstate(invalid="ignore"):  # log(-1)
+        report = mg.gradcheck(lambda t: t.log().sum(), [np.array([-1.0, 2.0])])
+        assert report.verdict == "bug" and not report.passed, str(report)
+        with pytest.raises(mg.GradcheckError):
+            mg.assert_gradcheck(lambda t: t.log().sum(), [np.array([-1.0, 2.0])], fast=True)
+
+
+def test_fast_mode_reads_a_small_gradient_bug_as_full_mode_does():
+    x = np.full(6, 1e-8)
+
+    def fn(t):
+        return square_with(1.0).apply(t).sum() * 2.0  # a factor-2 bug on gradients of 1e-8
+
+    full, fast = mg.gradcheck(fn, [x]), mg.gradcheck(fn, [x], fast=True)
+    assert full.verdict == fast.verdict == "inspect", (str(full), str(fast))
+
+
+class _ScaledWrong(mg.Function):
+    """y = 4e-8 x whose backward claims 8e-8: a factor-2 bug on a tiny gradient."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 4e-8
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 8e-8
+
+
+def test_the_report_prints_when_only_the_whole_vector_reads_worse():
+    # b alone is within atol with a gradient counted as zero; stacked with a, b's bug shows
+    def fn(x, y):
+        return (x * 1e-6).sum() + _ScaledWrong.apply(y).sum()
+
+    report = mg.gradcheck(fn, [np.ones(5), np.ones(1)], atol=1e-5)
+    assert [c.verdict for c in report.checks] == ["great", "great"] and report.verdict == "inspect"
+    assert "-> INSPECT (from all tensors as one θ)" in str(report).splitlines()[0]
+    with pytest.raises(mg.GradcheckError):
+        mg.assert_gradcheck(fn, [np.ones(5), np.ones(1)], atol=1e-5, max_error=1e-7)
+
+
+def test_params_may_be_one_tensor():
+    p = mg.Parameter(np.ones((3, 2)))
+    report = mg.gradcheck(lambda: (p * p * p).sum(), params=p)
+    assert [c.shape for c in report.checks] == [(3, 2)] and report.verdict == "great"
