@@ -357,7 +357,10 @@ def _validate_layers(where: _Where, model: dict[str, Any]) -> dict[str, Any]:
     with_units = [
         i
         for i, spec in enumerate(layers)
-        if isinstance(spec, dict) and spec.get("type") in registry and _layer_sizes(spec["type"])[1]
+        if isinstance(spec, dict)
+        and isinstance(spec.get("type"), str)
+        and spec["type"] in registry
+        and _layer_sizes(spec["type"])[1]
     ]
     out = []
     for i, spec in enumerate(layers):
@@ -928,7 +931,7 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
     for spec in resolved["model"]["layers"]:
         if _layer_sizes(spec["type"])[1] and "units" not in spec:
             spec["units"] = n_outputs
-    from minigrad.train import _LOSS_LINKS
+    from minigrad.train import _link_for
 
     def make(key: str, fn: Callable[[], Any], note: str = "") -> Any:
         try:
@@ -962,11 +965,12 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
         callbacks.append(
             make(f"callbacks.{i}", lambda s=spec, o=options: callback(s["name"], **o), f" ({spec['name']})")
         )
+    loss_fn = make("training.loss", lambda: loss(training["loss"]))
     return Run(
         config=resolved,
         model=model,
         optimizer=optimizer,
-        loss=make("training.loss", lambda: loss(training["loss"])),
+        loss=loss_fn,
         schedule=sched,
         regularizer=reg,
         callbacks=callbacks,
@@ -976,7 +980,7 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
         normalizer=normalizer,
         n_features=n_features,
         n_outputs=n_outputs,
-        link=_LOSS_LINKS.get(training["loss"], "auto"),
+        link=_link_for(loss_fn),  # as fit reads it
     )
 
 

@@ -76,12 +76,6 @@ VANISHING_GRADIENT = 1e-7
 #: A layer whose mean gradient norm over an epoch exceeds this (or is not finite) explodes.
 EXPLODING_GRADIENT = 1e3
 
-#: The output link of the built-in losses (models output logits).
-_LOSS_LINKS = {
-    "softmax_cross_entropy": "softmax",
-    "binary_cross_entropy": "sigmoid",
-    "mean_squared_error": "identity",
-}
 #: The callback hooks and the arguments fit passes each.
 _HOOK_ARGUMENTS = {
     "on_train_begin": ("trainer",),
@@ -303,13 +297,14 @@ class History:
 
 
 # -------------------------------------------------------------- predictions
-def _link_for(loss: Any, name: str | None) -> str:
-    """The link a loss implies: its own ``link`` attribute, else its built-in name's."""
+def _link_for(loss: Any) -> str:
+    """The link a loss implies: its ``link`` attribute (the built-in losses have one), else
+    ``"auto"``."""
     link = getattr(loss, "link", None)
     if isinstance(link, str):
         _check_link(link, f"loss {loss!r}: ")
         return link
-    return _LOSS_LINKS.get(name, "auto") if name else "auto"
+    return "auto"
 
 
 #: How outputs become probabilities: from the output width (``auto``), through a sigmoid
@@ -508,8 +503,8 @@ def evaluate(
         >>> mg.evaluate(Logits(), np.array([[3.0, 0.0], [0.0, 2.0]]), np.array([0, 0]))
         {'accuracy': 0.5}
     """
-    loss_fn, loss_name = _loss(loss) if loss is not None else (None, None)
-    link = link or _link_for(loss_fn, loss_name)
+    loss_fn = _loss(loss) if loss is not None else None
+    link = link or _link_for(loss_fn)
     metrics = _metrics_for(metrics, link)
     X = _features(X, model, "evaluate")
     Y = np.asarray(Y)
@@ -532,17 +527,18 @@ def evaluate(
     return results
 
 
-def _loss(loss: Any) -> tuple[Callable, str | None]:
+def _loss(loss: Any) -> Callable:
+    """A loss function from a registered name or a function."""
     if isinstance(loss, str):
         from minigrad.factories import loss as make_loss
 
-        return make_loss(loss), loss
+        return make_loss(loss)
     if not callable(loss):
         raise ConfigError(
             f"loss={loss!r} is neither a loss name (e.g. 'softmax_cross_entropy') nor a function "
             "loss(prediction, target) -> Tensor"
         )
-    return loss, getattr(loss, "name", None)
+    return loss
 
 
 # ------------------------------------------------------------------ trainer
@@ -661,8 +657,8 @@ class Trainer:
         self.train = self._pair(train, "train")
         self.dev = None if dev is None else self._pair(dev, "dev")
         self.m = len(self.train[0])
-        self.loss, self._loss_name = _loss(loss)
-        self.link = _link_for(self.loss, self._loss_name)
+        self.loss = _loss(loss)
+        self.link = _link_for(self.loss)
         if isinstance(optimizer, str):
             from minigrad import optimizer as make_optimizer
 

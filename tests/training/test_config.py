@@ -318,3 +318,36 @@ def test_a_plugin_layer_is_sized_by_a_configuration_through_its_registration(tmp
             )
     finally:
         mg.unregister_plugin("sizes")
+
+
+def test_a_configuration_reads_a_plugin_losss_link_as_fit_does():
+    import types
+
+    class Huber:
+        link = "identity"  # regression: no accuracy
+
+        def __call__(self, prediction, target):
+            diff = prediction - mg.Tensor(np.asarray(target, dtype=np.float64).reshape(prediction.shape))
+            return (diff * diff).mean()
+
+    plugin = types.SimpleNamespace()
+
+    @mg.hookimpl
+    def minigrad_register_losses(registry):
+        registry.add("huber_like", Huber, doc="a squared error")
+
+    plugin.minigrad_register_losses = minigrad_register_losses
+    mg.register_plugin(plugin, name="huber")
+    try:
+        config = load_config(
+            overrides=['training.loss="huber_like"', "data.options.n=60", "training.epochs=1", "callbacks=[]"]
+        )
+        result = mg.run_config(config)
+        assert result.metrics["train"].keys() == {"cost", "loss"}  # no accuracy for a regression link
+    finally:
+        mg.unregister_plugin("huber")
+
+
+def test_a_layer_type_that_is_not_a_string_is_a_config_error():
+    with pytest.raises(mg.ConfigError, match=r"model\.layers\.0\.type"):
+        load_config(overrides=['model.layers=[{type = ["dense"], units = 3}, {type = "dense"}]'])
