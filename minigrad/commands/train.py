@@ -74,9 +74,9 @@ RUN_FILES = (
 )
 
 
-def _run_folder(args: argparse.Namespace) -> Path:
-    """The new run's folder; a named one that holds a run is refused unless --overwrite
-    (then that run's files are removed first, so none outlives it)."""
+def _run_folder(args: argparse.Namespace) -> tuple[Path, list[str]]:
+    """The new run's folder, and the files of the run it already holds (refused unless
+    --overwrite; :class:`_ReplaceRun` removes them once the new run starts training)."""
     from minigrad.errors import ConfigError
 
     if args.out and args.name is not None:
@@ -89,7 +89,7 @@ def _run_folder(args: argparse.Namespace) -> Path:
         while folder.exists():
             n += 1
             folder = base.with_name(f"{base.name}-{n}")
-        return folder
+        return folder, []
     folder = Path(args.out) if args.out else Path("runs") / args.name
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"{folder} is a file, not a folder; choose another --out")
@@ -99,9 +99,22 @@ def _run_folder(args: argparse.Namespace) -> Path:
             f"{folder} already holds a run ({', '.join(previous)}); choose another folder, continue it with "
             f"--resume {folder}, or pass --overwrite to replace it"
         )
-    for name in previous:
-        (folder / name).unlink()
-    return folder
+    return folder, previous
+
+
+class _ReplaceRun:
+    """Removes the replaced run's files when the new run starts training: after it was
+    built (a config or data error leaves the old run whole) and wrote its config.toml,
+    before it writes anything else, so no file of the old run outlives it."""
+
+    order = -100  # before the history and checkpoint writers
+
+    def __init__(self, folder: Path, names: list[str]) -> None:
+        self.paths = [folder / name for name in names if name != "config.toml"]  # already the new one
+
+    def on_train_begin(self, trainer: object) -> None:
+        for path in self.paths:
+            path.unlink(missing_ok=True)
 
 
 def _table(metrics: dict[str, dict[str, float]]) -> str:
@@ -166,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         if args.config or args.out or args.name:
             raise ConfigError("--resume RUN_DIR continues that run in place; drop CONFIG, --out and --name")
-        folder = Path(args.resume)
+        folder, previous = Path(args.resume), []
         config_path = folder / "config.toml"
         if not config_path.is_file() or not (folder / "checkpoint.npz").is_file():
             raise ConfigError(
@@ -176,8 +189,10 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(config_path, overrides=overrides)
     else:
         config = load_config(args.config, overrides=overrides)
-        folder = _run_folder(args)
+        folder, previous = _run_folder(args)
     callbacks = [] if args.quiet else [callback("progress_bar")]
+    if previous:
+        callbacks.append(_ReplaceRun(folder, previous))
     result = run_config(
         config,
         out=folder,
