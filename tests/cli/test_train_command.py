@@ -73,7 +73,7 @@ def test_a_run_folder_holding_a_run_is_kept_unless_overwrite(tmp_path, capsys, m
     err = capsys.readouterr().err
     assert f"{folder} already holds a run" in err and "--resume" in err and "--overwrite" in err
     assert (folder / "model.npz").read_bytes() == before  # nothing was touched
-    (tmp_path / "broken.csv").write_text("x1,x2,label\n0.1,0.2,0\n0.3,oops,1\n")  # fails when the run is built
+    (tmp_path / "broken.csv").write_text("x1,x2,label\n0.1,0.2,0\n0.3,oops,1\n")  # fails at build
     bad = ["--set", f"data.path='{tmp_path / 'broken.csv'}'"]
     argv = ["train", "--epochs", "2", "--out", str(folder), "--overwrite", "--quiet", "--no-plots", *bad]
     assert main(argv) == 2
