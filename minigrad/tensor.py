@@ -422,7 +422,11 @@ class Tensor:
             op = _UFUNC_OPS.get(ufunc)
             if op is not None:
                 return op(*inputs)
+        if any(isinstance(x, Tensor) for x in kwargs.get("out", ())):
+            raise TypeError(f"np.{ufunc.__name__}(..., out=tensor): write into an array (t.data) instead")
         tracked = any(isinstance(x, Tensor) and x.requires_grad for x in inputs) and _state.enabled
+        if tracked and method == "__call__" and _has_no_gradient(ufunc):
+            tracked = False  # a test (np.isnan) or a step (np.sign, np.floor): nothing to differentiate
         if tracked:
             call = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
             raise TypeError(
@@ -825,6 +829,15 @@ def _checked_grad(ctx: Any, position: int, parent: Tensor, grad: Any, promote: b
 
 
 from minigrad import ops as _ops  # noqa: E402  (ops builds on Tensor)
+
+
+def _has_no_gradient(ufunc: Any) -> bool:
+    """Whether ``ufunc``'s result carries no gradient: it is boolean (``np.isnan``) or
+    piecewise constant (``np.sign``, ``np.floor``), so computing it on arrays drops nothing."""
+    return ufunc in _PIECEWISE_CONSTANT or all(types.endswith("?") for types in ufunc.types)
+
+
+_PIECEWISE_CONSTANT = frozenset({np.sign, np.floor, np.ceil, np.rint, np.trunc})
 
 #: The ufuncs that run as minigrad ops when they meet a tensor (see Tensor.__array_ufunc__).
 _UFUNC_OPS: dict[Any, Callable[..., Any]] = {

@@ -587,5 +587,10 @@ def test_numpy_ufuncs_on_tensors_run_as_ops_or_refuse_to_drop_the_graph():
         np.add.reduce(x)
     constant = mg.Tensor([0.0, 1.0])
     np.testing.assert_allclose(np.sin(constant), np.sin([0.0, 1.0]))  # constants: arrays, as before
+    # tests and steps carry no gradient: computed on the arrays, even for a tracked tensor
+    assert np.isfinite(x).all() and np.sign(-x).tolist() == [-1.0, -1.0]
+    assert np.floor(x).tolist() == [0.0, 2.0]
+    with pytest.raises(TypeError, match=r"out=tensor\): write into an array"):
+        np.add(a, 1.0, out=mg.Tensor(a.copy()))
     with mg.no_grad():
         assert isinstance(np.sin(x), np.ndarray)
