@@ -124,30 +124,33 @@ def is_grad_enabled() -> bool:
     return _state.enabled
 
 
+#: The grad modes that ``with`` blocks of no_grad / enable_grad will restore, innermost
+#: last, per thread and asyncio task (blocks nest within one, whichever object opened them).
+_saved_modes: ContextVar[tuple[bool, ...]] = ContextVar("minigrad_saved_modes", default=())
+
+
 class _GradMode:
     """Sets grad mode inside ``with`` blocks or calls of a decorated function; one
-    object may be entered again, and nested in itself (each entry restores its own
-    previous mode)."""
+    object may be entered again, nested in itself, or shared between threads."""
 
-    __slots__ = ("_previous", "enabled")
+    __slots__ = ("enabled",)
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self._previous: list[bool] = []
 
     def __enter__(self) -> None:
-        self._previous.append(_state.enabled)
+        _saved_modes.set((*_saved_modes.get(), _state.enabled))
         _state.enabled = self.enabled
 
     def __exit__(self, *exc: object) -> None:
-        _state.enabled = self._previous.pop()
+        saved = _saved_modes.get()
+        _saved_modes.set(saved[:-1])
+        _state.enabled = saved[-1]
 
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        enabled = self.enabled
-
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _GradMode(enabled):  # its own object: calls may run in several threads
+            with self:
                 return func(*args, **kwargs)
 
         return wrapper

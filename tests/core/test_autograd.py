@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -393,3 +394,31 @@ def test_unbroadcast_sums_over_the_broadcast_copies(grad_shape, shape):
     # <grad, broadcast(v)> == <unbroadcast(grad), v> for every v: check with a random v
     v = np.random.default_rng(1).standard_normal(shape)
     assert np.sum(grad * np.broadcast_to(v, grad_shape)) == pytest.approx(np.sum(out * v))
+
+
+def test_one_grad_mode_object_shared_by_threads_restores_each_threads_mode():
+    ctx = mg.enable_grad()
+    a_entered, b_entered, a_exited = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def a():
+        with ctx:
+            a_entered.set()
+            b_entered.wait(5)
+        a_exited.set()
+        seen["A after"] = mg.is_grad_enabled()
+
+    def b():
+        with mg.no_grad():
+            a_entered.wait(5)
+            with ctx:
+                b_entered.set()
+                a_exited.wait(5)
+            seen["B after"] = mg.is_grad_enabled()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"A after": True, "B after": False}
