@@ -140,6 +140,7 @@ _READ_KEYS = (
     "output_size",
     "variance",
     "defaults",
+    "check_hyper",
 )
 
 
@@ -251,7 +252,8 @@ class Registry:
                 "it deliberately"
             )
         for key in metadata:  # free-form, but a near miss of a key minigrad reads is a typo
-            close = [] if key in _READ_KEYS else difflib.get_close_matches(key, _READ_KEYS, n=1, cutoff=0.75)
+            # 0.85: one or two letters off ("exmaple", "stochastik"), not another word ("input_shape")
+            close = [] if key in _READ_KEYS else difflib.get_close_matches(key, _READ_KEYS, n=1, cutoff=0.85)
             if close:
                 raise RegistrationError(
                     f"plugin '{owner}' registered {self.family} '{name}' with {key}=...; did you mean "

@@ -234,5 +234,6 @@ def test_a_metadata_key_that_nearly_matches_one_minigrad_reads_is_a_typo(typo, m
     registry = mg.Registry("layers")
     with pytest.raises(mg.RegistrationError, match=f"with {typo}=...; did you mean {meant}=?"):
         registry.add("scale", lambda: None, plugin="p", **{typo: 1})
-    registry.add("scale", lambda: None, plugin="p", classes=3, image_shape=(8, 8))  # free-form keys stay free
-    assert registry.get("scale").metadata == {"classes": 3, "image_shape": (8, 8)}
+    free = {"classes": 3, "image_shape": (8, 8), "input_shape": (2,), "variant": "a", "sample": 1}
+    registry.add("scale", lambda: None, plugin="p", **free)  # other words stay free-form
+    assert registry.get("scale").metadata == free
