@@ -70,16 +70,21 @@ def run(args: argparse.Namespace) -> int:
     unknown = [name for name in args.component or () if name not in checked]
     if unknown:  # a typo must not pass CI by checking nothing
         families = args.family or pm.families
-        registered = sorted({n for family in families for n in pm.registry(family).names()})
+        owners: dict[str, str] = {}  # component name -> the plugin registering it (loaded plugins)
+        for family in families:
+            registry = pm.registry(family)
+            owners.update({n: registry.get(n).plugin for n in registry.names()})
+        selected = sorted(n for n, plugin in owners.items() if plugin in names)
         where = f"plugin(s) {', '.join(map(repr, names))}" + (
             f", families {', '.join(families)}" if args.family else ""
         )
-        raise ConfigError(
-            "; ".join(
-                f"--component {name}: no such component in {where}{did_you_mean(name, registered)}"
-                for name in unknown
+        problems = []
+        for name in unknown:
+            elsewhere = f" (plugin '{owners[name]}' registers one)" if name in owners else ""
+            problems.append(
+                f"--component {name}: no such component in {where}{elsewhere}{did_you_mean(name, selected)}"
             )
-        )
+        raise ConfigError("; ".join(problems))
     if not len(report):
         print("nothing to check: the selected plugins register no such components")
         return 0

@@ -64,6 +64,10 @@ def test_a_misspelled_component_is_a_usage_error_not_an_empty_pass(plugins, caps
     err = capsys.readouterr().err
     assert "--component dubler: no such component in plugin(s) 'broken'; did you mean 'doubler'" in err
     assert "--component doubler:" not in err
+    assert main(["check", "sample", "--component", "dense"]) == 2
+    assert "--component dense: no such component in plugin(s) 'sample' (plugin 'builtin' registers one)" in (
+        capsys.readouterr().err
+    )
     assert main(["check", "builtin", "--component", "adam", "--family", "layers"]) == 2
     assert (
         "--component adam: no such component in plugin(s) 'builtin', families layers"
