@@ -94,9 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:  # a path given on the command line cannot be read or written
         if args.debug:
             raise
-        where = f" {os.fsdecode(err.filename)!r}" if err.filename is not None else ""
+        where = f"{os.fsdecode(err.filename)!r}: " if err.filename is not None else ""
         print(
-            f"minigrad: error:{where}: {err.strerror or err}; check the path and its permissions "
+            f"minigrad: error: {where}{err.strerror or err}; check the path and its permissions "
             "(--debug shows the traceback)",
             file=sys.stderr,
         )

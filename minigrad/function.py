@@ -218,7 +218,8 @@ class Function:
                 f"{cls.op_name()}: cannot apply to inputs of types ({types}) with options {options}: {err}"
             ) from err
         if type(out) is not ndarray:
-            if isinstance(out, tuple | list):  # np.asarray would stack the outputs silently
+            if isinstance(out, tuple) or (isinstance(out, list) and any(isinstance(o, ndarray) for o in out)):
+                # several outputs: np.asarray would stack them silently
                 raise MinigradError(
                     f"{cls.op_name()}: forward returned a {type(out).__name__} of {len(out)}, but a Function "
                     "has one output; return one array, or write one Function per output"

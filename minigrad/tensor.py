@@ -589,7 +589,7 @@ class Tensor:
             >>> mg.Tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(axis=1)
             Tensor([1, 0])
         """
-        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
+        return Tensor(_index_of(np.argmax, self.data, axis, keepdims))
 
     def argmin(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Index of the minimum over ``axis``, as a constant integer tensor (no gradient).
@@ -599,7 +599,7 @@ class Tensor:
             >>> mg.Tensor([3.0, 1.0, 2.0]).argmin().item()
             1
         """
-        return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
+        return Tensor(_index_of(np.argmin, self.data, axis, keepdims))
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Maximum over ``axis``; ties (and NaNs, in a slice whose max is NaN) share the
@@ -713,6 +713,14 @@ class Tensor:
     def astype(self, dtype: Any) -> Tensor:
         """A copy converted to the float ``dtype``; the gradient is converted back."""
         return _ops.astype(self, dtype)
+
+
+def _index_of(find: Any, data: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
+    """``np.argmax`` / ``np.argmin`` with minigrad's errors."""
+    try:
+        return find(data, axis=axis, keepdims=keepdims)
+    except (ValueError, TypeError) as err:  # AxisError is a ValueError; an empty array too
+        raise ShapeError(f"{find.__name__}: axis={axis!r} of a tensor of shape {data.shape}: {err}") from None
 
 
 def _compare(tensor: Tensor, other: Any, ufunc: Any, symbol: str) -> Tensor:

@@ -402,7 +402,8 @@ def predict_proba(model: Module, X: Any, *, link: str = "auto", batch_size: int 
     """Class probabilities of ``model`` on ``X`` (evaluation mode, no gradients).
 
     ``link``: ``"auto"`` (one output column: sigmoid, several: softmax), ``"sigmoid"``,
-    ``"softmax"`` or ``"identity"`` (raw outputs, for regression).
+    ``"softmax"``, ``"identity"`` (raw outputs, for regression) or ``"probabilities"``
+    (the outputs already are probabilities: a model ending in a sigmoid or softmax).
 
     Example:
         >>> import numpy as np
@@ -663,6 +664,10 @@ class Trainer:
             from minigrad import optimizer as make_optimizer
 
             trainable = [p for p in model.parameters() if p.requires_grad]  # frozen ones stay as they are
+            if model.parameters() and not trainable:
+                raise ConfigError(
+                    "fit: every parameter of the model is frozen (requires_grad=False); nothing to train"
+                )
             optimizer = make_optimizer(optimizer, trainable)
         missing = [name for name in ("step", "zero_grad", "lr") if not hasattr(optimizer, name)]
         if missing:

@@ -283,3 +283,16 @@ def test_a_forward_returning_several_outputs_is_refused_not_stacked():
         mg.MinigradError, match=r"forward returned a tuple of 2, but a Function has one output"
     ):
         Both.apply(mg.Tensor([1.0, 2.0]))
+
+
+def test_a_forward_returning_a_list_of_numbers_is_one_output():
+    class Numbers(mg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return [1.0, 2.0]
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    assert Numbers.apply(mg.Tensor([0.0, 0.0])).tolist() == [1.0, 2.0]

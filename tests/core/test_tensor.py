@@ -510,6 +510,8 @@ def test_abs_argmax_argmin_tolist_and_squeeze_errors():
         t.squeeze(0)
     with pytest.raises(mg.ShapeError, match="unsqueeze: cannot insert axis 5"):
         t.unsqueeze(5)
+    with pytest.raises(mg.ShapeError, match=r"argmax: axis=3 of a tensor of shape \(2, 2\)"):
+        t.argmax(axis=3)
 
 
 @pytest.mark.parametrize("axis", [(0, 0), (0, -2), (1, -1)])

@@ -463,3 +463,7 @@ def test_frozen_parameters_are_left_alone_and_an_optimizer_given_one_says_how_to
     assert model[0].W.grad is None
     with pytest.raises(mg.ConfigError, match=r"frozen\?.*if p\.requires_grad\]"):
         mg.optimizer("sgd", model.parameters())
+    for p in model.parameters():
+        p.requires_grad = False
+    with pytest.raises(mg.ConfigError, match="every parameter of the model is frozen"):
+        mg.fit(model, train, loss="softmax_cross_entropy", optimizer="adam", epochs=1)
