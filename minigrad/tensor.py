@@ -410,9 +410,10 @@ class Tensor:
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy ufuncs meeting a tensor. Those minigrad differentiates run as its ops
         (``np.exp(t)`` is ``t.exp()``, ``array + t`` is ``t.__radd__(array)``; ``==`` and
-        ``!=`` compare identity, as on tensors). Any other would drop the graph, so on a
-        tensor that requires a gradient it is a TypeError naming the fix; on constants it
-        computes on the arrays and returns an ndarray.
+        ``!=`` compare identity, as on tensors). Those without a gradient (tests such as
+        ``np.isfinite``, steps such as ``np.sign``) and any ufunc on constants compute on
+        the arrays and return an ndarray. Any other would drop the graph, so on a tensor
+        that requires a gradient it is a TypeError naming the fix.
 
         Example:
             >>> import numpy as np
