@@ -11,8 +11,8 @@ A configuration has these sections; every key has a default, the built-in recipe
                     (any registered layer with its options; input sizes are inferred, and
                     the last dense layer may omit units: one per class)
     [training]      loss, epochs, batch_size, drop_last (of each epoch's smaller last
-                    batch), seed (initialization, shuffling, dropout), human_error (for
-                    the bias/variance diagnosis)
+                    batch), clip_norm (gradient clipping), seed (initialization,
+                    shuffling, dropout), human_error (for the bias/variance diagnosis)
     [optimizer]     name = "adam" + hyperparameters (lr = 0.01, beta1 = 0.9, ...)
     [schedule]      name = "inverse_time" + options (lr0 defaults to optimizer.lr); "none"
     [regularizer]   name = "l2" + options (lam = 0.5); "none"
@@ -121,7 +121,7 @@ DEFAULT_CONFIG: dict[str, Any] = tomllib.loads(DEFAULT_CONFIG_TOML)
 _SECTIONS = ("data", "model", "training", "optimizer", "schedule", "regularizer", "callbacks")
 _COMPONENT_SECTIONS = {"optimizer": "optimizers", "schedule": "schedules", "regularizer": "regularizers"}
 _DATA_KEYS = ("dataset", "options", "path", "target", "split", "stratify", "normalize", "seed")
-_TRAINING_KEYS = ("loss", "epochs", "batch_size", "drop_last", "seed", "human_error")
+_TRAINING_KEYS = ("loss", "epochs", "batch_size", "drop_last", "clip_norm", "seed", "human_error")
 
 
 # ------------------------------------------------------------------ errors
@@ -410,6 +410,9 @@ def _validate_training(where: _Where, training: dict[str, Any]) -> dict[str, Any
     out["epochs"] = _int(where, "training.epochs", out.get("epochs"), minimum=1)
     out["batch_size"] = _int(where, "training.batch_size", out.get("batch_size"), minimum=1)
     out["drop_last"] = _bool(where, "training.drop_last", out.get("drop_last", False))
+    clip = out.get("clip_norm")
+    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, int | float) or not clip > 0):
+        raise where.error("training.clip_norm", clip, "expected a number > 0 (leave it out for no clipping)")
     out["seed"] = _int(where, "training.seed", out.get("seed"), minimum=0)
     out["human_error"] = _fraction(where, "training.human_error", out.get("human_error", 0.0))
     return out
@@ -786,6 +789,7 @@ class Run:
             "epochs": training["epochs"],
             "batch_size": training["batch_size"],
             "drop_last": training["drop_last"],
+            "clip_norm": training.get("clip_norm"),
             "seed": training["seed"],
             "callbacks": list(self.callbacks),
             "metrics": ("accuracy",) if self.link != "identity" else (),

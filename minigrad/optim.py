@@ -66,6 +66,7 @@ __all__ = [
     "add_scaled",
     "check_hyperparameters",
     "chunks",
+    "clip_grad_norm",
     "optimizer",
 ]
 
@@ -227,6 +228,37 @@ def _walk(flat: list[np.ndarray], n: int, dtype: np.dtype) -> Iterator[tuple[np.
     for start in range(0, n, _CHUNK):
         stop = start + _CHUNK
         yield (*(a[start:stop] for a in flat), scratch if stop <= n else scratch[: n - start])
+
+
+def clip_grad_norm(params: Iterable[Tensor], max_norm: float) -> float:
+    """Scale the gradients of ``params`` in place so that their joint L2 norm is at most
+    ``max_norm``; returns the norm before clipping.
+
+    The norm is over all the gradients as one vector (parameters without a gradient are
+    skipped; each gradient's squared norm is summed in float64). When it exceeds
+    ``max_norm`` every gradient is multiplied by ``max_norm / norm``, which keeps the
+    direction of the step and caps its length: the usual cure for exploding gradients. A
+    non-finite norm is returned as it is, with the gradients left alone (scaling would
+    spread the NaN); see :func:`minigrad.detect_anomaly` for where it came from.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> from minigrad.optim import clip_grad_norm
+        >>> w = mg.Parameter(np.zeros(2)); w.grad = np.array([3.0, 4.0])
+        >>> clip_grad_norm([w], max_norm=1.0), w.grad
+        (5.0, array([0.6, 0.8]))
+    """
+    if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm > 0:
+        raise ConfigError(f"clip_grad_norm: max_norm={max_norm!r}; it must be a number > 0")
+    if isinstance(params, Tensor):
+        params = [params]
+    grads = [p.grad for p in params if p.grad is not None]
+    total = math.sqrt(sum(float(np.vdot(g, g).real) for g in grads))  # vdot: no temporary
+    if total > max_norm and math.isfinite(total):
+        for g in grads:
+            g *= g.dtype.type(max_norm / total)
+    return total
 
 
 def add_scaled(target: np.ndarray, x: np.ndarray, scale: float) -> None:

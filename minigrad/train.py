@@ -642,6 +642,7 @@ class Trainer:
         metrics: Sequence[Any] | None = None,
         snapshot_every: int | None = None,
         gradient_limits: tuple[float, float] | None = (VANISHING_GRADIENT, EXPLODING_GRADIENT),
+        clip_norm: float | None = None,
     ) -> None:
         if not isinstance(model, Module):
             raise ConfigError(f"fit: model must be a minigrad Module, got {type(model).__name__}")
@@ -650,6 +651,11 @@ class Trainer:
                 raise ConfigError(f"fit: {name}={value!r}; it must be an int >= {low}")
         if not isinstance(drop_last, bool):
             raise ConfigError(f"fit: drop_last={drop_last!r}; it must be True or False")
+        if clip_norm is not None and (
+            isinstance(clip_norm, bool) or not isinstance(clip_norm, int | float) or not clip_norm > 0
+        ):
+            raise ConfigError(f"fit: clip_norm={clip_norm!r}; it must be a number > 0, or None (no clipping)")
+        self.clip_norm = clip_norm
         if snapshot_every is not None and (not isinstance(snapshot_every, int) or snapshot_every < 1):
             raise ConfigError(f"fit: snapshot_every={snapshot_every!r}; it must be an int >= 1 or None")
         if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
@@ -1047,6 +1053,7 @@ class Trainer:
 
     def _run_epoch(self, epoch: int) -> dict[str, float]:
         from minigrad.data import _augment_batch, minibatches
+        from minigrad.optim import clip_grad_norm
 
         X, Y = self.train
         self.model.train()
@@ -1064,7 +1071,9 @@ class Trainer:
             self.optimizer.zero_grad()
             cost, data_loss = self.cost(self.model(Tensor(xb)), yb)
             cost.backward()
-            norms = self._grad_norms()
+            norms = self._grad_norms()  # recorded before clipping: what backprop produced
+            if self.clip_norm is not None:
+                clip_grad_norm(self.model.parameters(), self.clip_norm)
             self.optimizer.step()
             self.step += 1
             batches += 1
@@ -1138,6 +1147,7 @@ def fit(
     snapshot_every: int | None = None,
     gradient_limits: tuple[float, float] | None = (VANISHING_GRADIENT, EXPLODING_GRADIENT),
     detect_anomaly: bool = False,
+    clip_norm: float | None = None,
 ) -> History:
     """Train ``model`` with mini-batch gradient descent; returns the :class:`History`.
 
@@ -1171,6 +1181,9 @@ def fit(
             whose period matches).
         gradient_limits: ``(vanishing, exploding)`` thresholds of the mean per-layer
             gradient norm that trigger a :class:`GradientWarning`; None disables it.
+        clip_norm: scale each mini-batch's gradients so that their joint norm is at most
+            this before the update (:func:`minigrad.optim.clip_grad_norm`); None (the
+            default) does not clip. The recorded gradient norms are those before clipping.
         detect_anomaly: run in anomaly mode (:func:`minigrad.detect_anomaly`): the first
             NaN or inf in a forward or backward pass raises :class:`~minigrad.AnomalyError`
             naming the op and the layer. Slower; for debugging.
@@ -1205,6 +1218,7 @@ def fit(
         metrics=metrics,
         snapshot_every=snapshot_every,
         gradient_limits=gradient_limits,
+        clip_norm=clip_norm,
     )
     if resume_from is not None:
         trainer.resume(resume_from)

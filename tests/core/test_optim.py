@@ -649,3 +649,21 @@ def test_an_update_replaced_on_the_instance_is_used():
     w.grad = np.ones(2)
     opt.step()
     assert calls == [1] and np.allclose(w.data, 0.5)
+
+
+def test_clip_grad_norm_caps_the_joint_norm_and_keeps_the_direction():
+    from minigrad.optim import clip_grad_norm
+
+    a, b = mg.Parameter(np.zeros(2)), mg.Parameter(np.zeros((2, 2), np.float32))
+    frozen = mg.Parameter(np.zeros(1))  # no gradient: skipped
+    a.grad, b.grad = np.array([3.0, 0.0]), np.full((2, 2), 2.0, np.float32)  # joint norm 5
+    assert clip_grad_norm([a, b, frozen], max_norm=2.5) == pytest.approx(5.0)
+    np.testing.assert_allclose(a.grad, [1.5, 0.0])
+    np.testing.assert_allclose(b.grad, np.full((2, 2), 1.0))
+    assert b.grad.dtype == np.float32
+    assert clip_grad_norm([a, b], max_norm=10.0) == pytest.approx(2.5)  # below: untouched
+    np.testing.assert_allclose(a.grad, [1.5, 0.0])
+    a.grad = np.array([np.inf, 1.0])
+    assert clip_grad_norm([a], 1.0) == np.inf and a.grad[1] == 1.0  # not finite: left alone
+    with pytest.raises(mg.ConfigError, match="max_norm=0; it must be a number > 0"):
+        clip_grad_norm([a], 0)

@@ -351,3 +351,11 @@ def test_a_configuration_reads_a_plugin_losss_link_as_fit_does():
 def test_a_layer_type_that_is_not_a_string_is_a_config_error():
     with pytest.raises(mg.ConfigError, match=r"model\.layers\.0\.type"):
         load_config(overrides=['model.layers=[{type = ["dense"], units = 3}, {type = "dense"}]'])
+
+
+def test_clip_norm_reaches_fit_and_must_be_positive():
+    config = load_config(overrides=["training.clip_norm=1.5", "data.options.n=60", "training.epochs=1"])
+    assert build(config).fit_options()["clip_norm"] == 1.5
+    assert build(load_config(overrides=["data.options.n=60"])).fit_options()["clip_norm"] is None
+    with pytest.raises(mg.ConfigError, match=r"training\.clip_norm"):
+        load_config(overrides=["training.clip_norm=0"])

@@ -467,3 +467,31 @@ def test_frozen_parameters_are_left_alone_and_an_optimizer_given_one_says_how_to
         p.requires_grad = False
     with pytest.raises(mg.ConfigError, match="every parameter of the model is frozen"):
         mg.fit(model, train, loss="softmax_cross_entropy", optimizer="adam", epochs=1)
+
+
+def test_clip_norm_caps_each_update_and_records_the_raw_gradient_norms():
+    train, _ = moons()
+    X, Y = train[0] * 100.0, train[1]  # large inputs: large gradients
+
+    def one_step(**options):
+        model = mlp()
+        before = [p.data.copy() for p in model.parameters()]
+        history = mg.fit(
+            model,
+            (X, Y),
+            loss="softmax_cross_entropy",
+            optimizer=mg.optimizer("sgd", model.parameters(), lr=1.0),
+            epochs=1,
+            batch_size=len(X),
+            gradient_limits=None,
+            **options,
+        )
+        step = np.sqrt(sum(float(np.sum((p.data - b) ** 2)) for p, b in zip(model.parameters(), before)))
+        return step, history
+
+    raw_step, raw = one_step()
+    clipped_step, clipped = one_step(clip_norm=0.5)
+    assert raw_step > 5 and clipped_step == pytest.approx(0.5, rel=1e-6)
+    assert clipped["grad_norm/0"][0] == pytest.approx(raw["grad_norm/0"][0])  # recorded before clipping
+    with pytest.raises(mg.ConfigError, match="clip_norm=-1; it must be a number > 0"):
+        one_step(clip_norm=-1)
