@@ -1039,7 +1039,8 @@ class Trainer:
                 continue
             self._warned.add((name, kind))
             advice = (
-                "lower the learning rate, normalize the inputs or use He/Xavier initialization"
+                "lower the learning rate, normalize the inputs, use He/Xavier initialization or clip "
+                "the gradients (fit(clip_norm=...))"
                 if kind == "exploding"
                 else "use He/Xavier initialization instead of zeros or tiny weights, ReLU "
                 "activations, or batch norm"
