@@ -12,8 +12,9 @@ Every component a plugin registers is checked the same way, built-in or third-pa
   layer that offers :attr:`~minigrad.Module.fuse_next`, fused runs with every
   registered layer it accepts (and a second one after that) giving exactly the outputs
   and gradients of the layers run one by one;
-- **losses** and **regularizers**: gradient check, scalar output, and for losses the
-  mean over the batch (a batch repeated twice has the same loss);
+- **losses** and **regularizers**: gradient check, scalar output, for losses the
+  mean over the batch (a batch repeated twice has the same loss), for regularizers
+  that parameters marked ``regularize=False`` are not penalized;
 - **optimizers**: the rule's interface (and, when it has ``update_in_place``, that
   this makes the same change as ``update``), a convex quadratic decreases in 200
   steps, and a run that is interrupted, saved with ``state_dict()`` and resumed in a
@@ -826,6 +827,21 @@ def _check_regularizer_scalar(comp: Component, opts: _Options) -> _Outcome:
     return _Outcome(message="returns a finite scalar Tensor")
 
 
+def _check_regularizer_exemptions(comp: Component, opts: _Options) -> _Outcome:
+    """By default a penalty covers the parameters whose ``.regularize`` is True: with the
+    example's parameters all marked ``regularize=False`` it must be 0."""
+    for i, (penalty, params, m) in enumerate(_regularizer_examples(comp, opts)):
+        exempt = [(name, Parameter(p.data, regularize=False)) for name, p in params.items()]
+        value = float(np.asarray(_as_tensor(penalty(exempt, m)).data))
+        if value != 0.0:
+            raise _Failed(
+                f"with every parameter marked regularize=False (as biases and batch norm's gamma and beta "
+                f"are) the penalty is {value:.3g} (example {i}); leave them out: sum over the parameters "
+                "p with p.regularize"
+            )
+    return _Outcome(message="parameters marked regularize=False are not penalized")
+
+
 # optimizers --------------------------------------------------------------------
 _QUADRATIC_STEPS = 200
 
@@ -1252,6 +1268,7 @@ CHECKS: dict[str, dict[str, Callable[[Component, _Options], _Outcome]]] = {
         "example": _check_example,
         "gradcheck": _check_regularizer_gradcheck,
         "scalar": _check_regularizer_scalar,
+        "exemptions": _check_regularizer_exemptions,
     },
     "optimizers": {
         "interface": _check_optimizer_interface,

@@ -505,6 +505,20 @@ def test_a_regularizer_gradient_bug_names_the_parameter():
     got = results("regularizers", "half", lambda lam=0.1: penalty, example=example)
     assert got["gradcheck"].status == "failed"
     assert "parameter 'W'" in got["gradcheck"].message and "regularizer 'half'" in got["gradcheck"].message
+    assert got["exemptions"].status == "passed"
+
+
+def test_a_regularizer_that_penalizes_exempt_parameters_fails():
+    def everything(*, lam=0.1):
+        return lambda named, m: sum(((p * p).sum() for _, p in named), mg.Tensor(0.0)) * (lam / m)
+
+    def example(rng):
+        return everything(), {"W": mg.Parameter(rng.standard_normal((2, 2)))}, 4
+
+    got = results("regularizers", "everything", everything, example=example)
+    assert got["gradcheck"].status == "passed" and got["exemptions"].status == "failed"
+    message = got["exemptions"].message
+    assert "marked regularize=False" in message and "p.regularize" in message
 
 
 # -------------------------------------------------------------------- optimizers
