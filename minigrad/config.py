@@ -792,7 +792,6 @@ class Run:
             "clip_norm": training.get("clip_norm"),
             "seed": training["seed"],
             "callbacks": list(self.callbacks),
-            "metrics": ("accuracy",) if self.link != "identity" else (),
         }
 
 
@@ -1102,7 +1101,6 @@ def run_config(
                 regularizer=run.regularizer,
                 m=len(run.train[0]),
                 link=run.link,
-                metrics=("accuracy",) if run.link != "identity" else (),
             )
     diagnosis = None
     if "accuracy" in metrics.get("train", {}) and "dev" in metrics:

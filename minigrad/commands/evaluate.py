@@ -84,7 +84,6 @@ def run(args: argparse.Namespace) -> int:
             regularizer=regularizer,
             m=m,
             link=link,
-            metrics=("accuracy",) if link != "identity" else (),
         )
     print(_table(metrics))
     return 0
