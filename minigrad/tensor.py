@@ -590,7 +590,8 @@ class Tensor:
             >>> mg.Tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(axis=1)
             Tensor([1, 0])
         """
-        return Tensor(_index_of(np.argmax, self.data, axis, keepdims))
+        where = f"argmax: axis={axis!r} of a tensor of shape {self.shape}"
+        return Tensor(_numpy_call(where, np.argmax, self.data, axis=axis, keepdims=keepdims))
 
     def argmin(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Index of the minimum over ``axis``, as a constant integer tensor (no gradient).
@@ -600,7 +601,8 @@ class Tensor:
             >>> mg.Tensor([3.0, 1.0, 2.0]).argmin().item()
             1
         """
-        return Tensor(_index_of(np.argmin, self.data, axis, keepdims))
+        where = f"argmin: axis={axis!r} of a tensor of shape {self.shape}"
+        return Tensor(_numpy_call(where, np.argmin, self.data, axis=axis, keepdims=keepdims))
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Maximum over ``axis``; ties (and NaNs, in a slice whose max is NaN) share the
@@ -681,11 +683,8 @@ class Tensor:
             >>> mg.Tensor([[1.0], [2.0]]).squeeze().shape, mg.Tensor([[1.0, 2.0]]).squeeze(0).shape
             ((2,), (2,))
         """
-        try:
-            shape = np.squeeze(self.data, axis=axis).shape
-        except (ValueError, TypeError) as err:  # AxisError is a ValueError
-            raise ShapeError(f"squeeze: cannot drop axis {axis!r} of shape {self.shape}: {err}") from None
-        return _ops.reshape(self, shape)
+        where = f"squeeze: cannot drop axis {axis!r} of shape {self.shape}"
+        return _ops.reshape(self, _numpy_call(where, np.squeeze, self.data, axis=axis).shape)
 
     def unsqueeze(self, axis: int) -> Tensor:
         """Insert an axis of length 1 at position ``axis``; a differentiable reshape.
@@ -695,11 +694,8 @@ class Tensor:
             >>> mg.Tensor([1.0, 2.0]).unsqueeze(0).shape, mg.Tensor([1.0, 2.0]).unsqueeze(-1).shape
             ((1, 2), (2, 1))
         """
-        try:
-            shape = np.expand_dims(self.data, axis).shape
-        except (ValueError, TypeError) as err:  # AxisError is a ValueError
-            raise ShapeError(f"unsqueeze: cannot insert axis {axis!r} into {self.shape}: {err}") from None
-        return _ops.reshape(self, shape)
+        where = f"unsqueeze: cannot insert axis {axis!r} into {self.shape}"
+        return _ops.reshape(self, _numpy_call(where, np.expand_dims, self.data, axis).shape)
 
     def tolist(self) -> Any:
         """The values as (nested) Python lists, like ``ndarray.tolist``.
@@ -716,12 +712,13 @@ class Tensor:
         return _ops.astype(self, dtype)
 
 
-def _index_of(find: Any, data: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
-    """``np.argmax`` / ``np.argmin`` with minigrad's errors."""
+def _numpy_call(where: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, a NumPy call whose errors (a bad axis: AxisError is a
+    ValueError; an empty array) become a ShapeError beginning with ``where``."""
     try:
-        return find(data, axis=axis, keepdims=keepdims)
-    except (ValueError, TypeError) as err:  # AxisError is a ValueError; an empty array too
-        raise ShapeError(f"{find.__name__}: axis={axis!r} of a tensor of shape {data.shape}: {err}") from None
+        return fn(*args, **kwargs)
+    except (ValueError, TypeError) as err:
+        raise ShapeError(f"{where}: {err}") from None
 
 
 def _compare(tensor: Tensor, other: Any, ufunc: Any, symbol: str) -> Tensor:
