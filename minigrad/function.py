@@ -14,19 +14,17 @@ input position and both shapes.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any, ClassVar
 
 import numpy as np
 
 from minigrad.errors import DTypeError, MinigradError, ShapeError
-from minigrad.tensor import Tensor, _get_switches
+from minigrad.tensor import _UNCHANGED, Tensor, _get_switches, _next_sequence
 
 __all__ = ["Context", "Function", "unbroadcast"]
 
 ndarray = np.ndarray
 
-_next_sequence = itertools.count(0, -1).__next__
 _new_context = object.__new__
 
 
@@ -236,6 +234,7 @@ class Function:
         result.requires_grad = record
         result._ctx = ctx if record else None
         result.name = None
+        result._changed_at = _UNCHANGED
         return result
 
     @classmethod

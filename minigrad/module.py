@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from minigrad.errors import ConfigError, DTypeError, MinigradError, StateDictError
-from minigrad.tensor import Tensor, _as_array, _get_switches
+from minigrad.tensor import Tensor, _as_array, _get_switches, _mark_changed
 
 __all__ = ["Module", "Parameter", "Sequential", "StateDictKeys"]
 
@@ -402,7 +402,9 @@ class Module:
         for key, new in arrays.items():
             module, name, is_param = targets[key]
             if is_param:
-                getattr(module, name).data[...] = new
+                param = getattr(module, name)
+                param.data[...] = new
+                _mark_changed(param)
             else:
                 object.__setattr__(module, name, np.array(new, copy=True))
         return StateDictKeys(missing, unexpected)

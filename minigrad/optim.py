@@ -54,7 +54,7 @@ import numpy as np
 from minigrad.errors import ConfigError, PluginError, ShapeError, StateDictError
 from minigrad.manager import get_plugin_manager
 from minigrad.module import Module
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _next_sequence
 
 __all__ = [
     "NONNEGATIVE",
@@ -630,6 +630,7 @@ class Optimizer:
                         f"of {got}; set .grad to an array of the parameter's shape (backward() does)"
                     )
                 t = slot.step + 1
+                param._changed_at = _next_sequence()  # see _mark_changed (inlined)
                 if in_place is not None:
                     slot.state = in_place(data, grad, slot.state, hyper, t)
                     slot.step = t

@@ -10,6 +10,7 @@ fine) and accumulates gradients into the leaves' :attr:`Tensor.grad`.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from heapq import heappop, heappush
@@ -74,6 +75,18 @@ class _State:
 
 _state = _State()
 _default_dtype = np.dtype(np.float64)
+
+# The graph clock. It counts down: each recorded node takes the next reading as its
+# ``sequence`` (see _run_backward), and changing a tensor's data in place through
+# minigrad (an optimizer step, load_state_dict) stamps the tensor with the next reading
+# too, so "changed after node n was recorded" is ``tensor._changed_at < n.sequence``.
+_next_sequence = itertools.count(0, -1).__next__
+_UNCHANGED = 1  # above every reading: never changed in place
+
+
+def _mark_changed(tensor: Tensor) -> None:
+    """Record that ``tensor.data`` was just changed in place (see the graph clock)."""
+    tensor._changed_at = _next_sequence()
 
 
 def get_default_dtype() -> np.dtype:
@@ -248,7 +261,7 @@ class Tensor:
                [ 9., 13.]])
     """
 
-    __slots__ = ("__weakref__", "_ctx", "data", "grad", "name", "requires_grad")
+    __slots__ = ("__weakref__", "_changed_at", "_ctx", "data", "grad", "name", "requires_grad")
     __array_priority__ = 1000  # (see __array_ufunc__ for ndarray <op> Tensor)
 
     def __init__(
@@ -270,6 +283,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._ctx = None
         self.name = name
+        self._changed_at = _UNCHANGED
 
     # ----------------------------------------------------------------- basics
     @property
@@ -793,6 +807,8 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
                     grad = _checked_grad(ctx, position, parent, grad, promote)
                 parent_ctx = parent._ctx
                 if parent_ctx is None:
+                    if parent._changed_at < ctx.sequence:  # changed in place since forward
+                        _check_saved_unchanged(done, parent)
                     leaf_grad = parent.grad
                     if leaf_grad is None:
                         # the leaf must own its .grad (it is accumulated into in place):
@@ -814,6 +830,33 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
         if not retain_graph:
             for ctx in done:
                 ctx.release()
+
+
+def _check_saved_unchanged(nodes: list[Any], leaf: Tensor) -> None:
+    """Raise when ``leaf.data``, changed in place after the forward pass, is what one
+    of ``nodes`` (this backward's nodes so far) saved for backward: their gradients
+    read the new values.
+
+    The nodes downstream of the leaf were all processed before the leaf is reached, so
+    a node that saved a view of it (``x @ w.T`` saves ``w.T``) is among them; a graph
+    that kept nothing of the leaf (``x + w`` saves nothing) is unaffected.
+    """
+    data = leaf.data
+    changed_at = leaf._changed_at
+    for ctx in nodes:
+        if ctx.sequence < changed_at:  # recorded after the change: it saved the new values
+            continue
+        for item in (*ctx.saved, *ctx.__dict__.values()):
+            items = item if isinstance(item, tuple | list) else (item,)
+            if any(isinstance(a, np.ndarray) and np.shares_memory(a, data) for a in items):
+                label = f" '{leaf.name}'" if leaf.name else ""
+                raise BackwardError(
+                    f"backward: {ctx.fn.op_name()} saved the data of a parameter{label} of shape "
+                    f"{data.shape} for its backward pass, and that data was changed in place "
+                    "after the forward pass (by an optimizer step or load_state_dict), so the "
+                    "gradient would come from the new values; call backward() before "
+                    "opt.step(), or run the forward pass again after changing the parameters"
+                )
 
 
 def _checked_grad(ctx: Any, position: int, parent: Tensor, grad: Any, promote: bool) -> Any:
