@@ -419,7 +419,17 @@ class Tensor:
         return float(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        # NumPy 2 protocol: copy=True must copy (np.array(t) is a snapshot), copy=False
+        # must not, copy=None copies only to convert (np.asarray(t) shares the data)
+        data = self.data
+        if dtype is not None and np.dtype(dtype) != data.dtype:
+            if copy is False:
+                raise ValueError(
+                    f"{type(self).__name__}: converting {data.dtype} data to {np.dtype(dtype)} "
+                    "needs a copy, but copy=False was asked; pass copy=None to allow it"
+                )
+            return data.astype(dtype)
+        return data.copy() if copy else data
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy ufuncs meeting a tensor. Those minigrad differentiates run as its ops

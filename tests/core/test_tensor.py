@@ -44,6 +44,19 @@ def test_set_default_dtype():
         mg.set_default_dtype(np.int32)
 
 
+def test_np_array_of_a_tensor_is_a_snapshot_and_asarray_shares():
+    w = mg.Parameter([1.0, 2.0])
+    snapshot, shared = np.array(w), np.asarray(w)
+    w.data -= 1.0
+    np.testing.assert_array_equal(snapshot, [1.0, 2.0])  # a copy, as np.array of a list
+    assert shared is w.data
+    assert not np.shares_memory(np.asarray(w, copy=True), w.data)
+    assert np.asarray(w, copy=False) is w.data
+    assert np.array(w, dtype=np.float32).dtype == np.float32
+    with pytest.raises(ValueError, match="needs a copy, but copy=False"):
+        np.asarray(w, dtype=np.float32, copy=False)
+
+
 def test_basic_properties_and_conversions():
     t = mg.Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6 and len(t) == 2
