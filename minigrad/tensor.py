@@ -593,17 +593,19 @@ class Tensor:
         deviations = self - self.mean(axis=axis, keepdims=True)
         squares = (deviations * deviations).sum(axis=axis, keepdims=keepdims)
         count = self.data.size // max(squares.data.size, 1) if self.data.size else 0
-        return squares / (count - ddof)  # n - ddof; NaN or inf when it is not positive, as in NumPy
+        # n - ddof, at least 0: inf (or NaN for no elements) when ddof >= n, as in NumPy
+        return squares / max(count - ddof, 0)
 
     def std(self, axis: Any = None, keepdims: bool = False, *, ddof: int = 0) -> Tensor:
         """Standard deviation over ``axis``, the square root of :meth:`var` (same ``ddof``).
+        Where it is 0 (a constant slice) its gradient is 0, as in PyTorch, not NaN.
 
         Example:
             >>> import minigrad as mg
             >>> mg.Tensor([[1.0, 3.0], [5.0, 7.0]]).std(axis=0)
             Tensor([2., 2.])
         """
-        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+        return _ops.StdRoot.apply(self.var(axis=axis, keepdims=keepdims, ddof=ddof))
 
     def argmax(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Index of the maximum over ``axis`` (all elements flattened when None), as a

@@ -512,6 +512,26 @@ def test_var_std_squeeze_unsqueeze_match_numpy_and_have_gradients(data):
     assert mg.gradcheck(lambda u: (u.unsqueeze(1).squeeze() * u.unsqueeze(1).squeeze()).sum(), [x]).passed
 
 
+def test_std_of_a_constant_slice_has_gradient_zero_as_in_pytorch():
+    x = mg.Tensor([[1.0, 2.0], [1.0, 3.0]], requires_grad=True)
+    x.std(axis=0).sum().backward()  # column 0 is constant: std 0, not differentiable
+    np.testing.assert_array_equal(x.grad, [[0.0, -0.5], [0.0, 0.5]])
+    y = mg.Tensor([[1.0, 2.0], [1.0, 3.0]], requires_grad=True)
+    y.std(axis=0, ddof=1).sum().backward()
+    assert np.isfinite(y.grad).all() and (y.grad[:, 0] == 0).all()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize(
+    ("shape", "axis", "ddof"), [((2,), None, 3), ((2,), None, 2), ((2, 0), 1, 1), ((3, 2), 0, 5)]
+)
+def test_var_and_std_with_ddof_at_least_n_follow_numpy(shape, axis, ddof):
+    x = np.arange(float(np.prod(shape))).reshape(shape)
+    t = mg.Tensor(x)
+    np.testing.assert_array_equal(t.var(axis=axis, ddof=ddof).data, np.var(x, axis=axis, ddof=ddof))
+    np.testing.assert_array_equal(t.std(axis=axis, ddof=ddof).data, np.std(x, axis=axis, ddof=ddof))
+
+
 def test_abs_argmax_argmin_tolist_and_squeeze_errors():
     t = mg.Tensor([[-1.0, 4.0], [3.0, -2.0]], requires_grad=True)
     abs(t).sum().backward()
