@@ -102,6 +102,7 @@ GRAPHS = {
     ops.Exp: _unary(ops.exp),
     ops.Log: _unary(ops.log, positive=True),
     ops.Sqrt: _unary(ops.sqrt, positive=True),
+    ops.StdRoot: _unary(ops.StdRoot.apply, positive=True),
     ops.Abs: _unary(ops.abs),
     ops.Tanh: _unary(ops.tanh),
     ops.Sigmoid: _unary(ops.sigmoid),

@@ -133,6 +133,7 @@ def test_ops_on_positive_inputs(x):
         "x ** -1.5": lambda t: t**-1.5,
         "ops.log": mg.ops.log,
         "ops.sqrt": mg.ops.sqrt,
+        "ops.StdRoot": mg.ops.StdRoot.apply,
     }
     assert_all_match(cases, x)
 
