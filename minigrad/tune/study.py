@@ -7,6 +7,9 @@ of trials, the executor and the number of workers are not part of it, so a study
 extended (``--trials 32`` after 16) or resumed on another executor, with the same
 trials. Running the same study against the same database resumes it: finished trials
 (done or failed) are not rerun, trials that were running when the driver died are.
+A trial planned before runs with its stored parameters and a round keeps its stored
+space, even when rerunning failed trials (``--retry-failed``) changed the results an
+adaptive strategy planned them from.
 
 Example:
     >>> import pathlib, tempfile
@@ -430,6 +433,8 @@ class _Driver:
     def run(self, strategy: Any, space: Space) -> None:
         maximize = self.spec["direction"] == "max"
         rounds = strategy.rounds()
+        stored = self.store.rounds()
+        planned = {r.round for r in self.records.values()}
         region = space
         for index, numbers in enumerate(rounds):
             if index:
@@ -439,7 +444,12 @@ class _Driver:
                     if n in self.records and self.records[n].status == "done"
                 ]
                 region = strategy.region(region, previous, maximize=maximize)
-            self.store.save_round(index, region.to_spec())
+            if index in stored and index in planned:
+                # a round planned before keeps its space, even when the results it was
+                # planned from changed since (failed trials rerun with --retry-failed)
+                region = Space(stored[index], source=f"{self.store.path}: round {index}")
+            else:
+                self.store.save_round(index, region.to_spec())
             if len(rounds) > 1:
                 ranges = "  ".join(f"{k} {_range_text(d.to_spec())}" for k, d in region.items())
                 self.display.write(f"round {index + 1}/{len(rounds)}: {ranges}")
@@ -451,12 +461,12 @@ class _Driver:
         if record is not None and record.status in ("done", "failed"):
             return None
         seed = self.spec["seed"]
-        params = _plain_params(strategy.suggest(region, number, sampling_rng(seed, number)))
-        if record is not None and json.dumps(record.params) != json.dumps(params):
-            raise ConfigError(
-                f"{self.store.path}: trial {number} was stored with {record.params} but the study now plans "
-                f"{params}; the database is inconsistent with this study, rerun with --new"
-            )
+        if record is not None:
+            # planned before (pending, left running, or failed and retried): it runs what was
+            # stored; an adaptive strategy told other results since would propose another point
+            params, round_ = record.params, record.round
+        else:
+            params = _plain_params(strategy.suggest(region, number, sampling_rng(seed, number)))
         run_seed = trial_seed(seed, number)
         self.store.add_trial(number, round=round_, params=params, seed=run_seed)
         source = f"{self.source} (trial {number})"

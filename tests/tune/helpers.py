@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 
 from minigrad.tune import SequentialExecutor
@@ -19,6 +20,25 @@ class CountingExecutor(SequentialExecutor):
 
     def submit(self, fn, /, *args, **kwargs):
         self.numbers.append(args[0].number)
+        return super().submit(fn, *args, **kwargs)
+
+
+class FailThenStop(SequentialExecutor):
+    """Runs trials in this process, but trial ``fail`` fails (its worker died) and
+    submitting trial ``stop`` is a Ctrl-C."""
+
+    def __init__(self, fail: int, stop: int) -> None:
+        super().__init__()
+        self.fail, self.stop = fail, stop
+
+    def submit(self, fn, /, *args, **kwargs):
+        number = args[0].number
+        if number == self.stop:
+            raise KeyboardInterrupt
+        if number == self.fail:
+            future = Future()
+            future.set_exception(RuntimeError("the worker died"))
+            return future
         return super().submit(fn, *args, **kwargs)
 
 

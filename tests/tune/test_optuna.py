@@ -30,7 +30,7 @@ from minigrad.tune import (
     uniform,
 )
 
-from .helpers import CountingExecutor, local_dask_cluster
+from .helpers import CountingExecutor, FailThenStop, local_dask_cluster
 
 EVERY_KIND = Space(
     {
@@ -285,6 +285,21 @@ def test_a_resumed_study_proposes_what_an_uninterrupted_one_does(
     assert outcomes(resumed) == outcomes(whole)
     # the trial submitted at Ctrl-C counts two starts, every other one
     assert [t.runs for t in resumed.trials] == [2 if t.number == stop else 1 for t in resumed.trials]
+
+
+def test_retrying_a_failed_trial_keeps_the_trials_planned_since(tmp_path, tiny_config, adam_space, optuna):
+    """Round 1 was asked after round 0 with trial 1 failed; trial 1 rerun with
+    --retry-failed changes what the sampler is told, and the stored trials of round 1
+    still run with their stored parameters (as the module documentation says)."""
+    settings = {**SETTINGS, "db": tmp_path / "s.db"}
+    with pytest.raises(KeyboardInterrupt):
+        run_study(tiny_config, adam_space, executor=FailThenStop(fail=1, stop=4), **settings)
+    cut = Study.load(tmp_path / "s.db")
+    assert [t.status for t in cut.trials] == ["done", "failed", "done", "done", "running", "pending"]
+    counting = CountingExecutor()
+    study = run_study(tiny_config, adam_space, executor=counting, retry_failed=True, **settings)
+    assert counting.numbers == [1, 4, 5, 6] and [t.status for t in study.trials] == ["done"] * 7
+    assert [t.params for t in study.trials[:6]] == [t.params for t in cut.trials]
 
 
 def test_extending_a_study_keeps_its_trials(tmp_path, tiny_config, adam_space, optuna):

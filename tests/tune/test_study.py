@@ -17,6 +17,7 @@ from minigrad.config import run_config
 from minigrad.errors import ConfigError
 from minigrad.tune import (
     SequentialExecutor,
+    Space,
     Study,
     choice,
     int_uniform,
@@ -27,7 +28,7 @@ from minigrad.tune import (
 )
 
 from .conftest import TINY
-from .helpers import CountingExecutor, local_dask_cluster
+from .helpers import CountingExecutor, FailThenStop, local_dask_cluster
 
 
 def outcomes(study: Study) -> list[str]:
@@ -188,6 +189,25 @@ def test_a_combination_the_config_rejects_fails_that_trial_only(tmp_path, tiny_c
         else:
             assert trial.status == "done"
     assert {t.status for t in study.trials} == {"done", "failed"}
+
+
+def test_retrying_a_failed_trial_keeps_the_rounds_planned_since(tmp_path, tiny_config, adam_space):
+    """Coarse to fine: round 1 was planned from round 0 without its failed trial (the best
+    one, as it turns out); rerunning that trial changes round 0's results, but round 1
+    keeps its stored space and trials."""
+    settings = dict(
+        trials=6, seed=3, strategy="coarse_to_fine", strategy_options={"rounds": 2}, db=tmp_path / "s.db"
+    )
+    with pytest.raises(KeyboardInterrupt):
+        run_study(tiny_config, adam_space, executor=FailThenStop(fail=1, stop=4), **settings)
+    cut = Study.load(tmp_path / "s.db")
+    assert [t.status for t in cut.trials] == ["done", "failed", "done", "done", "running", "pending"]
+    counting = CountingExecutor()
+    study = run_study(tiny_config, adam_space, executor=counting, retry_failed=True, **settings)
+    assert counting.numbers == [1, 4, 5] and [t.status for t in study.trials] == ["done"] * 6
+    assert [t.params for t in study.trials] == [t.params for t in cut.trials]
+    assert study.rounds == cut.rounds  # round 1's space is the one its trials were drawn from
+    assert all(Space(study.rounds[1]).contains(t.params) for t in study.trials[3:])
 
 
 class BreakingExecutor(Executor):
