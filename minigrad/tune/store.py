@@ -35,13 +35,17 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import math
 import os
+import socket
 import sqlite3
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +91,42 @@ CREATE TABLE IF NOT EXISTS trials (
     finished REAL
 );
 """
+
+
+def _explained(err: sqlite3.DatabaseError) -> str:
+    """SQLite's message and the likely fix."""
+    text = str(err)
+    if isinstance(err, sqlite3.OperationalError):
+        if "readonly" in text or "unable to open" in text:
+            return f"{text} (is the file, and its folder, writable?)"
+        if "locked" in text:
+            return f"{text} (another program holds it; retry when it is done)"
+        return text
+    return f"{text}: the file is damaged; restore it from a copy, or start again with another --db"
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a StudyStore method under its ``_guard`` (SQLite errors as ConfigErrors)."""
+
+    @functools.wraps(method)
+    def guarded(self: StudyStore, *args: Any, **kwargs: Any) -> Any:
+        with self._guard():
+            return method(self, *args, **kwargs)
+
+    return guarded
+
+
+def _lock_file(handle: Any) -> None:
+    """An exclusive, non-blocking lock on an open file (OSError when it is held)."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _canonical(value: Any) -> str:
@@ -180,37 +220,95 @@ class StudyStore:
 
     def __init__(self, path: str | os.PathLike, *, must_exist: bool = False) -> None:
         self.path = Path(path)
+        self._lock: Any = None
+        if self.path.is_dir():
+            raise ConfigError(
+                f"{self.path} is a folder; name the database file in it, e.g. {self.path / 'study.db'}"
+            )
         if must_exist and not self.path.is_file():
             raise ConfigError(
                 f"{self.path}: no study database there (run `minigrad tune CONFIG --db {path}`)"
             )
         if not must_exist:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise ConfigError(f"{self.path}: cannot create its folder ({err.strerror or err})") from None
         try:
-            self._db = sqlite3.connect(self.path, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            if must_exist:  # only read: a study on a read-only disk can be shown
+                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            else:
+                self._db = sqlite3.connect(self.path, timeout=30)
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.DatabaseError as err:
-            raise ConfigError(f"{self.path}: not a study database ({err})") from None
-        if must_exist and "study" not in tables:
+            raise ConfigError(f"{self.path}: not a study database ({_explained(err)})") from None
+        if (must_exist or tables) and "study" not in tables:
+            # another program's database: never write into it
             self._db.close()
-            raise ConfigError(f"{self.path}: not a minigrad study database (it has no study table)")
-        if tables and "study" in tables and version > _SCHEMA_VERSION:
+            other = f" (its tables: {', '.join(sorted(tables)[:5])})" if tables else ""
+            raise ConfigError(
+                f"{self.path}: not a minigrad study database{other}; minigrad leaves it alone, "
+                "choose another --db"
+            )
+        if version > _SCHEMA_VERSION:
             self._db.close()
             raise ConfigError(
                 f"{self.path}: written by a newer minigrad (schema {version} > {_SCHEMA_VERSION}); upgrade"
             )
         if not must_exist:
-            with self._db:
-                self._db.executescript(_SCHEMA)
-                self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            with self._guard():
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                with self._db:
+                    self._db.executescript(_SCHEMA)
+                    self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """SQLite's errors as ConfigErrors naming the file and what to do."""
+        try:
+            yield
+        except sqlite3.DatabaseError as err:
+            raise ConfigError(f"{self.path}: {_explained(err)}") from None
+
+    def claim(self) -> None:
+        """Become the one driver writing this study: an exclusive lock on ``<db>.lock``,
+        held until :meth:`close` (or the process ends, however it ends).
+
+        Raises:
+            ConfigError: another driver holds it (its process id and host are named).
+        """
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until close)
+        except OSError as err:
+            raise ConfigError(
+                f"{lock_path}: cannot create the study's lock file ({err.strerror or err})"
+            ) from None
+        try:
+            _lock_file(handle)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise ConfigError(
+                f"{self.path}: another `minigrad tune` ({holder}) is running this study; wait for it "
+                "to finish or stop it (its finished trials are kept), or choose another --db"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+        handle.flush()
+        self._lock = handle
 
     # --------------------------------------------------------------- lifecycle
     def close(self) -> None:
-        """Close the connection (everything is already committed)."""
+        """Close the connection (everything is already committed) and release the claim."""
         self._db.close()
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases its lock
+            self._lock = None
 
     def __enter__(self) -> StudyStore:
         return self
@@ -219,6 +317,7 @@ class StudyStore:
         self.close()
 
     # ------------------------------------------------------------------- study
+    @_guarded
     def open_study(self, name: str, spec: Mapping[str, Any], *, new: bool = False) -> bool:
         """Start the study, or resume it when the database holds the same one.
 
@@ -231,7 +330,7 @@ class StudyStore:
         """
         digest = config_hash(spec)
         row = self._db.execute("SELECT config_hash, spec FROM study WHERE id = 1").fetchone()
-        if row is not None and row[0] == digest and not new:
+        if row is not None and row[0] == digest:  # the same study: resume it, even with new
             return True
         if row is not None and not new:
             raise ConfigError(
@@ -252,6 +351,7 @@ class StudyStore:
             )
         return False
 
+    @_guarded
     def study(self) -> dict[str, Any]:
         """``{"name", "config_hash", "spec", "created", "minigrad_version"}`` of the study."""
         row = self._db.execute(
@@ -269,6 +369,7 @@ class StudyStore:
         }
 
     # ------------------------------------------------------------------ rounds
+    @_guarded
     def save_round(self, number: int, space: Mapping[str, Any]) -> None:
         """Record the space round ``number`` samples from."""
         with self._db:
@@ -276,6 +377,7 @@ class StudyStore:
                 "INSERT OR REPLACE INTO rounds (number, space) VALUES (?, ?)", (number, json.dumps(space))
             )
 
+    @_guarded
     def rounds(self) -> dict[int, dict[str, Any]]:
         """The space of each recorded round."""
         return {
@@ -283,6 +385,7 @@ class StudyStore:
         }
 
     # ------------------------------------------------------------------ trials
+    @_guarded
     def add_trial(self, number: int, *, round: int, params: Mapping[str, Any], seed: int) -> None:
         """Record a planned trial as pending (a trial already recorded is left alone)."""
         with self._db:
@@ -292,6 +395,7 @@ class StudyStore:
                 (number, round, json.dumps(dict(params)), int(seed)),
             )
 
+    @_guarded
     def start_trial(self, number: int) -> None:
         """Mark a trial running and count the start."""
         with self._db:
@@ -301,11 +405,13 @@ class StudyStore:
                 (time.time(), number),
             )
 
+    @_guarded
     def requeue_trial(self, number: int) -> None:
         """Put a trial that could not run back to pending (its start stays counted)."""
         with self._db:
             self._db.execute("UPDATE trials SET status = 'pending' WHERE number = ?", (number,))
 
+    @_guarded
     def finish_trial(self, number: int, outcome: Mapping[str, Any]) -> None:
         """Store a trial's outcome (a dict from :func:`~minigrad.tune.trial.run_trial`:
         ``status`` "done" or "failed", ``objective``, ``metrics``, ``final``, ...)."""
@@ -336,6 +442,7 @@ class StudyStore:
                 ),
             )
 
+    @_guarded
     def reset_interrupted(self, *, retry_failed: bool = False) -> list[int]:
         """Put trials left running by a driver that died (and, with ``retry_failed``,
         failed ones) back to pending; returns their numbers."""
@@ -351,6 +458,7 @@ class StudyStore:
             self._db.execute(f"UPDATE trials SET status = 'pending' WHERE status IN ({marks})", statuses)
         return numbers
 
+    @_guarded
     def trials(self, *, status: str | None = None) -> list[TrialRecord]:
         """Every trial (or those with ``status``), by number."""
         columns = [f.name for f in TrialRecord.__dataclass_fields__.values()]
@@ -369,6 +477,7 @@ class StudyStore:
             records.append(TrialRecord(**values))
         return records
 
+    @_guarded
     def counts(self) -> dict[str, int]:
         """How many trials have each status."""
         counts = dict.fromkeys(STATUSES, 0)

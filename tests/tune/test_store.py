@@ -136,3 +136,53 @@ def test_opening_missing_or_foreign_files_is_a_clear_error(tmp_path):
     StudyStore(empty).close()
     with StudyStore(empty, must_exist=True) as store, pytest.raises(ConfigError, match="holds no study yet"):
         store.study()
+
+
+def test_another_programs_database_is_refused_and_left_untouched(tmp_path):
+    other = tmp_path / "optuna.db"
+    db = sqlite3.connect(other)
+    with db:
+        db.execute("CREATE TABLE trials (trial_id INTEGER, value REAL)")
+        db.executemany("INSERT INTO trials VALUES (?, ?)", [(i, i / 10) for i in range(20)])
+    db.close()
+    before = other.read_bytes()
+    with pytest.raises(
+        ConfigError, match=r"not a minigrad study database \(its tables: trials\); .*another --db"
+    ):
+        StudyStore(other)
+    assert other.read_bytes() == before  # not even switched to WAL mode
+
+
+def test_a_damaged_database_is_a_one_line_error_with_the_fix(tmp_path):
+    path = tmp_path / "s.db"
+    with StudyStore(path) as store:
+        store.open_study("s", SPEC)
+        for n in range(200):
+            store.add_trial(n, round=0, params={"optimizer.lr": n / 200, "pad": "x" * 200}, seed=n)
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[3 * page : 3 * page + 600] = b"\xff" * 600
+    path.write_bytes(bytes(data))
+    with (
+        pytest.raises(ConfigError, match="damaged; restore it from a copy, or start again with another --db"),
+        StudyStore(path, must_exist=True) as store,
+    ):
+        store.trials()
+
+
+def test_a_folder_is_not_a_database(tmp_path):
+    with pytest.raises(ConfigError, match="is a folder; name the database file in it"):
+        StudyStore(tmp_path)
+
+
+def test_one_driver_at_a_time_claims_a_study(tmp_path):
+    path = tmp_path / "s.db"
+    first = StudyStore(path)
+    first.claim()
+    second = StudyStore(path)
+    with pytest.raises(ConfigError, match=r"another `minigrad tune` \(pid \d+ on .*\) is running this study"):
+        second.claim()
+    StudyStore(path, must_exist=True).close()  # reading (--show) needs no claim
+    first.close()  # releases it
+    second.claim()
+    second.close()
