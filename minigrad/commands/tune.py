@@ -79,7 +79,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--scheduler", metavar="ADDRESS", help="a Dask scheduler address, or 'local' (implies dask)"
     )
     parser.add_argument("--db", metavar="PATH", help="the study database (default studies/<config name>.db)")
-    parser.add_argument("--new", action="store_true", help="discard a different study stored in the database")
+    parser.add_argument(
+        "--new",
+        action="store_true",
+        help="discard a different study stored in the database (the same one is resumed)",
+    )
     parser.add_argument("--retry-failed", action="store_true", help="rerun the trials that failed before")
     parser.add_argument(
         "--top", type=int, default=5, metavar="K", help="how many best trials to print (default 5)"

@@ -555,6 +555,40 @@ def _workers_died(err: BaseException) -> MinigradError:
     )
 
 
+def _grid_note(points: list[dict[str, Any]], trials: int) -> str:
+    """What the driver says when the grid and the number of trials differ ("" if not)."""
+    if len(points) < trials:
+        return f"note: the grid has {len(points)} points, fewer than the {trials} trials asked for"
+    if len(points) == trials:
+        return ""
+
+    def values(key: str, some: list[dict[str, Any]]) -> int:
+        return len({json.dumps(p[key], sort_keys=True) for p in some})
+
+    run = points[:trials]
+    counts = {k: (values(k, run), values(k, points)) for k in points[0]}
+    cut = [f"{k} takes {some} of its {every} values" for k, (some, every) in counts.items() if some < every]
+    return (
+        f"note: the grid has {len(points)} points and only the first {trials} run: {'; '.join(cut)}; "
+        f"ask for {len(points)} trials, or use random search"
+    )
+
+
+def _derived_options_hint(
+    stored: Mapping[str, Any], spec: Mapping[str, Any], given: Mapping[str, Any]
+) -> str:
+    """When a strategy option derived from the number of trials is what changed, how to
+    keep it (and so extend the stored study instead)."""
+    old, new = stored.get("strategy") or {}, spec["strategy"]
+    for key in ("round_size", "grid_points"):
+        if key in old and key not in given and old.get(key) != new.get(key):
+            return (
+                f" ({key} follows the number of trials unless set: --set tune.{key}={old[key]} "
+                "keeps the stored study and adds trials to it)"
+            )
+    return ""
+
+
 def _direction(metric: str, direction: str) -> str:
     if direction not in ("auto", "min", "max"):
         raise ConfigError(f"tune.direction = {direction!r}: use 'min', 'max' or 'auto'")
@@ -627,7 +661,8 @@ def run_study(
         scheduler: for ``"dask"``: an address or ``"local"``.
         db: the SQLite database; the same study there is resumed.
         name: the study's name (default: the database's stem).
-        new: discard a different study stored in ``db`` instead of raising.
+        new: discard a different study stored in ``db`` instead of raising (the same
+            study is resumed: its finished trials are kept).
         retry_failed: rerun trials that failed before.
         output: where to print progress (None: silent).
         source: names the configuration in error messages.
@@ -688,9 +723,15 @@ def run_study(
     name = name or db.stem
     total = sum(len(r) for r in plan.rounds())
     with StudyStore(db) as store:
-        resumed = store.open_study(name, spec, new=new)
-        requeued = store.reset_interrupted(retry_failed=retry_failed)
+        store.claim()
+        # the executor's settings are checked before new= may discard a stored study
         with open_executor(executor, workers=workers, scheduler=scheduler) as handle:
+            try:
+                resumed = store.open_study(name, spec, new=new)
+            except ConfigError as err:
+                hint = _derived_options_hint(store.study()["spec"], spec, strategy_options or {})
+                raise ConfigError(f"{err}{hint}") from None
+            requeued = store.reset_interrupted(retry_failed=retry_failed)
             finished = sum(r.status in ("done", "failed") for r in store.trials() if r.number < total)
             display = _Display(output, metric=metric, maximize=spec["direction"] == "max", total=total)
             for record in store.trials():
@@ -700,8 +741,9 @@ def run_study(
             extra = f", {finished} already finished" if finished else ""
             extra += f", {len(requeued)} to rerun" if requeued else ""
             display.write(f"{what}: {total} trials{extra}; {handle.description}; results in {db}")
-            if plan.name == "grid" and total < trials:
-                display.write(f"note: the grid has {total} points, fewer than the {trials} trials asked for")
+            note = _grid_note(plan.points, trials) if plan.name == "grid" else ""
+            if note:
+                display.write(note)
             driver = _Driver(store, handle, display, base=base, spec=spec, source=source)
             started = time.perf_counter()
             try:

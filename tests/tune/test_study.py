@@ -121,6 +121,34 @@ def test_a_changed_study_is_an_error_unless_new(tmp_path, tiny_config, adam_spac
     assert Study.load(db).spec["space"]["optimizer.lr"] == {"log_uniform": [1e-4, 0.3]}
 
 
+def test_new_keeps_the_same_study_and_checks_the_executor_before_discarding(
+    tmp_path, tiny_config, adam_space
+):
+    db = tmp_path / "s.db"
+    run_study(tiny_config, adam_space, trials=2, executor="sequential", db=db)
+    again = CountingExecutor()
+    run_study(tiny_config, adam_space, trials=2, executor=again, db=db, new=True)
+    assert again.numbers == []  # the same study: nothing discarded, nothing rerun
+    changed = {**adam_space, "optimizer.lr": log_uniform(1e-4, 0.3)}
+    with pytest.raises(ConfigError, match="executor"):
+        run_study(tiny_config, changed, trials=2, executor="proces", db=db, new=True)
+    assert [t.status for t in Study.load(db).trials] == ["done", "done"]  # a typo discards nothing
+
+
+def test_a_second_driver_on_the_same_database_is_refused(tmp_path, tiny_config, adam_space):
+    from minigrad.tune.store import StudyStore
+
+    db = tmp_path / "s.db"
+    with StudyStore(db) as running:
+        running.claim()  # as a driver running this study does
+        with pytest.raises(
+            ConfigError, match=r"another `minigrad tune` \(pid \d+ .*\) is running this study"
+        ):
+            run_study(tiny_config, adam_space, trials=2, executor="sequential", db=db)
+    study = run_study(tiny_config, adam_space, trials=2, executor="sequential", db=db)
+    assert [t.status for t in study.trials] == ["done", "done"]
+
+
 # --------------------------------------------------------------- failures
 @pytest.fixture
 def fragile_regularizer(fresh_plugins):
@@ -464,3 +492,36 @@ def test_study_file_errors_name_the_file_and_the_key(tmp_path, text, words):
     assert str(path) in message
     for word in words:
         assert word in message, message
+
+
+def test_a_grid_larger_than_the_trials_says_which_values_are_left_out(tmp_path, tiny_config):
+    space = {
+        "optimizer.lr": log_uniform(1e-3, 0.3),
+        "regularizer.lam": uniform(0.0, 0.1),
+        "training.batch_size": choice([16, 32]),
+    }
+    out = io.StringIO()
+    run_study(
+        tiny_config, space, trials=4, strategy="grid", executor="sequential", db=tmp_path / "g.db", output=out
+    )
+    assert (
+        "note: the grid has 8 points and only the first 4 run: optimizer.lr takes 1 of its 2 values; "
+        "ask for 8 trials, or use random search"
+    ) in out.getvalue()
+
+
+def test_more_trials_for_coarse_to_fine_says_how_to_extend_the_study(tmp_path, tiny_config, adam_space):
+    settings = dict(strategy="coarse_to_fine", strategy_options={"rounds": 2}, executor="sequential")
+    run_study(tiny_config, adam_space, trials=4, db=tmp_path / "c.db", **settings)
+    with pytest.raises(ConfigError, match=r"--set tune.round_size=2 keeps the stored study and adds trials"):
+        run_study(tiny_config, adam_space, trials=8, db=tmp_path / "c.db", **settings)
+    extended = CountingExecutor()
+    options = {"rounds": 2, "round_size": 2}
+    study = run_study(
+        tiny_config,
+        adam_space,
+        trials=8,
+        db=tmp_path / "c.db",
+        **{**settings, "strategy_options": options, "executor": extended},
+    )
+    assert extended.numbers == [4, 5, 6, 7] and len(study.rounds) == 4
