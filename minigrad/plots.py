@@ -33,6 +33,8 @@ import numpy as np
 from minigrad.errors import ConfigError, MissingExtraError, ShapeError
 
 __all__ = [
+    "FIGURE_FORMATS",
+    "figure_format",
     "plot_decision_boundary",
     "plot_gradient_norms",
     "plot_hyperparameter_scatter",
@@ -64,8 +66,36 @@ def _figure_and_axes(ax: Any, *, figsize: tuple[float, float] = (6.4, 4.8)) -> t
     return fig, fig.add_subplot()
 
 
+#: The image formats :func:`save_figure` writes, by the path's suffix (no suffix: PNG).
+FIGURE_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg", "webp", "tif", "tiff", "eps", "ps")
+
+
+def figure_format(path: str | os.PathLike) -> str:
+    """The image format a figure saved at ``path`` is written in: its suffix (PNG
+    without one).
+
+    Raises:
+        ConfigError: a suffix that names no image format this writes.
+
+    Example:
+        >>> from minigrad.plots import figure_format
+        >>> figure_format("curves.svg"), figure_format("curves")
+        ('svg', 'png')
+    """
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if not suffix:
+        return "png"
+    if suffix not in FIGURE_FORMATS:
+        raise ConfigError(
+            f"{os.fspath(path)}: .{suffix} is not an image format; end the name with one of "
+            + ", ".join(f".{f}" for f in FIGURE_FORMATS)
+        )
+    return suffix
+
+
 def save_figure(fig: Any, path: str | os.PathLike) -> Path:
-    """Save ``fig`` as a PNG at ``path`` atomically; returns the path.
+    """Save ``fig`` at ``path`` atomically, in the format its suffix names (``.png``,
+    ``.svg``, ``.pdf``, ...: :func:`figure_format`); returns the path.
 
     The image goes to a temporary file in the same folder (created if missing) and is
     renamed over ``path`` only once complete, so a reader never sees half a file.
@@ -79,13 +109,14 @@ def save_figure(fig: Any, path: str | os.PathLike) -> Path:
         >>> target.read_bytes()[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
         True
     """
+    image_format = figure_format(path)
     _matplotlib()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            fig.savefig(stream, format="png")
+            fig.savefig(stream, format=image_format)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -134,7 +134,7 @@ def _check_positive(name: str, value: int | None) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run or resume the study, print the best trials, write the plot; returns the exit code."""
     from minigrad.config import dumps_toml
-    from minigrad.errors import MinigradError
+    from minigrad.errors import ConfigError, MinigradError
     from minigrad.tune import load_study_config, run_study
     from minigrad.tune.strategies import strategy_options
 
@@ -143,11 +143,18 @@ def run(args: argparse.Namespace) -> int:
     _check_positive("--trials", args.trials)
     _check_positive("--workers", args.workers)
     _check_positive("--top", args.top)
+    if args.plot and not args.no_plot:
+        from minigrad.plots import figure_format
+
+        figure_format(args.plot)  # a bad suffix is an error now, not after the study
     study_config = load_study_config(args.config, overrides=args.overrides, space=args.space)
     tune = study_config.tune
     scheduler = _setting(args.scheduler, tune, "scheduler")
     executor = args.executor or tune.get("executor") or ("dask" if scheduler else "process")
-    db = Path(_setting(args.db, tune, "db") or Path("studies") / f"{study_config.name}.db")
+    db = _setting(args.db, tune, "db") or Path("studies") / f"{study_config.name}.db"
+    if not isinstance(db, str | Path):
+        raise ConfigError(f"{study_config.source}: tune.db = {db!r}: expected a file path (a string)")
+    db = Path(db)
     study = run_study(
         study_config.config,
         study_config.space,

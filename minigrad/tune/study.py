@@ -719,6 +719,10 @@ def run_study(
     )
     spec["strategy"] = plan.describe()
     _check_space(base, space, source)
+    if not isinstance(db, str | os.PathLike):
+        raise ConfigError(f"{source}: tune.db = {db!r}: expected a file path (a string)")
+    if name is not None and not isinstance(name, str):
+        raise ConfigError(f"{source}: tune.name = {name!r}: expected a string")
     db = Path(db)
     name = name or db.stem
     total = sum(len(r) for r in plan.rounds())

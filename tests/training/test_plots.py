@@ -1,4 +1,5 @@
-"""Tests for minigrad.plots: figures are built with the object API and saved as PNGs."""
+"""Tests for minigrad.plots: figures are built with the object API and saved as PNGs
+(or the format the file's suffix names)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,20 @@ def test_learning_curves_from_a_mapping(history, tmp_path):
     np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3, 4])
     np.testing.assert_array_equal(lines[1].get_ydata(), history["dev_cost"])
     assert ax.get_legend() is not None
+
+
+def test_the_suffix_chooses_the_image_format(history, tmp_path):
+    mg.plot_learning_curves(history, path=tmp_path / "curves.svg")
+    assert b"<svg" in (tmp_path / "curves.svg").read_bytes()[:500]
+    mg.plot_learning_curves(history, path=tmp_path / "curves.pdf")
+    assert (tmp_path / "curves.pdf").read_bytes()[:5] == b"%PDF-"
+    mg.plot_learning_curves(history, path=tmp_path / "curves")
+    assert _is_png(tmp_path / "curves")
+    with pytest.raises(
+        mg.ConfigError, match=r"\.xyz is not an image format; end the name with one of \.png, \.svg"
+    ):
+        mg.plot_learning_curves(history, path=tmp_path / "curves.xyz")
+    assert not (tmp_path / "curves.xyz").exists()
 
 
 def test_learning_curves_from_an_object_with_attributes(tmp_path):

@@ -82,6 +82,7 @@ def test_sequential_and_coarse_to_fine_from_the_command_line(tmp_path, capsys):
         (["--metric", "test_accuracy"], ["tune.metric", "test set"]),
         (["--trials", "0"], ["--trials 0"]),
         (["--strategy", "grid", "--set", "tune.grid_points=1"], ["tune.grid_points = 1"]),
+        (["--plot", "p.xyz"], ["p.xyz: .xyz is not an image format", ".svg"]),
     ],
 )
 def test_config_errors_exit_2_naming_the_key(tmp_path, capsys, args, words):
@@ -92,6 +93,13 @@ def test_config_errors_exit_2_naming_the_key(tmp_path, capsys, args, words):
     for word in words:
         assert word in err, err
     assert not (tmp_path / "s.db").exists()  # refused before the study starts
+
+
+def test_a_db_setting_that_is_not_a_path_exits_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["tune", str(EXAMPLE), "--set", "tune.db=5"]) == 2
+    err = capsys.readouterr().err
+    assert "tune.db = 5: expected a file path" in err and "Traceback" not in err
 
 
 def test_a_changed_study_exits_2_unless_new(tmp_path, capsys):

@@ -411,6 +411,8 @@ def test_bad_spaces_are_config_errors_before_any_trial_runs(tmp_path, tiny_confi
         ({"executor": "threads"}, ["tune.executor = 'threads'", "sequential, process, dask"]),
         ({"workers": 0, "executor": "process"}, ["tune.workers = 0"]),
         ({"scheduler": "tcp://x:1", "executor": "process"}, ["needs the dask executor"]),
+        ({"db": 5}, ["tune.db = 5: expected a file path"]),
+        ({"name": 5}, ["tune.name = 5: expected a string"]),
     ],
 )
 def test_bad_settings_are_config_errors(tmp_path, tiny_config, adam_space, options, words):
