@@ -351,6 +351,7 @@ class _LiveLine:
     terminal one line rewritten each epoch, elsewhere a line every quarter of the run."""
 
     def __init__(self, stream: TextIO, number: int, epochs: int, metric: str) -> None:
+        self.stream: TextIO | None
         self.stream, self.number, self.epochs, self.metric = stream, number, epochs, metric
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         self.beta, self.v, self.t = 0.9, 0.0, 0
@@ -368,15 +369,24 @@ class _LiveLine:
         ]
         text = f"    trial {self.number} epoch {epoch + 1}/{self.epochs}  " + "  ".join(shown)
         if self.tty:
-            self.stream.write("\r\033[K" + text)
-            self.stream.flush()
+            self._draw("\r\033[K" + text)
         elif (epoch + 1) % max(1, self.epochs // 4) == 0:
-            print(text, file=self.stream, flush=True)
+            self._draw(text + "\n")
 
     def on_train_end(self, trainer: Any) -> None:
         if self.tty:
-            self.stream.write("\r\033[K")
+            self._draw("\r\033[K")
+
+    def _draw(self, text: str) -> None:
+        """Write to the stream; when it fails (``minigrad tune | head`` closed it), stop
+        drawing instead of failing the trial: the driver's next line stops the study."""
+        if self.stream is None:
+            return
+        try:
+            self.stream.write(text)
             self.stream.flush()
+        except OSError:
+            self.stream = None
 
 
 # ------------------------------------------------------------------- driver

@@ -375,6 +375,32 @@ def test_sequential_mode_shows_each_trial_live(tmp_path, tiny_config, adam_space
     assert "[2/2] trial 1  dev_loss" in text
 
 
+class ClosedByReader(io.StringIO):
+    """Standard output piped into ``head``: it breaks at the first live line."""
+
+    def write(self, text):
+        if self.broken or "epoch" in text:
+            self.broken = True
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+    broken = False
+
+
+def test_a_closed_output_stops_the_study_without_failing_the_running_trial(tmp_path, tiny_config, adam_space):
+    with pytest.raises(BrokenPipeError):
+        run_study(
+            tiny_config,
+            adam_space,
+            trials=2,
+            executor="sequential",
+            db=tmp_path / "s.db",
+            output=ClosedByReader(),
+        )
+    # trial 0 was stored before the driver's line about it failed; trial 1 waits for a resume
+    assert [t.status for t in Study.load(tmp_path / "s.db").trials] == ["done", "pending"]
+
+
 # ------------------------------------------------------------ config errors
 @pytest.mark.parametrize(
     ("space", "words"),
