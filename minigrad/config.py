@@ -486,9 +486,10 @@ def validate_config(
 
 
 # ---------------------------------------------------------------- overrides
-def parse_override(text: str) -> tuple[list[str], Any]:
+def parse_override(text: str, *, option: str = "--set") -> tuple[list[str], Any]:
     """Split ``"key.sub=value"`` into the key path and the value, parsed as a TOML literal
-    (a bare word that is not valid TOML is taken as a string).
+    (a bare word that is not valid TOML is taken as a string). ``option`` names the
+    command-line option in errors.
 
     Example:
         >>> from minigrad.config import parse_override
@@ -501,17 +502,19 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key = key.strip()
     path = key.split(".")
     if not sep or not key or any(not part.strip() for part in path):
-        raise ConfigError(
-            f"--set {text!r}: expected KEY=VALUE with a dotted key, e.g. --set optimizer.lr=0.01 "
-            "or --set training.epochs=5"
+        example = (
+            "--space optimizer.lr={log_uniform = [1e-4, 1]}"
+            if option == "--space"
+            else f"{option} optimizer.lr=0.01 or {option} training.epochs=5"
         )
+        raise ConfigError(f"{option} {text!r}: expected KEY=VALUE with a dotted key, e.g. {example}")
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         if not raw or any(c in raw for c in "[]{}\"'=,"):
             raise ConfigError(
-                f"--set {text!r}: the value {raw!r} is not a TOML literal; quote strings "
+                f"{option} {text!r}: the value {raw!r} is not a TOML literal; quote strings "
                 "(name='sgd'), write arrays as [0.8, 0.2] and tables as {n = 500}"
             ) from None
         value = raw

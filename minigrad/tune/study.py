@@ -40,7 +40,7 @@ from typing import Any, TextIO
 from minigrad.errors import ConfigError, MinigradError
 from minigrad.tune.executors import ExecutorHandle, open_executor
 from minigrad.tune.report import best_trials, format_metric, format_table, format_value, plot_study
-from minigrad.tune.space import DISTRIBUTIONS, Space, parse_dimension
+from minigrad.tune.space import DISTRIBUTIONS, Space, normalize_key, parse_dimension
 from minigrad.tune.store import StudyStore, TrialRecord
 from minigrad.tune.strategies import STRATEGIES, make_strategy, strategy_options
 from minigrad.tune.trial import METRICS, TrialTask, run_trial, sampling_rng, trial_config, trial_seed
@@ -186,9 +186,12 @@ def load_study_config(
             )
     dims = _flatten_space(tune.pop("space", {}), source)
     for text in space:
-        keys, value = parse_override(text)
+        keys, value = parse_override(text, option="--space")
         parse_dimension(value, where=f"--space {text}")  # its errors name the option, not the file
-        dims[".".join(keys)] = value
+        key = normalize_key(".".join(keys), where=f"--space {text}")
+        # it replaces the file's entry for that key in its place, however the file spells it
+        spelled = next((k for k in dims if normalize_key(k, where=source) == key), key)
+        dims[spelled] = value
     name = Path(path).stem if path is not None else "tune"
     return StudyConfig(
         config=config, space=Space(dims, source=f"{source}: tune.space"), tune=tune, source=source, name=name

@@ -83,6 +83,7 @@ def test_sequential_and_coarse_to_fine_from_the_command_line(tmp_path, capsys):
         (["--trials", "0"], ["--trials 0"]),
         (["--strategy", "grid", "--set", "tune.grid_points=1"], ["tune.grid_points = 1"]),
         (["--plot", "p.xyz"], ["p.xyz: .xyz is not an image format", ".svg"]),
+        (["--space", "optimizer.lr"], ["--space 'optimizer.lr': expected KEY=VALUE", "log_uniform"]),
     ],
 )
 def test_config_errors_exit_2_naming_the_key(tmp_path, capsys, args, words):

@@ -489,6 +489,10 @@ def test_a_study_file_has_train_sections_and_a_tune_table(tmp_path):
     assert study.name == "study" and study.source == str(path)
     extra = load_study_config(path, space=["regularizer.lam={log_uniform=[1e-3, 1]}"])
     assert list(extra.space)[-1] == "regularizer.lam"
+    # --space replaces a key however the file spells it, keeping its place
+    units = load_study_config(path, space=["model.layers.0.units={int_uniform=[4, 8]}"])
+    assert list(units.space) == list(study.space)
+    assert units.space["model.layers.0.units"].to_spec() == {"int_uniform": [4, 8]}
 
 
 def test_switching_the_optimizer_with_set_drops_the_old_options(tmp_path):
