@@ -1,8 +1,11 @@
 """The results store: one SQLite database per study (the standard library's ``sqlite3``).
 
-Only the driver process writes it. Every change is committed at once in WAL mode with
+Only the driver process writes it, and one driver at a time: it holds an exclusive lock
+on ``<db>.lock`` beside the database (:meth:`StudyStore.claim`), released when it ends
+however it ends. Every change is committed at once in WAL mode with
 ``synchronous=FULL``, so killing the driver loses no finished trial, and
-``minigrad tune --show`` can read a study while it runs.
+``minigrad tune --show`` can read a study while it runs. A file that holds another
+program's tables is refused, never written.
 
 Tables:
 
