@@ -571,15 +571,38 @@ class Tensor:
 
     __hash__ = object.__hash__
 
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (None: all; int or tuple). See :func:`minigrad.ops.sum`."""
-        return _ops.sum(self, axis=axis, keepdims=keepdims)
+    def _numpy_options(self, method: str, dtype: Any, out: Any) -> Tensor:
+        """The tensor a reduction works on, given the options NumPy's functions pass to
+        it (``np.sum(t)``, ``np.mean(t, dtype=np.float64)``): ``dtype`` converts first
+        (differentiably); ``out=`` cannot be honoured, results being new tensors."""
+        if out is not None:
+            raise TypeError(
+                f"{method}: out= is not supported for a Tensor (every result is a new tensor); "
+                "use the returned tensor"
+            )
+        return self if dtype is None else self.astype(dtype)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """Mean over ``axis``. See :func:`minigrad.ops.mean`."""
-        return _ops.mean(self, axis=axis, keepdims=keepdims)
+    def sum(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
+        """Sum over ``axis`` (None: all; int or tuple). See :func:`minigrad.ops.sum`.
+        ``dtype`` converts first, so ``np.sum(t, dtype=np.float64)`` works on tensors.
 
-    def var(self, axis: Any = None, keepdims: bool = False, *, ddof: int = 0) -> Tensor:
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> np.sum(mg.Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+            Tensor([4., 6.])
+        """
+        x = self if dtype is None and out is None else self._numpy_options("sum", dtype, out)
+        return _ops.sum(x, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
+        """Mean over ``axis``. See :func:`minigrad.ops.mean`. ``dtype`` converts first."""
+        x = self if dtype is None and out is None else self._numpy_options("mean", dtype, out)
+        return _ops.mean(x, axis=axis, keepdims=keepdims)
+
+    def var(
+        self, axis: Any = None, keepdims: bool = False, *, ddof: int = 0, dtype: Any = None, out: Any = None
+    ) -> Tensor:
         """Variance over ``axis``: the summed squared deviations from the mean divided by
         ``n - ddof`` (``ddof=0``, the default as in NumPy: the mean of the squares; ``ddof=1``:
         the unbiased estimate). Differentiable, built from mean, subtraction and sum.
@@ -590,13 +613,17 @@ class Tensor:
             >>> x.var().item(), x.var(ddof=1).item(), x.std().item()
             (1.25, 1.6666666666666667, 1.118033988749895)
         """
+        if dtype is not None or out is not None:
+            return self._numpy_options("var", dtype, out).var(axis=axis, keepdims=keepdims, ddof=ddof)
         deviations = self - self.mean(axis=axis, keepdims=True)
         squares = (deviations * deviations).sum(axis=axis, keepdims=keepdims)
         count = self.data.size // max(squares.data.size, 1) if self.data.size else 0
         # n - ddof, at least 0: inf (or NaN for no elements) when ddof >= n, as in NumPy
         return squares / max(count - ddof, 0)
 
-    def std(self, axis: Any = None, keepdims: bool = False, *, ddof: int = 0) -> Tensor:
+    def std(
+        self, axis: Any = None, keepdims: bool = False, *, ddof: int = 0, dtype: Any = None, out: Any = None
+    ) -> Tensor:
         """Standard deviation over ``axis``, the square root of :meth:`var` (same ``ddof``).
         Where it is 0 (a constant slice) its gradient is 0, as in PyTorch, not NaN.
 
@@ -605,7 +632,8 @@ class Tensor:
             >>> mg.Tensor([[1.0, 3.0], [5.0, 7.0]]).std(axis=0)
             Tensor([2., 2.])
         """
-        return _ops.StdRoot.apply(self.var(axis=axis, keepdims=keepdims, ddof=ddof))
+        x = self if dtype is None and out is None else self._numpy_options("std", dtype, out)
+        return _ops.StdRoot.apply(x.var(axis=axis, keepdims=keepdims, ddof=ddof))
 
     def argmax(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Index of the maximum over ``axis`` (all elements flattened when None), as a
@@ -630,15 +658,17 @@ class Tensor:
         where = f"argmin: axis={axis!r} of a tensor of shape {self.shape}"
         return Tensor(_numpy_call(where, np.argmin, self.data, axis=axis, keepdims=keepdims))
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    def max(self, axis: Any = None, keepdims: bool = False, *, out: Any = None) -> Tensor:
         """Maximum over ``axis``; ties (and NaNs, in a slice whose max is NaN) share the
         gradient equally. See :func:`minigrad.ops.max`."""
-        return _ops.max(self, axis=axis, keepdims=keepdims)
+        x = self if out is None else self._numpy_options("max", None, out)
+        return _ops.max(x, axis=axis, keepdims=keepdims)
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    def min(self, axis: Any = None, keepdims: bool = False, *, out: Any = None) -> Tensor:
         """Minimum over ``axis``; ties (and NaNs, in a slice whose min is NaN) share the
         gradient equally. See :func:`minigrad.ops.min`."""
-        return _ops.min(self, axis=axis, keepdims=keepdims)
+        x = self if out is None else self._numpy_options("min", None, out)
+        return _ops.min(x, axis=axis, keepdims=keepdims)
 
     def exp(self) -> Tensor:
         """Elementwise e**x."""

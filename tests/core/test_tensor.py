@@ -532,6 +532,28 @@ def test_var_and_std_with_ddof_at_least_n_follow_numpy(shape, axis, ddof):
     np.testing.assert_array_equal(t.std(axis=axis, ddof=ddof).data, np.std(x, axis=axis, ddof=ddof))
 
 
+def test_numpy_reductions_of_a_tensor_run_as_minigrad_ops():
+    x = np.array([[1.0, 2.0], [3.0, 5.0]])
+    t = mg.Tensor(x, requires_grad=True)
+    cases = {
+        "sum": (np.sum(t, axis=0), np.sum(x, axis=0)),
+        "mean": (np.mean(t), np.mean(x)),
+        "max": (np.max(t, axis=1), np.max(x, axis=1)),
+        "min": (np.min(t), np.min(x)),
+        "var": (np.var(t, ddof=1), np.var(x, ddof=1)),
+        "std": (np.std(t, axis=0), np.std(x, axis=0)),
+    }
+    for name, (got, expected) in cases.items():
+        assert isinstance(got, mg.Tensor) and got.requires_grad, name
+        np.testing.assert_allclose(got.data, expected, err_msg=name)
+    as32 = np.mean(t, dtype=np.float32)
+    assert as32.dtype == np.float32
+    as32.backward()
+    np.testing.assert_array_equal(t.grad, np.full((2, 2), 0.25))
+    with pytest.raises(TypeError, match="sum: out= is not supported for a Tensor"):
+        np.sum(t, out=np.zeros(()))
+
+
 def test_abs_argmax_argmin_tolist_and_squeeze_errors():
     t = mg.Tensor([[-1.0, 4.0], [3.0, -2.0]], requires_grad=True)
     abs(t).sum().backward()
