@@ -267,7 +267,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, z, axis=-1):
-        e = np.exp(z - z.max(axis=axis, keepdims=True))
+        # (initial=-inf: an empty axis gives an empty result, as in NumPy and PyTorch)
+        e = np.exp(z - z.max(axis=axis, keepdims=True, initial=-np.inf))
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         ctx.axis = axis
@@ -296,8 +297,11 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, z, axis=-1):
-        shifted = z - z.max(axis=axis, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        if z.size:
+            shifted = z - z.max(axis=axis, keepdims=True)
+            out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        else:  # an empty batch or class axis: an empty result, as in NumPy and PyTorch
+            out = z.copy()
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out

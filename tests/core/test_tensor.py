@@ -487,6 +487,17 @@ def test_softmax_built_from_ops_on_an_empty_batch_is_empty():
     assert fused.shape == (0, 3)
 
 
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("fn", [mg.nn_functions.softmax, mg.nn_functions.log_softmax])
+@pytest.mark.parametrize("shape", [(3, 0), (0, 4), (2, 0, 3)])
+def test_softmax_and_log_softmax_of_an_empty_axis_are_empty(fn, shape):
+    z = mg.Tensor(np.zeros(shape), requires_grad=True)
+    out = fn(z)
+    assert out.shape == shape
+    out.sum().backward()
+    assert z.grad.shape == shape
+
+
 @pytest.mark.parametrize("index", [[], [[]], ([], 0), (slice(None), [])])
 def test_empty_list_indices_behave_like_numpy(index):
     x = np.arange(6.0).reshape(2, 3)
