@@ -34,7 +34,11 @@ Callbacks are objects with any of ``on_train_begin(trainer)``,
 ``trainer.stop_training = True`` stops after the current batch. Optional extras: an
 ``order`` number (callbacks run in increasing order, default 0; checkpoint writers use
 100 so they see every other callback's update), and ``state_dict()`` /
-``load_state_dict(state)`` so a resumed run restores the callback exactly.
+``load_state_dict(state)`` so a resumed run restores the callback exactly. One callback
+object may serve several runs (two ``fit`` calls, the members of :func:`fit_ensemble`):
+``on_train_begin`` with ``trainer.start_epoch == 0`` begins a new run, so the built-in
+callbacks forget there what they learnt about the last one (best value and weights,
+snapshots); a resumed run keeps the state its checkpoint restored.
 """
 
 from __future__ import annotations

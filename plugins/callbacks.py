@@ -58,6 +58,20 @@ def _monitored(trainer: Any, monitor: str, logs: dict[str, float], who: str) -> 
     return float(logs[monitor])
 
 
+def _new_run(trainer: Any) -> bool:
+    """Whether ``on_train_begin`` starts a new run, not a resumed one (whose callback
+    state ``load_state_dict`` restored). One callback object may serve several runs (the
+    members of :func:`minigrad.fit_ensemble`, two ``fit`` calls): what it learnt about one
+    run (best value, best weights, snapshots) must not carry over to the next.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> _new_run(SimpleNamespace(start_epoch=0)), _new_run(SimpleNamespace(start_epoch=4))
+        (True, False)
+    """
+    return trainer.start_epoch == 0
+
+
 def _copy_state(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: np.array(v, copy=True) for k, v in state.items()}
 
@@ -102,6 +116,9 @@ class EarlyStopping:
         self.mode = _mode(monitor, mode)
         self.restore_best_weights = bool(restore_best_weights)
         self.start_from_epoch = int(start_from_epoch)
+        self._reset()
+
+    def _reset(self) -> None:
         self.best: float = math.inf if self.mode == "min" else -math.inf
         self.best_epoch: int | None = None
         self.best_weights: dict[str, np.ndarray] | None = None
@@ -116,7 +133,10 @@ class EarlyStopping:
         return value > self.best + self.min_delta
 
     def on_train_begin(self, trainer: Any) -> None:
-        """Check that the monitored value will be recorded (a dev set for ``dev_*``)."""
+        """Start from scratch (unless resuming: see :func:`_new_run`) and check that the
+        monitored value will be recorded (a dev set for ``dev_*``)."""
+        if _new_run(trainer):
+            self._reset()
         _require_dev(trainer, self.monitor, "early_stopping")
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
@@ -305,7 +325,11 @@ class Checkpoint:
         self.saved: list[str] = []
 
     def on_train_begin(self, trainer: Any) -> None:
-        """With ``save_best``, check that the monitored value will be recorded."""
+        """Forget an earlier run's best (unless resuming: see :func:`_new_run`); with
+        ``save_best``, check that the monitored value will be recorded."""
+        if _new_run(trainer):
+            self.best = math.inf if self.mode == "min" else -math.inf
+            self.saved = []
         if self.save_best:
             _require_dev(trainer, self.monitor, "checkpoint")
 
@@ -369,10 +393,12 @@ class CSVLogger:
 
 class StopOnNaN:
     """Stop when a mini-batch cost or a parameter becomes NaN or infinite, restoring
-    the last good state: the model and optimizer state after the last step whose cost
-    and parameters were finite. The report (epoch, step, batch) goes to
-    ``history.stop_reason``, ``self.report`` and a ``RuntimeWarning``. When the last
-    mini-batch costs were climbing it diagnoses the learning rate (see
+    the last good state: the model and optimizer state of the last step whose cost was
+    finite, as it was before that step's update (the weights after it are the ones the
+    next, non-finite, cost came from; and its update may have made the parameters
+    non-finite). The report (epoch, step, batch) goes to ``history.stop_reason``,
+    ``self.report`` and a ``RuntimeWarning``. When the last mini-batch costs were
+    climbing it diagnoses the learning rate (see
     :func:`minigrad.anomaly.describe_divergence`): "the cost grew by a factor X over N
     steps: the learning rate LR is probably too high; try LR/10".
 
@@ -384,37 +410,43 @@ class StopOnNaN:
 
     def __init__(self) -> None:
         self.report: str | None = None
-        self._good: dict[str, Any] | None = None
-        self._good_step = 0
+        self._good: dict[str, Any] | None = None  # the state the last finite cost came from
+        self._good_step: int | None = None
+        self._next: dict[str, Any] | None = None  # the state the next step's cost comes from
         self._costs: deque[float] = deque(maxlen=1000)  # the latest finite batch costs
 
     def on_train_begin(self, trainer: Any) -> None:
-        """Remember the starting state as the last good one."""
-        self._good = trainer.model_state()
-        self._good_step = trainer.step
+        """Take the starting state as the one the first cost comes from."""
+        self.report = None
+        self._next = trainer.model_state()
+        self._good, self._good_step = self._next, None
         self._costs.clear()
 
     def on_batch_end(self, trainer: Any, step: int, logs: dict[str, float]) -> None:
-        """Keep the state if cost and parameters are finite; otherwise restore the last
-        good state and stop."""
-        finite = math.isfinite(logs["cost"]) and all(
-            np.isfinite(p.data).all() for p in trainer.model.parameters()
-        )
-        if finite:
-            self._good = trainer.model_state()
-            self._good_step = step
-            self._costs.append(logs["cost"])
-            return
+        """A finite cost confirms the state it came from; keep the updated state if the
+        parameters are finite; otherwise restore the last confirmed state and stop."""
+        cost = logs["cost"]
+        if math.isfinite(cost):
+            self._good, self._good_step = self._next, step
+            if all(np.isfinite(p.data).all() for p in trainer.model.parameters()):
+                self._next = trainer.model_state()
+                self._costs.append(cost)
+                return
         lr = float(getattr(trainer.optimizer, "lr", math.nan))
-        diagnosis = describe_divergence([*self._costs, logs["cost"]], lr)
+        diagnosis = describe_divergence([*self._costs, cost], lr)
         if diagnosis is None:
             diagnosis = f"a diverging cost often means the learning rate {lr:g} is too high; try {lr / 10:g}"
         trainer.restore_state(self._good)
         trainer.stop_training = True
+        restored = (
+            "the starting state"
+            if self._good_step is None
+            else f"the state before step {self._good_step} (the last finite cost came from it)"
+        )
         self.report = (
-            f"stop_on_nan: the cost or a parameter became non-finite (cost = {logs['cost']}) at epoch "
-            f"{logs['epoch']}, step {step} (batch {logs['batch']} of the epoch); restored the state "
-            f"after step {self._good_step} and stopped. Diagnosis: {diagnosis}."
+            f"stop_on_nan: the cost or a parameter became non-finite (cost = {cost}) at epoch "
+            f"{logs['epoch']}, step {step} (batch {logs['batch']} of the epoch); restored {restored} "
+            f"and stopped. Diagnosis: {diagnosis}."
         )
         trainer.history.stop_reason = self.report
         warnings.warn(self.report, RuntimeWarning, stacklevel=2)
@@ -439,6 +471,11 @@ class Snapshot:
             raise ConfigError(f"snapshot: every={every!r}; it must be an int >= 1")
         self.every = every
         self.snapshots: list[dict[str, np.ndarray]] = []
+
+    def on_train_begin(self, trainer: Any) -> None:
+        """Drop an earlier run's snapshots (unless resuming: see :func:`_new_run`)."""
+        if _new_run(trainer):
+            self.snapshots = []
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
         """Collect the weights at the end of every ``every``-th epoch."""

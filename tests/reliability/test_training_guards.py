@@ -24,10 +24,14 @@ def mlp(seed=0):
 
 
 class Recorder:
-    """Remembers, after every step, the cost and a copy of the model and optimizer state."""
+    """Remembers the starting state and, after every step, the cost and a copy of the
+    model and optimizer state."""
 
     def __init__(self):
         self.steps = []
+
+    def on_train_begin(self, trainer):
+        self.initial = trainer.model_state()
 
     def on_batch_end(self, trainer, step, logs):
         self.steps.append((step, logs["epoch"], logs["cost"], trainer.model_state()))
@@ -54,10 +58,13 @@ def diverge(optimizer_name="sgd", lr=1e6, epochs=40):
 
 @pytest.mark.parametrize(("optimizer_name", "lr"), [("sgd", 1e6), ("adam", 1e200)])
 def test_stop_on_nan_restores_the_last_good_model_and_optimizer_state(optimizer_name, lr):
+    """The state restored is the one the last finite cost came from: the state before
+    that step's update (recorded after the step before it). The state after it is where
+    the non-finite cost came from."""
     model, optimizer, history, recorder, stopper = diverge(optimizer_name, lr)
     bad = next(i for i, (_, _, cost, state) in enumerate(recorder.steps) if not np.isfinite(cost))
     assert bad >= 1, "the run must take at least one good step first"
-    _, _, _, good_state = recorder.steps[bad - 1]
+    good_state = recorder.steps[bad - 2][3] if bad >= 2 else recorder.initial
     for name, value in good_state["model"].items():
         np.testing.assert_array_equal(model.state_dict()[name], value, err_msg=name)
     saved, now = good_state["optimizer"], optimizer.state_dict()
@@ -73,7 +80,7 @@ def test_the_report_names_epoch_step_and_batch_of_the_first_non_finite_cost():
     bad_step, bad_epoch, _, _ = next(s for s in recorder.steps if not np.isfinite(s[2]))
     report = stopper.report
     assert f"at epoch {bad_epoch}, step {bad_step} (batch {(bad_step - 1) % 4} of the epoch)" in report
-    assert f"restored the state after step {bad_step - 1}" in report
+    assert f"restored the state before step {bad_step - 1} (the last finite cost came from it)" in report
 
 
 def test_a_diverging_learning_rate_is_diagnosed_with_the_growth_and_a_smaller_rate():

@@ -181,14 +181,18 @@ def test_csv_logger_matches_the_history(tmp_path):
 
 
 def test_stop_on_nan_restores_the_last_good_state_and_reports_epoch_and_step():
-    recorder = []
+    recorder = {}
 
     class Steps:
+        """Keeps the weights the last finite mini-batch cost was computed with."""
+
+        def on_train_begin(self, trainer):
+            recorder["before"] = trainer.model.state_dict()
+
         def on_batch_end(self, trainer, step, logs):
-            if np.isfinite(logs["cost"]) and all(
-                np.isfinite(p.data).all() for p in trainer.model.parameters()
-            ):
-                recorder.append(trainer.model.state_dict())
+            if np.isfinite(logs["cost"]):
+                recorder["good"] = recorder["before"]
+            recorder["before"] = trainer.model.state_dict()  # the next cost comes from these
 
     stopper = mg.callback("stop_on_nan")
     train, dev = data()
@@ -207,7 +211,7 @@ def test_stop_on_nan_restores_the_last_good_state_and_reports_epoch_and_step():
         )
     assert len(history) < 50
     assert all(np.isfinite(p.data).all() for p in model.parameters())
-    assert_same_weights(model, recorder[-1])
+    assert_same_weights(model, recorder["good"])
     report = stopper.report
     assert report == history.stop_reason
     assert "at epoch" in report and "step" in report and "learning rate" in report
@@ -221,3 +225,48 @@ def test_snapshot_callback_collects_weights_every_k_epochs():
     for state, epoch in zip(snap.snapshots, (1, 3, 5)):
         for key, value in state.items():
             np.testing.assert_array_equal(value, recorder.weights[epoch][key])
+
+
+def test_one_callback_object_serves_several_runs_without_carrying_state_over(tmp_path):
+    """An ensemble's members share the callback objects they were given: each member's
+    early stopping judges its own run and restores its own best weights."""
+    train, dev = data()
+
+    def build(seed):
+        model = mlp(seed)
+        return model, mg.optimizer("adam", model.parameters(), lr=0.05)
+
+    stopper = mg.callback("early_stopping", patience=3)
+    snapshots = mg.callback("snapshot", every=2)
+    best = mg.callback("checkpoint", path=tmp_path / "last.npz", every=0, save_best=True)
+    ensemble, histories = mg.fit_ensemble(
+        build,
+        train,
+        dev=dev,
+        seeds=(0, 1),
+        loss="softmax_cross_entropy",
+        epochs=12,
+        batch_size=16,
+        callbacks=[stopper, snapshots, best],
+    )
+    separate = []
+    for seed in (0, 1):
+        model, optimizer = build(seed)
+        separate.append(
+            mg.fit(
+                model,
+                train,
+                dev=dev,
+                loss="softmax_cross_entropy",
+                optimizer=optimizer,
+                epochs=12,
+                batch_size=16,
+                seed=seed,
+                callbacks=[mg.callback("early_stopping", patience=3)],
+            )
+        )
+        assert_same_weights(model, ensemble.models[seed].state_dict())
+    assert [h.best_epoch for h in histories] == [h.best_epoch for h in separate]
+    assert [len(h) for h in histories] == [len(h) for h in separate]
+    assert len(snapshots.snapshots) == len(histories[1]) // 2  # the second run's only
+    assert best.best == min(histories[1]["dev_cost"])  # judged within the second run
