@@ -179,6 +179,16 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         if args.config or args.out or args.name:
             raise ConfigError("--resume RUN_DIR continues that run in place; drop CONFIG, --out and --name")
+        changes = [f"--set {text}" for text in args.overrides]
+        changes += [] if args.seed is None else [f"--seed {args.seed}"]
+        if changes:
+            # the checkpoint's optimizer state (its learning rate...) would win over some of
+            # them, others would apply from now on, and config.toml would describe neither
+            raise ConfigError(
+                f"--resume {args.resume} continues the run as it was configured; {', '.join(changes)} "
+                "would change it midway. Only --epochs may change; to try other settings start a "
+                f"new run: minigrad train {Path(args.resume) / 'config.toml'} {' '.join(changes)}"
+            )
         folder, previous = Path(args.resume), []
         config_path = folder / "config.toml"
         if not config_path.is_file() or not (folder / "checkpoint.npz").is_file():

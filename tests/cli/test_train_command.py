@@ -249,3 +249,16 @@ def test_resume_continues_a_run_to_the_same_weights(tmp_path):
         np.testing.assert_array_equal(a.model[key], b.model[key])
     assert (straight / "history.csv").read_text() == (resumed / "history.csv").read_text()
     assert main(["train", "--resume", str(tmp_path / "nothing")]) == 2
+
+
+def test_resume_refuses_settings_that_would_change_the_run_midway(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--epochs", "2", "--out", str(run), *QUICK]) == 0
+    config = (run / "config.toml").read_text()
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run), "--epochs", "4", "--set", "optimizer.lr=0.5", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--set optimizer.lr=0.5 would change it midway" in err and "Only --epochs may change" in err
+    assert f"minigrad train {run / 'config.toml'} --set optimizer.lr=0.5" in err
+    assert main(["train", "--resume", str(run), "--seed", "3", "--quiet"]) == 2
+    assert (run / "config.toml").read_text() == config  # the run's record is untouched
