@@ -1,6 +1,7 @@
 """Training plots: learning curves, decision boundaries, gradient norms, tuning scatter.
 
-Needs the ``plot`` extra (matplotlib): ``pip install 'minigrad[plot]'``. matplotlib is
+Needs matplotlib: ``pip install -e ".[plot]"`` in the minigrad checkout (the ``plot``
+extra), or ``pip install matplotlib``. matplotlib is
 imported only when a plot is drawn. Plots use matplotlib's object API on the Agg
 backend: each function builds (or draws into) a :class:`matplotlib.figure.Figure`,
 never touching pyplot's global state, and returns the figure. With ``path=`` the
@@ -51,8 +52,8 @@ def _matplotlib() -> tuple[Any, Any]:
         from matplotlib.figure import Figure
     except ImportError:
         raise MissingExtraError(
-            "plotting needs matplotlib, which is not installed; install the plot extra: "
-            "pip install 'minigrad[plot]'"
+            "plotting needs matplotlib, which is not installed; install the plot extra from the "
+            'minigrad checkout: pip install -e ".[plot]" (or: pip install matplotlib)'
         ) from None
     return Figure, FigureCanvasAgg
 

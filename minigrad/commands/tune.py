@@ -15,8 +15,9 @@ search space, one dotted config key per hyperparameter, sampled on its own scale
 
 Strategies: random (default; the course's advice), grid (worse: it tries few values of
 the hyperparameter that matters), coarse_to_fine (rounds that zoom in on the best
-trials), optuna (Optuna's TPE or QMC sampler, asked a round at a time; needs
-pip install "minigrad[optuna]"; [tune] keys sampler, round_size, startup_trials).
+trials), optuna (Optuna's TPE or QMC sampler, asked a round at a time; needs the optuna
+extra, pip install -e ".[optuna]" in the minigrad checkout; [tune] keys sampler,
+round_size, startup_trials).
 Executors: process (caviar, default: --workers models in parallel), sequential
 (panda: one model at a time with a live display), dask (--scheduler tcp://host:8786,
 or --scheduler local).

@@ -15,7 +15,8 @@ The course names two ways to search:
     The same, on a Dask cluster when one machine is not enough: ``scheduler`` is the
     address of a running scheduler (``"tcp://host:8786"``), or ``"local"`` to start a
     ``distributed.LocalCluster`` of ``workers`` single-threaded processes for the
-    study. Needs the ``dask`` extra (``pip install 'minigrad[dask]'``); every worker
+    study. Needs the ``dask`` extra (``pip install -e ".[dask]"`` in the minigrad checkout,
+    or ``pip install "dask[distributed]"``); every worker
     needs minigrad and the same plugins installed.
 
 Any other executor (a :class:`~concurrent.futures.ThreadPoolExecutor`, a Dask client's
@@ -213,8 +214,8 @@ def _dask_client(scheduler: str, workers: int | None) -> Iterator[tuple[Any, str
         from distributed import Client, LocalCluster
     except ImportError:
         raise MissingExtraError(
-            "the dask executor needs dask.distributed, which is not installed; install the dask extra: "
-            "pip install 'minigrad[dask]'"
+            "the dask executor needs dask.distributed, which is not installed; install the dask extra "
+            'from the minigrad checkout: pip install -e ".[dask]" (or: pip install "dask[distributed]")'
         ) from None
     if scheduler == "local":
         import logging

@@ -1,8 +1,8 @@
 """The ``optuna`` strategy: one of Optuna's samplers proposes the trials (TPE by default),
 in rounds, with the guarantees of the built-in strategies.
 
-It needs the ``optuna`` extra (``pip install "minigrad[optuna]"``, in a source checkout
-``pip install -e ".[optuna]"``). Optuna is imported only when a study uses this strategy.
+It needs the ``optuna`` extra (``pip install -e ".[optuna]"`` in the minigrad checkout, or
+``pip install "optuna>=4" scipy``). Optuna is imported only when a study uses this strategy.
 
 Rounds
     The trials are split into rounds of ``round_size``. The whole round is asked of the
@@ -93,7 +93,7 @@ __all__ = ["SAMPLERS", "OptunaSearch", "OptunaSpace", "import_optuna"]
 #: The Optuna samplers the ``optuna`` strategy offers (the ``sampler`` option).
 SAMPLERS = ("tpe", "random", "qmc")
 
-_INSTALL = 'pip install "minigrad[optuna]" (in a source checkout: pip install -e ".[optuna]")'
+_INSTALL = 'pip install -e ".[optuna]" in the minigrad checkout (or: pip install "optuna>=4" scipy)'
 
 
 def import_optuna() -> Any:

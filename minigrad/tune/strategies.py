@@ -25,7 +25,7 @@
     choices keep the options the best trials used. A round starts when the previous one
     has finished, so a study stays reproducible whatever the executor.
 
-``optuna`` (an extra: ``pip install "minigrad[optuna]"``)
+``optuna`` (an extra: ``pip install -e ".[optuna]"`` in the minigrad checkout)
     One of Optuna's samplers (``sampler``: ``"tpe"``, the default, ``"random"`` or
     ``"qmc"``) proposes the trials, ``round_size`` at a time: a whole round is asked,
     runs, and is told to the sampler in trial-number order before the next round is

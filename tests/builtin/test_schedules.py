@@ -438,5 +438,5 @@ def test_plot_schedule_without_matplotlib_says_how_to_install(monkeypatch):
     for module in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.delitem(sys.modules, module)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
-    with pytest.raises(mg.MissingExtraError, match=r"pip install 'minigrad\[plot\]'"):
+    with pytest.raises(mg.MissingExtraError, match=r'pip install -e "\.\[plot\]"'):
         mg.plot_schedule(mg.schedule("constant", 0.1), 10)

@@ -193,5 +193,5 @@ def test_saving_is_atomic_and_replaces(history, tmp_path, monkeypatch):
 
 def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(mg.MissingExtraError, match=r"pip install 'minigrad\[plot\]'"):
+    with pytest.raises(mg.MissingExtraError, match=r'pip install -e "\.\[plot\]"'):
         mg.plot_learning_curves({"train_cost": [1.0]})

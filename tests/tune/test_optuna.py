@@ -342,7 +342,7 @@ def test_without_optuna_the_error_names_the_extra(tmp_path, tiny_config, adam_sp
     with pytest.raises(ConfigError) as info:
         make_strategy("optuna", trials=4, space=Space({"optimizer.lr": log_uniform(1e-4, 1)}))
     assert "tune.strategy = 'optuna' needs Optuna" in str(info.value)
-    assert 'pip install -e ".[optuna]"' in str(info.value) and "minigrad[optuna]" in str(info.value)
+    assert 'pip install -e ".[optuna]"' in str(info.value) and "minigrad[optuna]" not in str(info.value)
     counting = CountingExecutor()
     with pytest.raises(ConfigError, match="needs Optuna"):
         run_study(tiny_config, adam_space, strategy="optuna", executor=counting, db=tmp_path / "s.db")
