@@ -983,6 +983,16 @@ class Trainer:
             cb.load_state_dict(entry["state"])
         self.epoch = int(ckpt.epoch)
         self.start_epoch = int(ckpt.epoch) + 1
+        if self.stop_training:
+            # an uninterrupted run would have stopped there too: continuing exactly is stopping
+            warnings.warn(
+                f"{path}: the saved run had stopped after epoch {ckpt.epoch} ({self.history.stop_reason}); "
+                "resuming continues it exactly, so no further epoch runs. To train on from its weights, "
+                "start a new run from them: model.load_state_dict(mg.load_checkpoint(path).model), then "
+                "fit without resume_from",
+                RuntimeWarning,
+                stacklevel=2,
+            )
 
     def _setup(self) -> dict[str, Any]:
         """What makes the rest of a run what it was: the data (a fingerprint of each

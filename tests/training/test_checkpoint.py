@@ -273,3 +273,29 @@ def test_resuming_with_another_architecture_names_the_difference(tmp_path):
         mg.CheckpointError, match=r"the saved run's model differs from this one \(.*0\.W: shape"
     ):
         resume(model=wider)
+
+
+def test_resuming_a_run_that_stopped_early_says_it_trains_nothing_more(tmp_path):
+    X, Y = mg.dataset("moons", n=60, noise=0.3, seed=0)
+    path = tmp_path / "run.npz"
+
+    def run(epochs, **options):
+        model = mg.Sequential(mg.layer("dense", 2, 2, rng=0))
+        callbacks = [mg.callback("early_stopping", patience=1), mg.callback("checkpoint", path=path)]
+        return mg.fit(
+            model,
+            (X, Y),
+            dev=(X, Y),
+            loss="softmax_cross_entropy",
+            optimizer=mg.optimizer("sgd", model.parameters(), lr=20.0),  # noisy: stops soon
+            epochs=epochs,
+            callbacks=callbacks,
+            seed=0,
+            **options,
+        )
+
+    stopped = run(40)
+    assert stopped.stop_reason and len(stopped) < 40
+    with pytest.warns(RuntimeWarning, match=r"the saved run had stopped after epoch \d+ \(early_stopping"):
+        resumed = run(80, resume_from=path)
+    assert len(resumed) == len(stopped)  # as an uninterrupted run of 80 epochs would have
