@@ -11,6 +11,7 @@ implement ``state_dict()`` / ``load_state_dict()`` so a resumed run continues ex
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import sys
 import warnings
@@ -32,6 +33,33 @@ __all__ = [
     "StopOnNaN",
     "register",
 ]
+
+
+def _check_int(who: str, name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ConfigError(f"{who}: {name}={value!r}; it must be an int >= {minimum}")
+    return int(value)
+
+
+def _check_flag(who: str, name: str, value: Any) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise ConfigError(f"{who}: {name}={value!r}; it must be True or False")
+    return bool(value)
+
+
+def _check_number(who: str, name: str, value: Any, low: float, high: float, *, closed: bool = True) -> float:
+    """A finite real number in [low, high] (or [low, high) unless ``closed``)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < low or value > high or (not closed and value == high):
+        where = f">= {low:g}" if math.isinf(high) else f"in [{low:g}, {high:g}{']' if closed else ')'}"
+        raise ConfigError(f"{who}: {name}={value!r}; it must be a finite number {where}")
+    return float(value)
+
+
+def _check_monitor(who: str, monitor: Any) -> str:
+    if not isinstance(monitor, str):
+        raise ConfigError(f"{who}: monitor={monitor!r}; it must be a history key such as 'dev_cost'")
+    return monitor
 
 
 def _mode(monitor: str, mode: str) -> str:
@@ -106,16 +134,13 @@ class EarlyStopping:
         restore_best_weights: bool = True,
         start_from_epoch: int = 0,
     ) -> None:
-        if not isinstance(patience, int) or patience < 0:
-            raise ConfigError(f"early_stopping: patience={patience!r}; it must be an int >= 0")
-        if not isinstance(min_delta, int | float) or min_delta < 0:
-            raise ConfigError(f"early_stopping: min_delta={min_delta!r}; it must be a number >= 0")
-        self.monitor = monitor
-        self.patience = patience
-        self.min_delta = float(min_delta)
+        who = "early_stopping"
+        self.monitor = _check_monitor(who, monitor)
+        self.patience = _check_int(who, "patience", patience, 0)
+        self.min_delta = _check_number(who, "min_delta", min_delta, 0.0, math.inf)
         self.mode = _mode(monitor, mode)
-        self.restore_best_weights = bool(restore_best_weights)
-        self.start_from_epoch = int(start_from_epoch)
+        self.restore_best_weights = _check_flag(who, "restore_best_weights", restore_best_weights)
+        self.start_from_epoch = _check_int(who, "start_from_epoch", start_from_epoch, 0)
         self._reset()
 
     def _reset(self) -> None:
@@ -204,11 +229,9 @@ class ProgressBar:
     """
 
     def __init__(self, *, beta: float = 0.9, file: Any = None, leave: bool = True) -> None:
-        if not 0 <= beta < 1:
-            raise ConfigError(f"progress_bar: beta={beta!r}; it must be in [0, 1)")
-        self.beta = float(beta)
+        self.beta = _check_number("progress_bar", "beta", beta, 0.0, 1.0, closed=False)
         self.file = file
-        self.leave = leave
+        self.leave = _check_flag("progress_bar", "leave", leave)
         self.bar = None
         self._v = 0.0
         self._t = 0
@@ -309,15 +332,15 @@ class Checkpoint:
         normalizer: Any = None,
         extra: Any = None,
     ) -> None:
-        if not isinstance(every, int) or every < 0:
-            raise ConfigError(f"checkpoint: every={every!r}; it must be an int >= 0 (0: only the best)")
+        every = _check_int("checkpoint", "every", every, 0)
+        save_best = _check_flag("checkpoint", "save_best", save_best)
         if every == 0 and not save_best:
             raise ConfigError("checkpoint: every=0 and save_best=False would never save; enable one")
         self.path = Path(path)
         self.every = every
-        self.save_best = bool(save_best)
+        self.save_best = save_best
         self.best_path = Path(best_path) if best_path else self.path.with_name(f"{self.path.stem}-best.npz")
-        self.monitor = monitor
+        self.monitor = _check_monitor("checkpoint", monitor)
         self.mode = _mode(monitor, mode)
         self.normalizer = normalizer
         self.extra = extra
@@ -467,9 +490,7 @@ class Snapshot:
     """
 
     def __init__(self, *, every: int) -> None:
-        if not isinstance(every, int) or every < 1:
-            raise ConfigError(f"snapshot: every={every!r}; it must be an int >= 1")
-        self.every = every
+        self.every = _check_int("snapshot", "every", every, 1)
         self.snapshots: list[dict[str, np.ndarray]] = []
 
     def on_train_begin(self, trainer: Any) -> None:

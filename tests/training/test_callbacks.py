@@ -270,3 +270,32 @@ def test_one_callback_object_serves_several_runs_without_carrying_state_over(tmp
     assert [len(h) for h in histories] == [len(h) for h in separate]
     assert len(snapshots.snapshots) == len(histories[1]) // 2  # the second run's only
     assert best.best == min(histories[1]["dev_cost"])  # judged within the second run
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "words"),
+    [
+        (
+            "early_stopping",
+            {"restore_best_weights": "no"},
+            "restore_best_weights='no'; it must be True or False",
+        ),
+        ("early_stopping", {"min_delta": float("nan")}, "min_delta=nan; it must be a finite number >= 0"),
+        ("early_stopping", {"start_from_epoch": "3"}, "start_from_epoch='3'; it must be an int >= 0"),
+        ("early_stopping", {"patience": True}, "patience=True; it must be an int >= 0"),
+        ("early_stopping", {"monitor": 3}, "monitor=3; it must be a history key"),
+        ("progress_bar", {"beta": "0.9"}, r"beta='0.9'; it must be a finite number in \[0, 1\)"),
+        ("progress_bar", {"beta": 1.0}, r"beta=1.0; it must be a finite number in \[0, 1\)"),
+        ("checkpoint", {"save_best": "yes"}, "save_best='yes'; it must be True or False"),
+        ("snapshot", {"every": True}, "every=True; it must be an int >= 1"),
+    ],
+)
+def test_callback_options_of_the_wrong_kind_are_config_errors(name, options, words):
+    with pytest.raises(mg.ConfigError, match=words):
+        mg.callback(name, **options)
+
+
+def test_callback_options_accept_numpy_numbers():
+    assert mg.callback("early_stopping", patience=np.int64(3), min_delta=np.float32(0.5)).patience == 3
+    assert mg.callback("progress_bar", beta=np.float64(0.5)).beta == 0.5
+    assert mg.callback("snapshot", every=np.int32(2)).every == 2
