@@ -147,8 +147,6 @@ best = models["one hidden layer, 16 units"]
 test_error = 1 - mg.evaluate(best, X_test, Y_test, loss="softmax_cross_entropy")["accuracy"]
 print(f"test error of the chosen model: {test_error:.1%}")
 
-plt.show()  # opens the figures when run as a script
-
 # %%
 # Takeaways
 # ---------

@@ -126,8 +126,6 @@ W1 = same[0].W.data
 print("hidden weights after training (one column per unit):\n", W1.round(4))
 print("all four units identical:", bool(np.allclose(W1, W1[:, :1])))
 
-plt.show()  # opens the figures when run as a script
-
 # %%
 # Random initialization breaks the symmetry; the **scale** of the random weights is the
 # subject of the next lesson, :doc:`plot_05_vanishing_gradients`: He's

@@ -125,5 +125,3 @@ drop = mg.layer("dropout", 0.6, rng=0)
 activations = np.ones((1, 10))
 print("training mode:", drop(activations).data.round(2))
 print("eval mode:    ", drop.eval()(activations).data)
-
-plt.show()  # opens the figures when run as a script

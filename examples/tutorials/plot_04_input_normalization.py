@@ -129,8 +129,6 @@ for ax in axes:
 for name, history in runs.items():
     print(f"{name:22s} dev accuracy after 100 epochs: {history['dev_accuracy'][-1]:.1%}")
 
-plt.show()  # opens the figures when run as a script
-
 # %%
 # Save the normalizer with the model (``mg.save_checkpoint(path, model=..., normalizer=...)``,
 # or ``data.normalize = true`` in a configuration file, the default): predictions need the

@@ -122,8 +122,6 @@ for ax, (name, history) in zip(axes, histories.items()):
     if legend is not None:
         legend.remove()  # 21 layers: the colours go from the input side to the output
 
-plt.show()  # opens the figures when run as a script
-
 # %%
 # With tiny weights every layer but the last gets gradients between :math:`10^{-2}` and
 # :math:`10^{-28}`, and after a few epochs they underflow to exactly zero (the lines that

@@ -135,8 +135,6 @@ ax.set_ylabel("relative error")
 ax.set_title("Rounding (left) against truncation (right)")
 ax.legend()
 
-plt.show()  # opens the figures when run as a script
-
 # %%
 # Practical advice from the course, all supported here: check at random initialization
 # and again after some training (``gradcheck`` works on any model state); do not check

@@ -106,8 +106,6 @@ for ax in axes:
     ax.set_ylabel("training cost")
     ax.legend()
 
-plt.show()  # opens the figures when run as a script
-
 # %%
 # In practice: batch gradient descent for small training sets (the course says under
 # about 2000 examples), mini-batches of 64 to 512 otherwise, a size that fits in memory.

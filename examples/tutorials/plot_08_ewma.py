@@ -89,8 +89,6 @@ for value in (40, 49, 45):
     average.update(value)
 print(f"streaming: value {average.value:.2f}, raw {average.raw:.2f}")
 
-plt.show()  # opens the figures when run as a script
-
 # %%
 # Where it is used
 # ----------------

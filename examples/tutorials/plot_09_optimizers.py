@@ -138,8 +138,6 @@ for ax, (title, (model, history)) in zip(axes, trained.items()):
         title=f"{title}\naccuracy {history['train_accuracy'][-1]:.1%}",
     )
 
-plt.show()  # opens the figures when run as a script
-
 # %%
 # With one learning rate for all, the adaptive methods win clearly, as in the course. The
 # course's momentum averages the gradients without enlarging them, so on this problem it

@@ -93,8 +93,6 @@ for name, history in histories.items():
     last = history["train_cost"][-10:]
     print(f"{name:30s} last 10 epochs: cost {last.mean():.3f} +- {last.std():.3f}")
 
-plt.show()  # opens the figures when run as a script
-
 # %%
 # With a constant rate the cost keeps jumping from epoch to epoch: each epoch ends wherever
 # the last few noisy steps took it. With any of the decays it settles. The course ranks

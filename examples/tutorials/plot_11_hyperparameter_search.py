@@ -158,8 +158,6 @@ ax.legend()
 best = zoom.best(1)[0]
 print(f"best learning rate {best.params['optimizer.lr']:.3g}: dev accuracy {best.objective:.1%}")
 
-plt.show()  # opens the figures when run as a script
-
 # %%
 # From the shell, the same study is a TOML file with a ``[tune]`` table:
 # ``minigrad tune examples/tune.toml --trials 16 --workers 2`` (see :doc:`/guide/cli` and

@@ -110,8 +110,6 @@ bn.eval()
 one = np.array([[3.0, -1.0]])
 print("one example in evaluation mode:", bn(one).data.round(3))
 
-plt.show()  # opens the figures when run as a script
-
 # %%
 # The running variance accumulates the unbiased estimate :math:`\sigma_B^2\, m/(m-1)` (the
 # forward pass itself uses the biased :math:`1/m` one, as in the course): it stands for the

@@ -117,5 +117,3 @@ mg.loss("softmax_cross_entropy")(Z, labels).backward()
 Y_hat = np.exp(Z.data) / np.exp(Z.data).sum(axis=1, keepdims=True)
 print("dZ = (Y_hat - Y) / m:", np.allclose(Z.grad, (Y_hat - np.eye(C)[labels]) / 5))
 print("gradcheck:", mg.gradcheck(lambda t: mg.loss("softmax_cross_entropy")(t, labels), [Z.data]).verdict)
-
-plt.show()  # opens the figures when run as a script

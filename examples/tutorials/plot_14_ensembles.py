@@ -127,8 +127,6 @@ axes[1].axhline(snapshots.accuracy(X_dev, Y_dev), color="black", linestyle="--",
 axes[1].set_xlabel("epoch")
 axes[1].legend()
 
-plt.show()  # opens the figures when run as a script
-
 # %%
 # Members trained from different seeds disagree more than snapshots of one run, so
 # independent ensembles usually gain more; snapshots are nearly free.
