@@ -5,7 +5,7 @@ A configuration has these sections; every key has a default, the built-in recipe
 
     [data]          dataset = "spirals" + options = {n = 600, ...}, or path = "mine.csv"
                     (+ target = "label"); split = "auto" | [0.6, 0.2, 0.2]; stratify
-                    (by class label; ignored for real-valued targets);
+                    (by class label; ignored for regression losses);
                     normalize; seed (of the dataset and the split)
     [model]         layers = [{type = "dense", units = 32, init = "he"}, {type = "relu"}, ...]
                     (any registered layer with its options; input sizes are inferred, and
@@ -814,8 +814,10 @@ def load_data(config: Mapping[str, Any], *, source: str | None = None) -> tuple[
     data = config["data"]
     where = _Where.of(config, source)
     if data.get("path"):
+        # a regression loss keeps a whole-valued target (prices, counts) as numbers
+        labels = None if _classifies(config, where) else False
         try:
-            return load_dataset(data["path"], target=data.get("target"))
+            return load_dataset(data["path"], target=data.get("target"), labels=labels)
         except MinigradError as err:
             raise where.wrap("data.path", err) from err
     options = dict(data.get("options", {}))
@@ -824,6 +826,52 @@ def load_data(config: Mapping[str, Any], *, source: str | None = None) -> tuple[
         return dataset(data["dataset"], **options)
     except MinigradError as err:
         raise where.wrap("data.options", err) from err
+
+
+def _classifies(config: Mapping[str, Any], where: _Where) -> bool:
+    """Whether the configured loss is a classification loss: every loss but a regression
+    one (``mean_squared_error``, or any loss whose ``link`` is ``"identity"``)."""
+    from minigrad.factories import loss
+    from minigrad.train import _link_for
+
+    name = config["training"]["loss"]
+    if name == "mean_squared_error":
+        return False
+    try:
+        return _link_for(loss(name)) != "identity"
+    except MinigradError as err:
+        raise where.wrap("training.loss", err) from err
+
+
+def _split_data(config: Mapping[str, Any], X: np.ndarray, Y: np.ndarray, *, source: str | None = None) -> Any:
+    """The train/dev(/test) :class:`~minigrad.data.Split` of ``(X, Y)`` the ``[data]``
+    section asks for (what :func:`build` trains on and ``minigrad evaluate`` reports).
+
+    ``stratify`` applies to classification only: a regression loss's targets are values,
+    not classes, even when they are whole numbers.
+
+    Example:
+        >>> from minigrad.config import _split_data, load_config, load_data
+        >>> config = load_config(overrides=["data.options.n=90"])
+        >>> parts = _split_data(config, *load_data(config))
+        >>> [len(part[0]) for part in parts]
+        [54, 18, 18]
+    """
+    from minigrad.data import split
+
+    data = config["data"]
+    where = _Where.of(config, source)
+    stratify = data["stratify"] and Y.dtype.kind in "biu" and _classifies(config, where)
+    try:
+        return split(
+            X,
+            Y,
+            ratios=None if data["split"] == "auto" else tuple(data["split"]),
+            seed=data["seed"],
+            stratify=stratify,
+        )
+    except MinigradError as err:
+        raise where.wrap("data.split", err) from err
 
 
 def _n_outputs(loss_name: str, Y: np.ndarray) -> int:
@@ -904,7 +952,7 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
         >>> run.n_features, run.n_outputs, len(run.train[0]), run.config["model"]["layers"][-1]["units"]
         (2, 3, 72, 3)
     """
-    from minigrad.data import Normalizer, split
+    from minigrad.data import Normalizer
     from minigrad.factories import callback, loss, regularizer, schedule
     from minigrad.factories import optimizer as make_optimizer
 
@@ -913,16 +961,7 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
     resolved = Config(copy.deepcopy(dict(config)), source=where.source, overridden=where.overridden)
     data = resolved["data"]
     X, Y = load_data(resolved)
-    try:
-        parts = split(
-            X,
-            Y,
-            ratios=None if data["split"] == "auto" else tuple(data["split"]),
-            seed=data["seed"],
-            stratify=data["stratify"] and Y.dtype.kind in "biu",  # class labels only
-        )
-    except MinigradError as err:
-        raise where.wrap("data.split", err) from err
+    parts = _split_data(resolved, X, Y)
     train, dev, test = parts.train, parts.dev, parts.test
     normalizer = None
     if data["normalize"]:

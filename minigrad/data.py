@@ -842,12 +842,29 @@ def ewma(values: Any, beta: float = 0.9, *, bias_correction: bool = True) -> np.
 # --------------------------------------------------------------------------- files
 
 
-def _as_labels(Y: np.ndarray) -> np.ndarray:
-    """int64 when every value is a whole number, float64 otherwise (regression targets)."""
+def _whole(Y: np.ndarray) -> bool:
+    """Whether every value of ``Y`` is a whole number that int64 holds exactly."""
     if Y.dtype.kind in "biu":
+        return True
+    return bool(Y.size) and bool(np.all(np.floor(Y) == Y)) and float(np.abs(Y).max()) < 2**53
+
+
+def _as_labels(Y: np.ndarray, labels: bool | None, *, where: str) -> np.ndarray:
+    """``Y`` as class labels (int64) or as a regression target (float64).
+
+    ``labels=None`` guesses: int64 when every value is a whole number. ``False`` keeps
+    a regression target float64 even when its values are whole (prices, counts);
+    ``True`` requires whole numbers."""
+    if labels is False:
+        return Y.astype(np.float64)
+    if _whole(Y):
         return Y.astype(np.int64)
-    if Y.size and np.all(np.floor(Y) == Y) and np.abs(Y).max() < 2**53:
-        return Y.astype(np.int64)
+    if labels:
+        bad = Y[np.floor(Y) != Y].ravel()[0]
+        raise ConfigError(
+            f"{where}: labels=True but the target holds values that are not whole numbers (e.g. "
+            f"{float(bad)!r}); class labels are integers 0..C-1. For a regression target pass labels=False"
+        )
     return Y.astype(np.float64)
 
 
@@ -858,11 +875,13 @@ def load_dataset(
     features: str | Sequence[str | int] | None = None,
     delimiter: str = ",",
     header: bool | None = None,
+    labels: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Load your own data from a ``.npz`` or ``.csv`` file as ``(X float64, Y)``.
 
     ``Y`` is int64 when all its values are whole numbers (class labels), float64
-    otherwise. Pickled arrays are never loaded (``allow_pickle=False``).
+    otherwise; ``labels=False`` keeps a regression target float64.
+    Pickled arrays are never loaded (``allow_pickle=False``).
 
     Args:
         path: a ``.npz`` (arrays by key) or ``.csv`` (one example per row) file.
@@ -875,6 +894,11 @@ def load_dataset(
         header: whether the CSV's first row holds column names; ``None`` detects it
             (a first row without numbers is a header; one mixing numbers and text is an
             error rather than an example silently dropped).
+        labels: whether the target holds class labels. ``None`` (the default) guesses
+            from the values: int64 when every one is a whole number, float64 otherwise.
+            ``False``: a regression target, float64 even when its values are whole
+            (prices, counts), so nothing stratifies or counts classes on it. ``True``:
+            class labels, int64; values that are not whole numbers are an error.
 
     Raises:
         ConfigError: missing file, key or column (with the available ones), unsupported
@@ -890,7 +914,14 @@ def load_dataset(
         >>> X, Y
         (array([[0.5, 1.5],
                [2. , 3. ]]), array([0, 1]))
+        >>> mg.load_dataset(folder / "data.csv", target="label", labels=False)[1]  # a regression target
+        array([0., 1.])
     """
+    if labels is not None and not isinstance(labels, bool):
+        raise ConfigError(
+            f"load_dataset: labels must be True (class labels), False (a regression target) or None "
+            f"(guess from the values), got {labels!r}"
+        )
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"load_dataset: no such file '{path}'")
@@ -908,7 +939,7 @@ def load_dataset(
     if X.ndim == 1:  # a single feature column
         X = X[:, None]
     Y = _check_targets(Y, X.shape[0], where=where)
-    return X, _as_labels(Y)
+    return X, _as_labels(Y, labels, where=where)
 
 
 def _load_npz(path: Path, *, target: Any, features: Any) -> tuple[np.ndarray, np.ndarray]:

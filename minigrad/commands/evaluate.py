@@ -30,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from minigrad.commands.train import _table
-    from minigrad.config import load_data, load_model
-    from minigrad.data import load_dataset, split
+    from minigrad.config import _split_data, load_data, load_model
+    from minigrad.data import load_dataset
     from minigrad.errors import ConfigError
     from minigrad.factories import loss as make_loss
     from minigrad.factories import regularizer as make_regularizer
@@ -41,9 +41,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"RUN_DIR {args.run_dir}: no such run folder or model file")
     model, normalizer, meta = load_model(args.run_dir)
     config = meta["config"]
-    data = config["data"]
     if args.data:
-        X, Y = load_dataset(args.data, target=args.target)
+        # a regression model's whole-valued targets stay values (not class labels)
+        labels = False if meta.get("link") == "identity" else None
+        X, Y = load_dataset(args.data, target=args.target, labels=labels)
         expected = int(meta["n_features"])
         if int(np.prod(X.shape[1:])) != expected:
             raise ConfigError(
@@ -56,14 +57,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         if args.target:
             raise ConfigError("--target applies to --data FILE only")
-        X, Y = load_data(config, source=f"{args.run_dir} (saved config)")
-        train, dev, test = split(
-            X,
-            Y,
-            ratios=None if data["split"] == "auto" else tuple(data["split"]),
-            seed=data["seed"],
-            stratify=data["stratify"] and Y.dtype.kind in "biu",  # class labels only
-        )
+        source = f"{args.run_dir} (saved config)"
+        X, Y = load_data(config, source=source)
+        train, dev, test = _split_data(config, X, Y, source=source)  # as training split it
         parts = {"train": train, "dev": dev, **({"test": test} if test is not None else {})}
         m = len(train[0])
     loss = make_loss(config["training"]["loss"])
