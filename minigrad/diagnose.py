@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +70,7 @@ _GOOD_STEPS = (
 
 
 def _check_error(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ConfigError(f"diagnose: {name} must be a finite number (a fraction in [0, 1]); got {value!r}")
     value = float(value)
     if not 0.0 <= value <= 1.0:
@@ -201,7 +202,7 @@ def diagnose(
     dev = _check_error("dev_error", dev_error)
     human = _check_error("human_error", human_error)
     train_dev = None if train_dev_error is None else _check_error("train_dev_error", train_dev_error)
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:
+    if isinstance(tolerance, bool) or not isinstance(tolerance, numbers.Real) or not tolerance >= 0:
         raise ConfigError(f"diagnose: tolerance must be a non-negative number, got {tolerance!r}")
     tolerance = float(tolerance)
 

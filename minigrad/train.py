@@ -49,6 +49,7 @@ import hashlib
 import inspect
 import io
 import math
+import numbers
 import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -650,18 +651,19 @@ class Trainer:
     ) -> None:
         if not isinstance(model, Module):
             raise ConfigError(f"fit: model must be a minigrad Module, got {type(model).__name__}")
-        for name, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
+        counts = [("epochs", epochs, 0, ""), ("batch_size", batch_size, 1, "")]
+        if snapshot_every is not None:
+            counts.append(("snapshot_every", snapshot_every, 1, " or None"))
+        for name, value, low, other in counts:
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
-                raise ConfigError(f"fit: {name}={value!r}; it must be an int >= {low}")
+                raise ConfigError(f"fit: {name}={value!r}; it must be an int >= {low}{other}")
         if not isinstance(drop_last, bool):
             raise ConfigError(f"fit: drop_last={drop_last!r}; it must be True or False")
         if clip_norm is not None and (
-            isinstance(clip_norm, bool) or not isinstance(clip_norm, int | float) or not clip_norm > 0
+            isinstance(clip_norm, bool) or not isinstance(clip_norm, numbers.Real) or not clip_norm > 0
         ):
             raise ConfigError(f"fit: clip_norm={clip_norm!r}; it must be a number > 0, or None (no clipping)")
         self.clip_norm = clip_norm
-        if snapshot_every is not None and (not isinstance(snapshot_every, int) or snapshot_every < 1):
-            raise ConfigError(f"fit: snapshot_every={snapshot_every!r}; it must be an int >= 1 or None")
         if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
             raise ConfigError(f"fit: seed={seed!r}; it must be a non-negative int")
         self.model = model
@@ -713,7 +715,7 @@ class Trainer:
         self.image_shape = _checked_image_shape(image_shape, self.train[0].shape[1:], where="fit")
         self._metric_names = _metrics_for(metrics, self.link)
         self.metrics = _metric_functions(self._metric_names)
-        self.snapshot_every = snapshot_every
+        self.snapshot_every = None if snapshot_every is None else int(snapshot_every)
         self.gradient_limits = gradient_limits
         self.callbacks = self._callbacks(callbacks)
         self.history = History()
@@ -1118,6 +1120,15 @@ class Trainer:
         self._check_gradients(epoch, norms)
         return logs
 
+    def _apply_schedule(self, epoch: int) -> None:
+        """Set the optimizer's rate to ``schedule(epoch)``; a rate it refuses (or no
+        number) is an error naming the schedule and the epoch."""
+        rate = self.schedule(epoch)
+        try:
+            self.optimizer.lr = rate
+        except ConfigError as err:
+            raise ConfigError(f"{err} (returned by the schedule {self.schedule!r} at epoch {epoch})") from err
+
     def run(self) -> History:
         """Train from :attr:`start_epoch` to :attr:`epochs`; returns the history (see the
         class example)."""
@@ -1129,7 +1140,7 @@ class Trainer:
             if hasattr(self.optimizer, "set_epoch"):
                 self.optimizer.set_epoch(epoch)  # applies a schedule attached to the optimizer
             if self.schedule is not None:
-                self.optimizer.lr = float(self.schedule(epoch))
+                self._apply_schedule(epoch)
             self._call("on_epoch_begin", epoch)
             logs = self._run_epoch(epoch)
             self.history.append(epoch, logs)
@@ -1287,10 +1298,13 @@ class Ensemble:
         if weights is None:
             self.weights = np.full(len(self.models), 1.0 / len(self.models))
         else:
-            w = np.asarray(weights, dtype=np.float64)
-            if w.shape != (len(self.models),) or (w < 0).any() or w.sum() <= 0:
+            try:
+                w = np.asarray(weights, dtype=np.float64)
+            except (TypeError, ValueError):
+                w = np.full(0, np.nan)  # not numbers: refused below
+            if w.shape != (len(self.models),) or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
                 raise ConfigError(
-                    f"Ensemble: weights={list(weights)} must be {len(self.models)} non-negative "
+                    f"Ensemble: weights={list(weights)} must be {len(self.models)} finite non-negative "
                     "numbers, not all zero"
                 )
             self.weights = w / w.sum()
@@ -1320,8 +1334,13 @@ class Ensemble:
     def predict_proba(self, X: Any) -> np.ndarray:
         """The weighted mean of the models' probabilities (see the class example)."""
         total = None
-        for weight, model in zip(self.weights, self.models):
+        for index, (weight, model) in enumerate(zip(self.weights, self.models)):
             p = weight * predict_proba(model, X, link=self.link)
+            if total is not None and p.shape != total.shape:
+                raise ShapeError(
+                    f"Ensemble: model {index} predicts shape {p.shape} but model 0 predicts "
+                    f"{total.shape}; an ensemble averages models with the same outputs (classes)"
+                )
             total = p if total is None else total + p
         return total
 
@@ -1381,6 +1400,12 @@ def fit_ensemble(
         >>> len(ensemble), len(histories[0])
         (2, 5)
     """
+    given = sorted(set(fit_options) & {"seed", "optimizer"})
+    if given:
+        raise ConfigError(
+            f"fit_ensemble: {', '.join(given)} cannot be given: each model's seed comes from seeds=, "
+            "and its optimizer from build(seed) -> (model, optimizer)"
+        )
     models, histories = [], []
     for seed in seeds:
         model, optimizer = build(seed)

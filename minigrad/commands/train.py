@@ -220,7 +220,9 @@ def run(args: argparse.Namespace) -> int:
     if history.stop_reason:
         print(f"\nstopped early: {history.stop_reason}")
     if history.best_epoch is not None:
-        print(f"restored the weights of epoch {history.best_epoch} (the best dev cost)")
+        stoppers = [c for c in config["callbacks"] if c.get("name") == "early_stopping"]
+        monitor = stoppers[0].get("monitor", "dev_cost") if stoppers else "dev_cost"
+        print(f"restored the weights of epoch {history.best_epoch} (the best {monitor.replace('_', ' ')})")
     if result.diagnosis is not None:
         print()
         print(result.diagnosis)

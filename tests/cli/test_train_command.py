@@ -262,3 +262,11 @@ def test_resume_refuses_settings_that_would_change_the_run_midway(tmp_path, caps
     assert f"minigrad train {run / 'config.toml'} --set optimizer.lr=0.5" in err
     assert main(["train", "--resume", str(run), "--seed", "3", "--quiet"]) == 2
     assert (run / "config.toml").read_text() == config  # the run's record is untouched
+
+
+def test_the_restored_epoch_names_what_early_stopping_monitored(tmp_path, capsys):
+    args = ["train", "--epochs", "6", "--set", "data.options.n=150", "--no-plots"]
+    assert main([*args, "--out", str(tmp_path / "a"), "--set", "callbacks.0.monitor=dev_accuracy"]) == 0
+    assert "(the best dev accuracy)" in capsys.readouterr().out
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0
+    assert "(the best dev cost)" in capsys.readouterr().out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import minigrad as mg
@@ -96,3 +97,7 @@ def test_str_is_a_readable_report():
 def test_bad_inputs_raise_config_errors(kwargs, match):
     with pytest.raises(mg.ConfigError, match=match):
         mg.diagnose(**kwargs)
+
+
+def test_numpy_numbers_are_error_rates_too():
+    assert mg.diagnose(np.float32(0.1), np.float32(0.2)).verdict == mg.diagnose(0.1, 0.2).verdict

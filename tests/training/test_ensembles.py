@@ -61,6 +61,23 @@ def test_weighted_ensembles_and_errors():
         mg.Ensemble([])
     with pytest.raises(mg.ConfigError, match="non-negative"):
         mg.Ensemble([Logit(0.0)], weights=[-1])
+    for bad in ([np.nan, 1.0], [np.inf, 1.0], ["a", 1.0]):
+        with pytest.raises(mg.ConfigError, match="must be 2 finite non-negative numbers"):
+            mg.Ensemble([Logit(0.0), Logit(1.0)], weights=bad)
+
+    class TwoLogits(Logit):
+        def forward(self, x):
+            return mg.Tensor(np.zeros((x.shape[0], 2)))
+
+    with pytest.raises(mg.ShapeError, match=r"model 1 predicts shape \(2, 2\) but model 0 predicts \(2, 1\)"):
+        mg.Ensemble([Logit(0.0), TwoLogits(0.0)]).predict_proba(X)
+
+
+@pytest.mark.parametrize("option", [{"seed": 5}, {"optimizer": "adam"}])
+def test_fit_ensemble_says_seed_and_optimizer_come_from_seeds_and_build(option):
+    train, _ = data()
+    with pytest.raises(mg.ConfigError, match=f"fit_ensemble: {next(iter(option))} cannot be given"):
+        mg.fit_ensemble(build, train, seeds=(0,), loss="softmax_cross_entropy", epochs=1, **option)
 
 
 def test_snapshot_ensemble_from_cosine_restarts():

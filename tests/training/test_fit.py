@@ -90,6 +90,27 @@ def test_the_schedule_sets_the_learning_rate_each_epoch():
     np.testing.assert_allclose(history["lr"], [0.1, 0.05, 0.1 / 3, 0.025])
 
 
+@pytest.mark.parametrize(
+    ("schedule", "words"),
+    [
+        (
+            lambda epoch: 0.1 - 0.05 * epoch,
+            r"lr = -0.05.* out of range .*returned by the schedule .* at epoch 3",
+        ),
+        (lambda epoch: None, "lr = None must be a real number .*at epoch 0"),
+        (lambda epoch: "0.1", "lr = '0.1' must be a real number"),
+    ],
+)
+def test_a_rate_the_optimizer_refuses_names_the_schedule_and_epoch(schedule, words):
+    with pytest.raises(mg.ConfigError, match=words):
+        train_once(epochs=4, schedule=schedule)
+
+
+def test_counts_and_limits_accept_numpy_numbers():
+    _, history = train_once(epochs=np.int64(2), snapshot_every=np.int64(1), clip_norm=np.float32(5.0))
+    assert len(history) == 2 and len(history.snapshots) == 2
+
+
 class ModeProbe(mg.Module):
     """Identity layer that records (training flag, batch size) of every call."""
 
