@@ -195,6 +195,37 @@ def _part_sizes(m: int, ratios: Sequence[float]) -> list[int]:
     return sizes
 
 
+def _share_out(counts: np.ndarray, n: int, rng: np.random.Generator | None) -> np.ndarray:
+    """``n`` draws shared among classes of ``counts`` members in proportion, summing to
+    ``n`` exactly: each class gets ``floor(n * count / total)``, and the draws left over
+    go to the largest remainders (ties broken by ``rng``, or by class order without one),
+    as scikit-learn's StratifiedShuffleSplit does."""
+    total = int(counts.sum())
+    shares, remainders = np.divmod(counts * n, total)  # exact integer arithmetic
+    left = n - int(shares.sum())
+    tie_order = rng.permutation(len(counts)) if rng is not None else np.arange(len(counts))
+    # largest remainder first; among equal remainders, tie_order decides
+    by_remainder = tie_order[np.argsort(-remainders[tie_order], kind="stable")]
+    shares[by_remainder[:left]] += 1
+    return shares
+
+
+def _stratified_counts(
+    counts: np.ndarray, sizes: Sequence[int], rng: np.random.Generator | None
+) -> np.ndarray:
+    """How many members of each class go to each part: a ``(classes, parts)`` table whose
+    columns sum to the part ``sizes`` and rows to the class ``counts``. Dev (and test)
+    are shared out first, each from the members still unassigned, so both follow the
+    class distribution; train takes the rest."""
+    table = np.zeros((len(counts), len(sizes)), dtype=np.int64)
+    remaining = counts.astype(np.int64).copy()
+    for k in range(1, len(sizes)):
+        table[:, k] = _share_out(remaining, sizes[k], rng)
+        remaining -= table[:, k]
+    table[:, 0] = remaining
+    return table
+
+
 def _class_labels(Y: np.ndarray) -> np.ndarray:
     if Y.ndim == 1:
         return Y
@@ -219,13 +250,23 @@ def split(
     Without ``ratios`` the course's rule of thumb picks them: :data:`SMALL_DATA_RATIOS`
     (60/20/20) for up to ``large_data_threshold`` examples (default
     :data:`LARGE_DATA_THRESHOLD`, one million), :data:`LARGE_DATA_RATIOS` (98/1/1)
-    above. Part sizes are rounded so they add up to ``m`` exactly.
+    above. Part sizes are rounded so they add up to ``m`` exactly (largest remainder;
+    each part gets at least one example when ``m`` allows).
+
+    With ``stratify=True`` the part sizes are the same as without; they are shared out
+    across the classes in proportion to each class's size (as scikit-learn's
+    ``StratifiedShuffleSplit``): dev, then test, gets ``floor(size * class_count /
+    m)`` members of each class, the leftover examples going to the classes with the
+    largest remainders (ties broken at random from ``seed``, or in class order with
+    ``shuffle=False``), and train gets the rest. So dev and test follow the same class
+    distribution, and a class too small for every part is missing from some.
 
     Args:
         X: features, shape ``(m, ...)``; must be numeric and finite.
         Y: labels or targets with ``m`` rows (class indices, one-hot rows or values).
         ratios: 2 (train, dev) or 3 (train, dev, test) positive numbers summing to 1.
-        seed: seeds the shuffle; the same seed gives the same split.
+        seed: seeds the shuffle (and the stratified tie-breaks); the same seed gives the
+            same split.
         stratify: keep each class's share the same in every part (labels are ``Y``, or
             its arg-max for one-hot rows).
         shuffle: shuffle before splitting; ``False`` keeps the original order
@@ -266,13 +307,14 @@ def split(
                 f"{where}: stratify=True keeps each class's share, but Y holds real values (a "
                 "regression target), not class labels; pass stratify=False"
             )
+        classes, label_index, counts = np.unique(labels, return_inverse=True, return_counts=True)
+        table = _stratified_counts(counts, _part_sizes(m, ratios), rng if shuffle else None)
         parts: list[list[np.ndarray]] = [[] for _ in ratios]
-        for label in np.unique(labels):
-            members = np.flatnonzero(labels == label)
+        for c in range(len(classes)):
+            members = np.flatnonzero(label_index == c)
             if shuffle:
                 members = rng.permutation(members)
-            bounds = np.cumsum(_part_sizes(len(members), ratios))[:-1]
-            for k, chunk in enumerate(np.split(members, bounds)):
+            for k, chunk in enumerate(np.split(members, np.cumsum(table[c])[:-1])):
                 parts[k].append(chunk)
         indices = [np.concatenate(p) for p in parts]
         # shuffled: mix the classes inside each part; unshuffled: keep the original order
