@@ -158,6 +158,8 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "reference_url": {"minigrad": None},  # code in the tutorials links to the API reference
+    # a block ending in ax.legend() or ax.set_title(...) would print the returned artist
+    "ignore_repr_types": r"^<class 'matplotlib\.",
     "min_reported_time": 1,
     "show_signature": False,
 }

@@ -83,7 +83,7 @@ mg.plot_decision_boundary(
 axes[0].scatter(
     X_train[:, 0], X_train[:, 1], c=Y_train, cmap="coolwarm", s=10, edgecolors="k", linewidths=0.3
 )
-axes[0].set_xlim(axes[1].get_xlim())
+_ = axes[0].set_xlim(axes[1].get_xlim())
 
 # %%
 # Snapshot ensembles
