@@ -101,6 +101,8 @@ ax.imshow(confusion, cmap="Blues")
 for i in range(C):
     for j in range(C):
         ax.text(j, i, confusion[i, j], ha="center", va="center")
+ax.set_xticks(range(C))
+ax.set_yticks(range(C))
 ax.set_xlabel("predicted class")
 ax.set_ylabel("true class")
 ax.set_title("Dev set confusion matrix")
