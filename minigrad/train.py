@@ -558,6 +558,20 @@ def _module_generators(model: Module) -> dict[str, np.random.Generator]:
     return found
 
 
+def _seed_layers(model: Module, seed: np.random.SeedSequence) -> None:
+    """Seed the generators layers were built without a seed for (``dropout`` without
+    ``rng=``) from the run's seed, so the same ``fit(seed=...)`` gives the same run.
+
+    A layer lists such generators by attribute name in ``seeded_by_fit``; one it was given
+    a seed for is not listed and keeps its own stream.
+    """
+    owners = [
+        (module, attr) for _, module in model.named_modules() for attr in getattr(module, "seeded_by_fit", ())
+    ]
+    for (module, attr), child in zip(owners, seed.spawn(len(owners))):
+        object.__setattr__(module, attr, np.random.Generator(np.random.PCG64(child)))
+
+
 def _copy_tree(value: Any) -> Any:
     """A deep copy of a state dict (arrays copied, containers rebuilt)."""
     if isinstance(value, np.ndarray):
@@ -723,10 +737,12 @@ class Trainer:
         self.step = 0
         self.stop_training = False
         self.start_epoch = 0
-        # One SeedSequence per run; independent streams for shuffling and augmentation.
-        shuffle_seq, augment_seq = np.random.SeedSequence(self.seed).spawn(2)
+        # One SeedSequence per run; independent streams for shuffling, augmentation and the
+        # layers' generators built without a seed (see _seed_layers)
+        shuffle_seq, augment_seq, layer_seq = np.random.SeedSequence(self.seed).spawn(3)
         self.rng = np.random.Generator(np.random.PCG64(shuffle_seq))
         self.augment_rng = np.random.Generator(np.random.PCG64(augment_seq))
+        _seed_layers(model, layer_seq)
         self._layers = [  # the layers with trainable parameters, for gradient norms (frozen ones have none)
             (prefix or type(module).__name__, type(module).__name__, trainable)
             for prefix, module in model.named_modules()

@@ -262,7 +262,9 @@ class Dropout(mg.Module):
     Args:
         keep_prob: probability of keeping a unit, in (0, 1]; 1 disables dropout.
         rng: a seed or ``numpy.random.Generator``; the same seed gives the same
-            sequence of masks.
+            sequence of masks. Without one, :func:`~minigrad.fit` seeds the masks from
+            its ``seed`` (so the same seed gives the same run), and outside ``fit`` they
+            are drawn from fresh entropy.
 
     Example:
         >>> import numpy as np
@@ -285,6 +287,8 @@ class Dropout(mg.Module):
             )
         self.keep_prob = float(keep_prob)
         self.generator = np.random.default_rng(rng)
+        # without a seed, fit(seed=...) seeds the masks from the run's seed
+        self.seeded_by_fit = ("generator",) if rng is None else ()
 
     def forward(self, x: Any) -> mg.Tensor:
         x = _float_input(x, mg.get_default_dtype())
