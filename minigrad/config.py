@@ -1088,7 +1088,9 @@ def run_config(
     ``checkpoint_every`` epochs),
     ``history.csv``, ``config.toml`` (the resolved config) and ``model.npz`` (the final
     model with its normalizer and config, what ``minigrad predict`` / ``evaluate`` read);
-    ``resume=True`` continues from ``out/checkpoint.npz``.
+    ``resume=True`` continues from ``out/checkpoint.npz``. ``callbacks`` run besides the
+    configuration's own (``minigrad train`` adds its progress bar); ``source`` names the
+    configuration in error messages.
 
     Example:
         >>> from minigrad.config import load_config, run_config

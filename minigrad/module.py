@@ -21,7 +21,8 @@ class Parameter(Tensor):
     """A tensor a :class:`Module` owns and an optimizer updates in place.
 
     It requires a gradient (set ``requires_grad = False`` to freeze it: then build the
-    optimizer on the others) and holds a private copy of the data it is given.
+    optimizer on the others) and holds a private copy of the data it is given, converted
+    to ``dtype`` when one is given. ``name`` labels it in error reports.
     ``regularize=False`` exempts it from weight penalties by default (biases,
     batch-norm parameters).
 

@@ -409,6 +409,8 @@ def predict_proba(model: Module, X: Any, *, link: str = "auto", batch_size: int 
     ``link``: ``"auto"`` (one output column: sigmoid, several: softmax), ``"sigmoid"``,
     ``"softmax"``, ``"identity"`` (raw outputs, for regression) or ``"probabilities"``
     (the outputs already are probabilities: a model ending in a sigmoid or softmax).
+    ``batch_size``: examples per forward pass (memory stays bounded on large ``X``;
+    None: all at once); the result does not depend on it.
 
     Example:
         >>> import numpy as np
@@ -426,6 +428,7 @@ def predict_proba(model: Module, X: Any, *, link: str = "auto", batch_size: int 
 
 def predict(model: Module, X: Any, *, link: str = "auto", batch_size: int | None = 4096) -> np.ndarray:
     """Predicted class labels (ints) of ``model`` on ``X``; raw outputs for ``link="identity"``.
+    ``link`` and ``batch_size`` as in :func:`predict_proba`.
 
     Example:
         >>> import numpy as np
@@ -498,7 +501,8 @@ def evaluate(
     ``loss`` / ``cost`` only when a loss is given. ``m`` (default ``len(X)``) is the
     example count the regularizer divides by. ``loss`` may be a name (``"softmax_cross_entropy"``)
     or a loss function. ``metrics`` defaults to accuracy, except for regression (the
-    identity link); ``link`` defaults to the loss's (see the module docs).
+    identity link); ``link`` defaults to the loss's (see the module docs). ``batch_size``
+    as in :func:`predict_proba`.
 
     Example:
         >>> import numpy as np
@@ -1400,7 +1404,9 @@ def fit_ensemble(
 
     ``build(seed) -> (model, optimizer)`` makes a freshly initialized model (use the
     seed for its initialization) and its optimizer; ``fit_options`` go to :func:`fit`
-    (``seed`` is set per model).
+    (``seed`` is set per model, so it is not one of them, nor ``optimizer``). ``link`` is
+    the ensemble's (see :class:`Ensemble`). Callback objects in ``fit_options`` serve
+    every model in turn, starting over for each.
 
     Example:
         >>> import numpy as np
