@@ -580,7 +580,7 @@ class Tensor:
                 f"{method}: out= is not supported for a Tensor (every result is a new tensor); "
                 "use the returned tensor"
             )
-        return self if dtype is None else self.astype(dtype)
+        return self if dtype is None else self.astype(dtype)  # (None and None: self, the usual case)
 
     def sum(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
         """Sum over ``axis`` (None: all; int or tuple). See :func:`minigrad.ops.sum`.
@@ -592,12 +592,12 @@ class Tensor:
             >>> np.sum(mg.Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
             Tensor([4., 6.])
         """
-        x = self if dtype is None and out is None else self._numpy_options("sum", dtype, out)
+        x = self._numpy_options("sum", dtype, out)
         return _ops.sum(x, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
         """Mean over ``axis``. See :func:`minigrad.ops.mean`. ``dtype`` converts first."""
-        x = self if dtype is None and out is None else self._numpy_options("mean", dtype, out)
+        x = self._numpy_options("mean", dtype, out)
         return _ops.mean(x, axis=axis, keepdims=keepdims)
 
     def var(
@@ -613,9 +613,8 @@ class Tensor:
             >>> x.var().item(), x.var(ddof=1).item(), x.std().item()
             (1.25, 1.6666666666666667, 1.118033988749895)
         """
-        if dtype is not None or out is not None:
-            return self._numpy_options("var", dtype, out).var(axis=axis, keepdims=keepdims, ddof=ddof)
-        deviations = self - self.mean(axis=axis, keepdims=True)
+        x = self._numpy_options("var", dtype, out)
+        deviations = x - x.mean(axis=axis, keepdims=True)
         squares = (deviations * deviations).sum(axis=axis, keepdims=keepdims)
         count = self.data.size // max(squares.data.size, 1) if self.data.size else 0
         # n - ddof, at least 0: inf (or NaN for no elements) when ddof >= n, as in NumPy
@@ -632,7 +631,7 @@ class Tensor:
             >>> mg.Tensor([[1.0, 3.0], [5.0, 7.0]]).std(axis=0)
             Tensor([2., 2.])
         """
-        x = self if dtype is None and out is None else self._numpy_options("std", dtype, out)
+        x = self._numpy_options("std", dtype, out)
         return _ops.StdRoot.apply(x.var(axis=axis, keepdims=keepdims, ddof=ddof))
 
     def argmax(self, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -661,13 +660,13 @@ class Tensor:
     def max(self, axis: Any = None, keepdims: bool = False, *, out: Any = None) -> Tensor:
         """Maximum over ``axis``; ties (and NaNs, in a slice whose max is NaN) share the
         gradient equally. See :func:`minigrad.ops.max`."""
-        x = self if out is None else self._numpy_options("max", None, out)
+        x = self._numpy_options("max", None, out)
         return _ops.max(x, axis=axis, keepdims=keepdims)
 
     def min(self, axis: Any = None, keepdims: bool = False, *, out: Any = None) -> Tensor:
         """Minimum over ``axis``; ties (and NaNs, in a slice whose min is NaN) share the
         gradient equally. See :func:`minigrad.ops.min`."""
-        x = self if out is None else self._numpy_options("min", None, out)
+        x = self._numpy_options("min", None, out)
         return _ops.min(x, axis=axis, keepdims=keepdims)
 
     def exp(self) -> Tensor:
