@@ -934,8 +934,10 @@ def load_dataset(
             feature columns (names or indices; default every column but the target).
         delimiter: the CSV field separator.
         header: whether the CSV's first row holds column names; ``None`` detects it
-            (a first row without numbers is a header; one mixing numbers and text is an
-            error rather than an example silently dropped).
+            (a first row without numbers is a header, and so is one that is exactly
+            ``0,1,...,k-1``, the column names pandas writes for unnamed columns; a row
+            mixing numbers and text is an error rather than an example silently
+            dropped). Pass ``header=False`` when such a row is an example.
         labels: whether the target holds class labels. ``None`` (the default) guesses
             from the values: int64 when every one is a whole number, float64 otherwise.
             ``False``: a regression target, float64 even when its values are whole
@@ -1038,10 +1040,19 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _is_default_names(row: list[str]) -> bool:
+    """Whether ``row`` is exactly ``0,1,...,k-1``: the column names pandas writes for a
+    DataFrame without named columns (``DataFrame(X).to_csv(index=False)``)."""
+    return len(row) >= 2 and [field.strip() for field in row] == [str(i) for i in range(len(row))]
+
+
 def _is_header(row: list[str], *, where: str, fix: str) -> bool:
-    """Whether a CSV's first row holds column names: no field is a number. A row with
+    """Whether a CSV's first row holds column names: no field is a number, or the row is
+    exactly the integers ``0,1,...,k-1`` (pandas' default column names). A row with
     both numbers and text is neither a clean header nor data (a typo, a missing value),
     and dropping it as a header would lose an example, so it is an error."""
+    if _is_default_names(row):
+        return True
     numeric = [_is_number(field) for field in row]
     if all(numeric):
         return False

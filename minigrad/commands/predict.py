@@ -1,7 +1,8 @@
 """Predict with a trained run: class labels and probabilities for new examples.
 
 The input is a ``.npz`` (array ``X``, or its only array) or a ``.csv`` of feature columns
-(a header row is detected and skipped), in the units of the training data: the run's
+(a header row is detected and skipped: a row without numbers, or exactly ``0,1,...,k-1``
+as pandas writes unnamed columns), in the units of the training data: the run's
 saved normalizer is applied. The output is CSV (``label`` then one probability column
 per class) on standard output or in ``--output``; a ``--output`` ending in ``.npz``
 gets the arrays ``labels`` and ``probabilities``.
@@ -35,6 +36,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def read_features(path: str | Path, n_features: int) -> Any:
     """The feature matrix in ``path`` (.npz or .csv), checked to have ``n_features`` columns.
 
+    A CSV's first row is skipped as a header when it has no numbers, or when it is
+    exactly ``0,1,...,k-1`` (pandas' names for unnamed columns).
+
     Example:
         >>> import pathlib, tempfile
         >>> from minigrad.commands.predict import read_features
@@ -44,6 +48,11 @@ def read_features(path: str | Path, n_features: int) -> Any:
         array([[1., 2.],
                [3., 4.]])
     """
+    return _read_features(path, n_features)[0]
+
+
+def _read_features(path: str | Path, n_features: int) -> tuple[Any, list[str] | None]:
+    """:func:`read_features`, and the header row it skipped (``None`` without one)."""
     import numpy as np
 
     from minigrad.data import _is_header
@@ -53,6 +62,7 @@ def read_features(path: str | Path, n_features: int) -> Any:
     if not path.is_file():
         raise ConfigError(f"--input {path}: no such file")
     suffix = path.suffix.lower()
+    header = None
     if suffix == ".npz":
         try:
             with np.load(path, allow_pickle=False) as archive:
@@ -73,7 +83,13 @@ def read_features(path: str | Path, n_features: int) -> Any:
                 f"--input {path}: not a UTF-8 text CSV file ({err}); save it as plain CSV"
             ) from None
         if rows and _is_header(rows[0], where=f"--input {path}", fix="correct that field"):
-            rows = rows[1:]
+            header, rows = rows[0], rows[1:]
+            if not rows:
+                raise ConfigError(
+                    f"--input {path}: the only row, {','.join(header)}, is read as a header (column "
+                    "names; 0,1,...,k-1 are pandas' default ones), so there is no example to predict; "
+                    "add the examples below it"
+                )
         try:
             X = np.array([[float(cell) for cell in row] for row in rows], dtype=np.float64)
         except ValueError as err:
@@ -92,7 +108,7 @@ def read_features(path: str | Path, n_features: int) -> Any:
         )
     if not np.isfinite(X).all():
         raise ConfigError(f"--input {path}: contains NaN or infinite values")
-    return X.astype(np.float64)
+    return X.astype(np.float64), header
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         suffix = Path(args.output).suffix
         raise ConfigError(f"--output {args.output}: unsupported suffix {suffix!r}; use .csv or .npz")
     model, normalizer, meta = load_model(args.run_dir)
-    X = read_features(args.input, int(meta["n_features"]))
+    X, input_header = _read_features(args.input, int(meta["n_features"]))
     if normalizer is not None:
         X = normalizer.transform(X)
     link = meta.get("link", "auto")
@@ -119,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output and args.output.lower().endswith(".npz"):
         with atomic_write(args.output) as handle:
             np.savez(handle, labels=labels, probabilities=proba)
+        _report(args.input, len(X), input_header)
         return 0
     proba2d = proba.reshape(len(proba), -1)
     if link == "identity":
@@ -138,4 +155,12 @@ def run(args: argparse.Namespace) -> int:
             handle.write(buffer.getvalue())
     else:
         sys.stdout.write(buffer.getvalue())
+    _report(args.input, len(X), input_header)
     return 0
+
+
+def _report(path: str, rows: int, header: list[str] | None) -> None:
+    """Say on stderr how many examples were read, so a first row taken as a header (or
+    as an example) never goes unnoticed."""
+    skipped = f" (first row {','.join(header)} skipped as a header)" if header is not None else ""
+    print(f"minigrad predict: read {rows} example(s) from {path}{skipped}", file=sys.stderr)

@@ -1,0 +1,54 @@
+"""CSV files as people write them: pandas' default header, Excel's byte-order mark,
+ragged rows and missing values (load_dataset and `minigrad predict`'s reader)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.commands.predict import read_features
+
+
+def test_a_header_of_pandas_default_column_names_is_not_an_example(tmp_path):
+    # pd.DataFrame(np.c_[X, Y]).to_csv(index=False) writes the header 0,1,2
+    (tmp_path / "pd.csv").write_text("0,1,2\n0.5,1.5,0.0\n2.0,3.0,1.0\n")
+    X, Y = mg.load_dataset(tmp_path / "pd.csv")
+    np.testing.assert_array_equal(X, [[0.5, 1.5], [2.0, 3.0]])
+    np.testing.assert_array_equal(Y, [0, 1])
+    assert mg.load_dataset(tmp_path / "pd.csv", target="1")[1].tolist() == [1.5, 3.0]  # a name now
+    # header=False keeps such a row as an example
+    assert len(mg.load_dataset(tmp_path / "pd.csv", header=False)[0]) == 3
+    # other all-number first rows are examples, as before
+    (tmp_path / "data.csv").write_text("0,2,1\n0.5,1.5,0\n")
+    assert len(mg.load_dataset(tmp_path / "data.csv")[0]) == 2
+    (tmp_path / "feat.csv").write_text(" 0, 1\n0.1,0.2\n0.3,0.4\n")
+    np.testing.assert_array_equal(read_features(tmp_path / "feat.csv", 2), [[0.1, 0.2], [0.3, 0.4]])
+
+
+def test_predict_reports_how_many_examples_it_read(tmp_path, capsys):
+    from minigrad.cli import main
+
+    folder = tmp_path / "run"
+    quick = ["--set", "data.options.n=90", "--epochs", "1", "--quiet", "--no-plots"]
+    assert main(["train", "--out", str(folder), *quick]) == 0
+    (tmp_path / "pd.csv").write_text("0,1\n0.1,0.2\n0.3,0.4\n")
+    capsys.readouterr()
+    assert main(["predict", str(folder), "--input", str(tmp_path / "pd.csv")]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.strip().splitlines()) == 3  # the output header + 2 predictions
+    assert "read 2 example(s)" in captured.err and "first row 0,1 skipped as a header" in captured.err
+    (tmp_path / "plain.csv").write_text("0.1,0.2\n")
+    assert main(["predict", str(folder), "--input", str(tmp_path / "plain.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "read 1 example(s)" in err and "header" not in err
+    (tmp_path / "only.csv").write_text("0,1\n")
+    assert main(["predict", str(folder), "--input", str(tmp_path / "only.csv")]) == 2
+    assert "no example to predict" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("row", ["0,1,2", "0.0,1,2", "1,2,3"])
+def test_only_the_exact_integers_0_to_k_minus_1_are_a_header(tmp_path, row):
+    (tmp_path / "d.csv").write_text(f"{row}\n5,6,7\n")
+    expected = 1 if row == "0,1,2" else 2
+    assert len(mg.load_dataset(tmp_path / "d.csv")[0]) == expected
