@@ -929,7 +929,8 @@ def load_dataset(
         path: a ``.npz`` (arrays by key) or ``.csv`` (one example per row) file.
         target: ``.npz``: the key of the labels (default ``"Y"``). ``.csv``: the label
             column, by header name or index (negative counts from the end; default the
-            last column).
+            last column). Text holding an integer (``"2"``, ``"-1"``, as a command line
+            gives it) is a header name when the header has it, an index otherwise.
         features: ``.npz``: the key of the features (default ``"X"``). ``.csv``: the
             feature columns (names or indices; default every column but the target).
         delimiter: the CSV field separator.
@@ -1065,7 +1066,18 @@ def _is_header(row: list[str], *, where: str, fix: str) -> bool:
     )
 
 
+def _integer_text(spec: str) -> int | None:
+    """``int(spec)`` for text such as ``"2"`` or ``"-1"`` (a column index typed on a
+    command line), else None."""
+    text = spec.strip()
+    if text.lstrip("+-").isdigit() and text.isascii():
+        return int(text)
+    return None
+
+
 def _column_index(spec: Any, names: list[str] | None, width: int, path: Path, role: str) -> int:
+    if isinstance(spec, str) and (names is None or spec not in names) and _integer_text(spec) is not None:
+        spec = _integer_text(spec)  # "2" from the command line: an index, unless it is a name
     if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
         if not -width <= spec < width:
             raise ConfigError(
