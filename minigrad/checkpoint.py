@@ -51,7 +51,9 @@ __all__ = [
     "save_checkpoint",
 ]
 
+#: The ``format`` entry of every checkpoint's metadata: a file without it is not one.
 FORMAT = "minigrad.checkpoint"
+#: The checkpoint layout this version writes; it reads every version from 1 up to this one.
 FORMAT_VERSION = 1
 #: Seconds after which a temporary file left by a dead writer is deleted by the next save.
 STALE_TEMPORARY_AGE = 60.0

@@ -116,6 +116,7 @@ name = "early_stopping"
 patience = 40
 """
 
+#: :data:`DEFAULT_CONFIG_TOML` parsed: the nested dict every configuration is merged into.
 DEFAULT_CONFIG: dict[str, Any] = tomllib.loads(DEFAULT_CONFIG_TOML)
 
 _SECTIONS = ("data", "model", "training", "optimizer", "schedule", "regularizer", "callbacks")
@@ -125,6 +126,7 @@ _TRAINING_KEYS = ("loss", "epochs", "batch_size", "drop_last", "clip_norm", "see
 
 
 # ------------------------------------------------------------------ errors
+#: The :attr:`Config.source` of a configuration not read from a file, as error messages name it.
 DEFAULT_SOURCE = "the built-in default config"
 
 

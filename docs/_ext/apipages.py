@@ -63,16 +63,53 @@ _OPTIONS = {
     "class": ["   :members:"],
     "exception": ["   :members:"],
     "function": [],
-    "data": ["   :no-value:"],
+    "data": [],
 }
+
+_SCALARS = (bool, int, float, str)
+#: The longest value a constant's entry shows; longer ones are left to its description.
+_MAX_VALUE = 100
+
+
+def simple_value(obj: Any) -> str | None:
+    """The repr of a number, a string or a tuple of them, when it is short; else None."""
+    simple = isinstance(obj, _SCALARS) or (
+        isinstance(obj, tuple) and all(isinstance(item, _SCALARS) for item in obj)
+    )
+    text = repr(obj) if simple else ""
+    return text if simple and len(text) <= _MAX_VALUE and "\n" not in text else None
 
 
 def _directive(kind: str, full_name: str, obj: Any) -> list[str]:
-    """The autodoc directive documenting ``obj``; ``Bases:`` only when there is a real base."""
+    """The autodoc directive documenting ``obj``; ``Bases:`` only when there is a real base.
+    A constant shows its value when it is short (:func:`simple_value`)."""
     options = list(_OPTIONS[kind])
     if inspect.isclass(obj) and obj.__bases__ != (object,):
         options.append("   :show-inheritance:")
+    if kind == "data" and simple_value(obj) is None:
+        options.append("   :no-value:")
     return [f".. {_DIRECTIVE[kind]}:: {full_name}", *options, ""]
+
+
+def _attribute_doc(module_name: str, name: str) -> tuple[str, list[str]]:
+    """The ``#:`` (or docstring) comment of the constant ``module_name.name`` and the
+    module it was written in: a package re-exporting a constant from a submodule has
+    none of its own, and autodata cannot see through the re-export."""
+    module = importlib.import_module(module_name)
+    obj = getattr(module, name)
+    candidates = [module_name]
+    if hasattr(module, "__path__"):
+        candidates += [info.name for info in pkgutil.walk_packages(module.__path__, module_name + ".")]
+    for candidate in candidates:
+        home = importlib.import_module(candidate)
+        if candidate != module_name and not (
+            name in getattr(home, "__all__", ()) and getattr(home, name, None) is obj
+        ):
+            continue
+        doc = ModuleAnalyzer.for_module(candidate).find_attr_docs().get(("", name), [])
+        if doc:
+            return candidate, list(doc)
+    return module_name, []
 
 
 def _title(text: str, char: str = "=") -> list[str]:
@@ -145,7 +182,9 @@ def object_page(package: ModuleType, name: str, modules: list[ModuleType]) -> st
         # docstring comments), which autodata cannot see through a re-export.
         home = _defining_module(package, name, modules)
         doc = ModuleAnalyzer.for_module(home).find_attr_docs().get(("", name), [])
-        lines += [f".. py:data:: {full}", ""] + [f"   {line}" if line else "" for line in doc]
+        value = simple_value(obj)
+        lines += [f".. py:data:: {full}", *([f"   :value: {value}"] if value is not None else []), ""]
+        lines += [f"   {line}" if line else "" for line in doc]
         lines += ["", f"   Defined in :mod:`{home}`.", ""]
     else:
         lines += _directive(kind, full, obj)
@@ -218,6 +257,10 @@ def module_page(module_name: str, package: ModuleType, pages: list[str]) -> str:
         if kind == "module":
             continue
         lines += _directive(kind, f"{module_name}.{name}", obj)
+        if kind == "data":
+            home, doc = _attribute_doc(module_name, name)
+            if home != module_name:  # the directive's content stands in for the comment
+                lines += [f"   {line}" if line else "" for line in doc] + [""]
     return HEADER + "\n".join(lines)
 
 

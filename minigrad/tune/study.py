@@ -60,6 +60,8 @@ TUNE_DEFAULTS: dict[str, Any] = {
     "db": None,
     "name": None,
 }
+#: Every key a ``[tune]`` table may hold: those of :data:`TUNE_DEFAULTS`, the strategy
+#: options (``keep``, ``sampler``, ...) and the ``space`` table.
 TUNE_KEYS = (*TUNE_DEFAULTS, *strategy_options(), "space")
 _COMPONENT_SECTIONS = ("optimizer", "schedule", "regularizer")
 
