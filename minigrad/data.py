@@ -643,6 +643,10 @@ def _augment_batch(
     """``augment(xb, rng)``, with flat examples reshaped to ``image_shape`` while it runs
     (what :class:`DataLoader` and :func:`minigrad.fit` apply to each training batch).
 
+    The augmentation gets a copy of the batch, never the caller's data: a batch may be
+    a view of the user's ``X`` (``shuffle=False``), and an augmentation that works in
+    place would change it.
+
     Example:
         >>> import numpy as np
         >>> import minigrad as mg
@@ -651,6 +655,7 @@ def _augment_batch(
         >>> _augment_batch(flip, np.array([[1.0, 2.0, 3.0, 4.0]]), np.random.default_rng(0), (2, 2))
         array([[2., 1., 4., 3.]])
     """
+    xb = xb.copy()  # one copy per augmented batch, made only when augmenting
     if image_shape is None:
         return augment(xb, rng)
     images = xb.reshape(xb.shape[0], *image_shape)

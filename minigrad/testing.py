@@ -22,7 +22,12 @@ Every component a plugin registers is checked the same way, built-in or third-pa
 - **schedules**: finite and positive, pure, equal to the example's expected values;
 - **initializers**: shape and dtype honoured, reproducible from the generator, and
   the empirical variance of a large sample matches the declared ``variance``;
-- **callbacks**, **datasets**, **augmentations**: smoke checks of their contract.
+- **datasets**: ``(X, Y)`` arrays with matching first axes, ``n`` honoured, ``Y``
+  integer class labels ``0..C-1`` of shape ``(m,)``, reproducible from the seed;
+- **augmentations**: shape and dtype kept for ``(m, H, W)`` and ``(m, C, H, W)``
+  batches in float32 and float64, and the input batch left unchanged (a new array
+  is returned);
+- **callbacks**: smoke checks of their contract.
 
 A check's result is *passed*, *failed* or *skipped*; a failure's message names the
 plugin, the component, the input and the relative error. Gradient checks pass in
@@ -1215,6 +1220,29 @@ def _check_dataset_shapes(comp: Component, opts: _Options) -> _Outcome:
     return _Outcome(message=f"X {X.shape} {X.dtype}, Y {Y.shape} {Y.dtype}; n honoured")
 
 
+def _check_dataset_labels(comp: Component, opts: _Options) -> _Outcome:
+    # the contract (minigrad_register_datasets): Y holds integer class labels, shape (m,)
+    _, Y = _dataset(comp)
+    if Y.dtype.kind not in "iu":
+        whole = Y.dtype.kind in "bf" and bool(np.all(np.floor(Y) == Y))
+        fix = "return Y.astype(np.int64)" if whole else "encode the classes as integers 0..C-1"
+        raise _Failed(
+            f"{comp.name}() returned Y of dtype {Y.dtype}; datasets return integer class labels of "
+            f"shape (m,); {fix}"
+        )
+    if Y.ndim != 1:
+        raise _Failed(
+            f"{comp.name}() returned Y of shape {Y.shape}; datasets return class labels of shape (m,), "
+            "not one-hot rows: return Y.argmax(axis=1)"
+        )
+    if Y.size and int(Y.min()) < 0:
+        raise _Failed(
+            f"{comp.name}() returned the label {int(Y.min())}; class labels are 0..C-1 (a softmax output "
+            "per class): shift or re-encode them"
+        )
+    return _Outcome(message=f"integer labels {Y.dtype}, {len(np.unique(Y))} class(es)")
+
+
 def _check_dataset_reproducible(comp: Component, opts: _Options) -> _Outcome:
     X1, Y1 = _dataset(comp, seed=opts.seed)
     X2, Y2 = _dataset(comp, seed=opts.seed)
@@ -1239,6 +1267,23 @@ def _check_augmentation_shape_dtype(comp: Component, opts: _Options) -> _Outcome
             if not np.all(np.isfinite(out)):
                 raise _Failed(f"augmenting a batch of shape {shape} produced non-finite values")
     return _Outcome(message="(m, H, W) and (m, C, H, W) batches keep shape and dtype")
+
+
+def _check_augmentation_input_untouched(comp: Component, opts: _Options) -> _Outcome:
+    augment = _instance(comp, opts)
+    rng = np.random.default_rng(opts.seed)
+    for example in range(opts.examples):
+        for shape in ((16, 8, 8), (16, 3, 8, 8)):
+            batch = rng.random(shape)
+            before = batch.copy()
+            augment(batch, np.random.default_rng(opts.seed + example))
+            if not np.array_equal(batch, before, equal_nan=True):
+                raise _Failed(
+                    f"augmenting a batch of shape {shape} changed the input array in place (example "
+                    f"{example}); return a new array (start from out = batch.copy()) and leave the "
+                    "input as it was"
+                )
+    return _Outcome(message="the input batch is left unchanged")
 
 
 #: The checks of each family, in the order they run: family -> {check name: function}.
@@ -1282,8 +1327,15 @@ CHECKS: dict[str, dict[str, Callable[[Component, _Options], _Outcome]]] = {
         "formula": _check_schedule_formula,
     },
     "callbacks": {"construct": _check_callback_construct},
-    "datasets": {"shapes": _check_dataset_shapes, "reproducible": _check_dataset_reproducible},
-    "augmentations": {"shape_dtype": _check_augmentation_shape_dtype},
+    "datasets": {
+        "shapes": _check_dataset_shapes,
+        "labels": _check_dataset_labels,
+        "reproducible": _check_dataset_reproducible,
+    },
+    "augmentations": {
+        "shape_dtype": _check_augmentation_shape_dtype,
+        "input_untouched": _check_augmentation_input_untouched,
+    },
 }
 
 

@@ -169,7 +169,7 @@ def minigrad_register_augmentations(registry):
 """
 
 #: How many checks the sample plugin gets: 2 layers x 8, and the other families' counts.
-SAMPLE_CHECK_COUNT = 2 * 8 + 4 + 4 + 3 + 3 + 4 + 1 + 2 + 1
+SAMPLE_CHECK_COUNT = 2 * 8 + 4 + 4 + 3 + 3 + 4 + 1 + 3 + 2
 
 #: A plugin whose layer forgets a factor 2 in its backward (y = 2x, dy/dx returned as 1).
 BROKEN_SOURCE = """
