@@ -2,8 +2,8 @@
 
 Every factory follows the dataset contract ``factory(*, n=..., noise=..., seed=0) ->
 (X, Y)`` with ``X`` float64 of shape ``(m, d)`` and ``Y`` int64 class labels of shape
-``(m,)``; rows are shuffled, so any prefix mixes the classes. The same seed gives the
-same arrays.
+``(m,)``; rows are shuffled, so any prefix mixes the classes. The same seed (a
+non-negative integer; None draws fresh OS entropy) gives the same arrays.
 
 - ``moons``: two interleaving half circles (2 classes, 2-D).
 - ``circles``: a small circle inside a large one (2 classes, 2-D).
@@ -55,6 +55,16 @@ def _check_noise(name: str, noise: Any) -> float:
     return float(noise)
 
 
+def _rng(name: str, seed: Any) -> np.random.Generator:
+    """The generator of ``seed``: a non-negative integer (or None for fresh OS entropy)."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ConfigError(
+            f"dataset '{name}': seed must be a non-negative integer (the same seed gives the same "
+            f"data), got {seed!r}"
+        )
+    return np.random.default_rng(seed)
+
+
 def _per_class(n: int, classes: int) -> list[int]:
     """n examples as evenly as possible over the classes (the first classes get the extras)."""
     return [n // classes + (1 if k < n % classes else 0) for k in range(classes)]
@@ -77,7 +87,7 @@ def moons(*, n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarra
         ((10, 2), 5)
     """
     n, noise = _check_n("moons", n, minimum=2), _check_noise("moons", noise)
-    rng = np.random.default_rng(seed)
+    rng = _rng("moons", seed)
     n0, n1 = _per_class(n, 2)
     t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
     X = np.concatenate(
@@ -102,7 +112,7 @@ def circles(
     n, noise = _check_n("circles", n, minimum=2), _check_noise("circles", noise)
     if not _is_real(factor) or not 0 < factor < 1:
         raise ConfigError(f"dataset 'circles': factor (inner radius) must be in (0, 1), got {factor!r}")
-    rng = np.random.default_rng(seed)
+    rng = _rng("circles", seed)
     n0, n1 = _per_class(n, 2)
     t0 = np.linspace(0, 2 * np.pi, n0, endpoint=False)
     t1 = np.linspace(0, 2 * np.pi, n1, endpoint=False)
@@ -137,7 +147,7 @@ def flower(
     n, noise = _check_n("flower", n, minimum=2), _check_noise("flower", noise)
     if not _is_real(radius) or not radius > 0:
         raise ConfigError(f"dataset 'flower': radius (the maximum ray a) must be positive, got {radius!r}")
-    rng = np.random.default_rng(seed)
+    rng = _rng("flower", seed)
     parts, labels = [], []
     for j, count in enumerate(_per_class(n, 2)):
         theta = np.linspace(j * 3.12, (j + 1) * 3.12, count) + noise * rng.standard_normal(count)
@@ -164,7 +174,7 @@ def spirals(
     if isinstance(classes, bool) or not isinstance(classes, (int, np.integer)) or classes < 2:
         raise ConfigError(f"dataset 'spirals': classes must be an integer >= 2, got {classes!r}")
     n, noise = _check_n("spirals", n, minimum=classes), _check_noise("spirals", noise)
-    rng = np.random.default_rng(seed)
+    rng = _rng("spirals", seed)
     parts, labels = [], []
     for k, count in enumerate(_per_class(n, int(classes))):
         r = np.linspace(0.0, 1.0, count)
@@ -195,7 +205,7 @@ def blobs(
         raise ConfigError(
             f"dataset 'blobs': box (half-width of the centres' cube) must be positive, got {box!r}"
         )
-    rng = np.random.default_rng(seed)
+    rng = _rng("blobs", seed)
     means = rng.uniform(-box, box, size=(centers, features))
     counts = _per_class(n, int(centers))
     Y = np.repeat(np.arange(centers), counts)
@@ -226,7 +236,7 @@ def digits(*, n: int | None = None, images: bool = False, seed: int = 0) -> tupl
     n = total if n is None else _check_n("digits", n, minimum=1)
     if n > total:
         raise ConfigError(f"dataset 'digits': n={n} but the dataset has only {total} examples")
-    order = np.random.default_rng(seed).permutation(total)[:n]
+    order = _rng("digits", seed).permutation(total)[:n]
     X = pixels[order] / 16.0
     if images:
         X = X.reshape(n, 8, 8)
