@@ -1109,7 +1109,7 @@ def _load_csv(
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise ConfigError(f"load_dataset: delimiter must be one character (',' or ';'), got {delimiter!r}")
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: Excel's byte-order mark
             rows = [row for row in csv.reader(handle, delimiter=delimiter) if any(f.strip() for f in row)]
     except (UnicodeDecodeError, csv.Error) as err:
         raise ConfigError(

@@ -77,7 +77,7 @@ def _read_features(path: str | Path, n_features: int) -> tuple[Any, list[str] | 
             raise ConfigError(f"--input {path}: not a readable .npz without pickles ({err})") from None
     elif suffix == ".csv":
         try:
-            rows = [row for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8"))) if row]
+            rows = [row for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))) if row]
         except (UnicodeDecodeError, csv.Error) as err:
             raise ConfigError(
                 f"--input {path}: not a UTF-8 text CSV file ({err}); save it as plain CSV"

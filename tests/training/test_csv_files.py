@@ -52,3 +52,16 @@ def test_only_the_exact_integers_0_to_k_minus_1_are_a_header(tmp_path, row):
     (tmp_path / "d.csv").write_text(f"{row}\n5,6,7\n")
     expected = 1 if row == "0,1,2" else 2
     assert len(mg.load_dataset(tmp_path / "d.csv")[0]) == expected
+
+
+@pytest.mark.parametrize("header", ["x1,x2,label\n", ""])
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_field(tmp_path, header):
+    # Excel's "CSV UTF-8" starts the file with U+FEFF
+    path = tmp_path / "excel.csv"
+    path.write_text(header + "0.5,1.5,0\n2.0,3.0,1\n", encoding="utf-8-sig")
+    X, Y = mg.load_dataset(path, target="label" if header else -1, features=["x1", "x2"] if header else None)
+    np.testing.assert_array_equal(X, [[0.5, 1.5], [2.0, 3.0]])
+    np.testing.assert_array_equal(Y, [0, 1])
+    features = tmp_path / "features.csv"
+    features.write_text(header.replace(",label", "") + "0.5,1.5\n2.0,3.0\n", encoding="utf-8-sig")
+    np.testing.assert_array_equal(read_features(features, 2), [[0.5, 1.5], [2.0, 3.0]])
