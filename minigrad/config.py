@@ -137,6 +137,14 @@ class Config(dict):
         source: the file it was read from (or :data:`DEFAULT_SOURCE`).
         overridden: ``{dotted key: "key=value"}`` for every ``--set`` override, so later
             errors can say which override caused them.
+
+    Example:
+        >>> from minigrad.config import Config, load_config
+        >>> config = load_config(overrides=["training.epochs=3"])
+        >>> isinstance(config, Config), config["training"]["epochs"]
+        (True, 3)
+        >>> config.source, config.overridden
+        ('the built-in default config', {'training.epochs': 'training.epochs=3'})
     """
 
     def __init__(self, *args: Any, source: str = DEFAULT_SOURCE, overridden: Mapping[str, str] | None = None):

@@ -13,7 +13,9 @@ and read against the course's bands: below 1e-7 *great*, up to 1e-3 *inspect*
 into one vector θ and for each tensor; the verdict is the worst. Where the gradient is
 zero the ratio only measures rounding noise, so differences no larger than ``atol``
 (root mean square) count as agreement; where backprop's gradient is small but not zero
-and the difference is more than rounding in J explains, they read *inspect* at best.
+and the difference is more than rounding in J explains, they read *inspect* at best, and
+where backprop's gradient is zero but the finite differences are far beyond rounding (a
+gradient backward dropped), *bug*.
 Everything runs in float64, even for float32 models, and random draws (dropout masks,
 NumPy's global random state) are held fixed across evaluations, so stochastic layers
 are checkable.
@@ -119,7 +121,10 @@ def _compare(
     is small but not zero (RMS above ``_ZERO * atol``) and the difference is more than
     rounding in J explains (above ``_NOISE`` resolutions): a ratio in the bug band may
     then be a real bug hidden by ``atol`` (a factor of 2 on gradients of 1e-8), so the
-    tensor reads *inspect*, never *great*. Either case gets a note.
+    tensor reads *inspect*, never *great*. Nor when backprop's gradient is zero but the
+    finite differences are far beyond rounding (``_DROPPED`` resolutions: intermediate
+    terms larger than J raise the noise above J's own resolution, never that far): a
+    gradient backward dropped, a *bug*. Every case gets a note.
     """
     approx = numeric.approx
     error = relative_error(approx, grad)
@@ -132,6 +137,13 @@ def _compare(
         return error, verdict
     within = f"{name}: backprop and finite differences differ by {rms:.1e} (RMS) <= atol={atol:g}"
     backprop_rms = float(np.linalg.norm(grad) / root_size)
+    if verdict == "bug" and backprop_rms <= _ZERO * atol and rms > _DROPPED * numeric.resolution:
+        notes.append(
+            f"{within}, but backprop's gradients are zero ({backprop_rms:.1e} RMS) where the finite "
+            f"differences are {rms / numeric.resolution:.0e} times what rounding in J explains "
+            f"(about {numeric.resolution:.0e}): a gradient backward drops? Read as 'bug'"
+        )
+        return error, "bug"
     if verdict == "bug" and backprop_rms > _ZERO * atol and rms > _NOISE * numeric.resolution:
         notes.append(
             f"{within}, but backprop's gradients are not zero ({backprop_rms:.1e} RMS) and rounding in J "
@@ -149,6 +161,9 @@ def _compare(
 #: resolutions of the finite differences (:class:`_Differences`).
 _ZERO = 0.01
 _NOISE = 4.0
+#: A zero backprop gradient is a bug when the finite differences exceed this many
+#: resolutions (rounding in sums of terms larger than J reaches tens of them).
+_DROPPED = 1e3
 _ROUNDING = float(np.finfo(np.float64).eps)
 
 _SEVERITY = {"great": 0, "inspect": 1, "bug": 2}
@@ -164,6 +179,16 @@ class TensorCheck:
 
     ``worst_index`` is the element where ``|numeric − analytic|`` is largest (full mode),
     with both values there.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> W = np.random.default_rng(0).normal(size=(3, 2))
+        >>> check = mg.gradcheck(lambda w: (w**3).sum(), [W]).checks[0]
+        >>> check.name, check.shape, check.verdict
+        ('input 0', (3, 2), 'great')
+        >>> bool(np.isclose(check.worst_analytic, 3 * W[check.worst_index] ** 2))  # d(w³)/dw
+        True
     """
 
     name: str
@@ -187,6 +212,19 @@ class GradcheckReport:
         passed: True unless the verdict is ``"bug"``.
         mode: ``"full"`` (every element) or ``"fast"`` (random directions).
         evaluations: how many times the function was evaluated.
+
+    Example:
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> rng = np.random.default_rng(0)
+        >>> W, X = rng.normal(size=(3, 2)), rng.normal(size=(4, 3))
+        >>> report = mg.gradcheck(lambda w, x: ((x @ w) ** 2).sum(), [W, X])
+        >>> report.verdict, report.passed, report.mode, len(report.checks)
+        ('great', True, 'full', 2)
+        >>> print(report)
+        gradcheck (full mode, eps=1e-07): relative error ... -> GREAT (... 37 evaluations)
+          input 0 ... great
+          input 1 ... great
     """
 
     checks: list[TensorCheck]
@@ -417,8 +455,9 @@ def gradcheck(
             where the gradient is zero the relative error would compare noise with
             noise. Where backprop's gradient is not zero (RMS above 1 % of ``atol``) and
             the difference is more than rounding in J explains, a difference within
-            ``atol`` with a ratio in the bug band reads *inspect*, not *great*. Lower it
-            to check very small gradients; 0 turns it off.
+            ``atol`` with a ratio in the bug band reads *inspect*, not *great*; where
+            backprop's gradient is zero and the difference is over 1000 times rounding
+            in J, *bug*. Lower it to check very small gradients; 0 turns it off.
         fast: check ``directions`` random directional derivatives vᵀJu per tensor
             instead of every element (for large models).
         seed: seeds the random directions and the output reduction.

@@ -1564,6 +1564,17 @@ class ConformanceCase:
 
     The pytest plugin parametrizes tests made by :func:`conformance_tests` with these;
     :meth:`run` fails or skips the running test with the check's message.
+
+    Example:
+        >>> import minigrad as mg
+        >>> from minigrad.testing import ConformanceCase
+        >>> target = mg.component("schedules", "exponential")
+        >>> case = ConformanceCase("builtin", "schedules", "exponential", "formula", target=target)
+        >>> case.id
+        'schedules-exponential-formula'
+        >>> result = case.result()
+        >>> result.status, result.message.split(":")[0]
+        ('passed', "plugin 'builtin', schedule 'exponential', check formula")
     """
 
     plugin: str

@@ -167,6 +167,12 @@ def open_executor(
         ConfigError: unknown kind or bad ``workers``.
         MissingExtraError: ``"dask"`` without the ``dask`` extra.
         MinigradError: the Dask scheduler cannot be reached.
+
+    Example:
+        >>> from minigrad.tune import open_executor
+        >>> with open_executor("sequential") as handle:
+        ...     handle.slots, handle.executor.submit(pow, 2, 10).result()
+        (1, 1024)
     """
     if isinstance(kind, Executor):
         slots = 1 if workers is None else _check_workers(workers)

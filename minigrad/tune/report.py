@@ -96,7 +96,22 @@ def format_table(
     keys: Sequence[str] | None = None,
 ) -> str:
     """The ``k`` best trials as a text table: rank, trial, metric, each hyperparameter,
-    epochs trained and time."""
+    epochs trained and time.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from minigrad.config import load_config
+        >>> from minigrad import tune
+        >>> config = load_config(overrides=["training.epochs=2", "data.options.n=120"])
+        >>> study = tune.run_study(config, {"optimizer.lr": tune.log_uniform(1e-3, 1e-1)},
+        ...                        trials=2, executor="sequential",
+        ...                        db=pathlib.Path(tempfile.mkdtemp()) / "lr.db")
+        >>> print(tune.format_table(study.trials, metric="dev_loss", maximize=False, k=2))
+        best 2 of 2 trials by dev_loss (lower is better)
+        rank  trial  dev_loss  optimizer.lr  epochs  time
+           1  ...
+           2  ...
+    """
     best = best_trials(records, maximize=maximize, k=k)
     if keys is None:
         keys = list(dict.fromkeys(key for r in records for key in r.params))
@@ -190,6 +205,19 @@ def plot_study(
 
     Returns:
         The matplotlib Figure, or None when no trial has finished yet.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from minigrad.config import load_config
+        >>> from minigrad import tune
+        >>> config = load_config(overrides=["training.epochs=2", "data.options.n=120"])
+        >>> study = tune.run_study(config, {"optimizer.lr": tune.log_uniform(1e-3, 1e-1)},
+        ...                        trials=2, executor="sequential",
+        ...                        db=pathlib.Path(tempfile.mkdtemp()) / "lr.db")
+        >>> fig = tune.plot_study(study.trials, study.space.to_spec(), metric="dev_loss",
+        ...                       maximize=False)
+        >>> [ax.get_xscale() for ax in fig.axes]  # one panel per hyperparameter
+        ['log']
     """
     from minigrad.plots import _matplotlib, plot_hyperparameter_scatter, save_figure
 

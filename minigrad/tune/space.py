@@ -95,6 +95,17 @@ class Dimension:
         kind: the distribution name (one of :data:`DISTRIBUTIONS`).
         scale: how plots draw it: ``"linear"``, ``"log"``, ``"one_minus_log"`` (a logit
             axis, so 0.9, 0.99, 0.999 are evenly spaced) or ``"categorical"``.
+
+    Example:
+        >>> import numpy as np
+        >>> from minigrad import tune
+        >>> lr = tune.log_uniform(1e-4, 1)
+        >>> isinstance(lr, tune.Dimension), lr.kind, lr.scale
+        (True, 'log_uniform', 'log')
+        >>> lr.contains(lr.sample(np.random.default_rng(0))), lr.contains(2.0)
+        (True, False)
+        >>> lr.probes(), lr.to_spec()
+        ([0.0001, 1.0], {'log_uniform': [0.0001, 1.0]})
     """
 
     kind = ""
@@ -212,47 +223,100 @@ class _Continuous(Dimension):
 
 class Uniform(_Continuous):
     """Uniform on [low, high]: for hyperparameters whose effect is linear (dropout
-    keep probability in 0.5 .. 1, say). Build with :func:`uniform`."""
+    keep probability in 0.5 .. 1, say). Build with :func:`uniform`.
+
+    Example:
+        >>> from minigrad import tune
+        >>> tune.uniform(0.5, 1.0).grid(3)
+        [0.5, 0.75, 1.0]
+    """
 
     kind = "uniform"
 
 
 class LogUniform(_Continuous):
     """``10**r`` with ``r`` uniform in [log10 low, log10 high]: each decade gets the same
-    share of samples (learning rates, weight decay). Build with :func:`log_uniform`."""
+    share of samples (learning rates, weight decay). Build with :func:`log_uniform`.
+
+    Example:
+        >>> from minigrad import tune
+        >>> tune.log_uniform(1e-4, 1).grid(5)  # one value per decade
+        [0.0001, 0.001, 0.01, 0.1, 1.0]
+    """
 
     kind = "log_uniform"
     scale = "log"
 
     @staticmethod
     def forward(value: float) -> float:
+        """The sampled scale of ``value``: ``r = log10(value)``.
+
+        Example:
+            >>> from minigrad.tune import LogUniform
+            >>> LogUniform.forward(0.01)
+            -2.0
+        """
         return math.log10(value)  # r = log10(value)
 
     @staticmethod
     def inverse(u: float) -> float:
+        """The value at ``u`` of the sampled scale: ``10**u``.
+
+        Example:
+            >>> from minigrad.tune import LogUniform
+            >>> LogUniform.inverse(-2.0)
+            0.01
+        """
         return 10.0**u  # value = 10^r
 
 
 class OneMinusLogUniform(_Continuous):
     """``1 - 10**r`` with ``r`` uniform in [log10(1 - high), log10(1 - low)]: for
     averaging coefficients (beta of momentum, RMSprop, Adam) where ``1 - beta``
-    matters. Build with :func:`one_minus_log_uniform`."""
+    matters. Build with :func:`one_minus_log_uniform`.
+
+    Example:
+        >>> from minigrad import tune
+        >>> [round(beta, 6) for beta in tune.one_minus_log_uniform(0.9, 0.999).grid(3)]
+        [0.9, 0.99, 0.999]
+    """
 
     kind = "one_minus_log_uniform"
     scale = "one_minus_log"
 
     @staticmethod
     def forward(value: float) -> float:
+        """The sampled scale of ``value``: ``r = log10(1 - value)``.
+
+        Example:
+            >>> from minigrad.tune import OneMinusLogUniform
+            >>> round(OneMinusLogUniform.forward(0.99), 9)
+            -2.0
+        """
         return math.log10(1.0 - value)  # r = log10(1 - beta)
 
     @staticmethod
     def inverse(u: float) -> float:
+        """The value at ``u`` of the sampled scale: ``1 - 10**u``.
+
+        Example:
+            >>> from minigrad.tune import OneMinusLogUniform
+            >>> OneMinusLogUniform.inverse(-2.0)
+            0.99
+        """
         return 1.0 - 10.0**u  # beta = 1 - 10^r
 
 
 class IntUniform(Dimension):
     """An integer uniform in {low, ..., high} (both included): layer widths, number of
-    epochs. Build with :func:`int_uniform`."""
+    epochs. Build with :func:`int_uniform`.
+
+    Example:
+        >>> from minigrad import tune
+        >>> units = tune.int_uniform(8, 64)
+        >>> units.grid(3), units.contains(16), units.contains(16.5)
+        ([8, 36, 64], True, False)
+    """
 
     kind = "int_uniform"
 
@@ -287,7 +351,14 @@ class IntUniform(Dimension):
 
 class Choice(Dimension):
     """One of a list of options, each equally likely (optimizer names, activations,
-    batch sizes). Build with :func:`choice`."""
+    batch sizes). Build with :func:`choice`.
+
+    Example:
+        >>> from minigrad import tune
+        >>> batch = tune.choice([32, 64, 128])
+        >>> batch.grid(10), batch.index(64)  # a grid holds every option once
+        ([32, 64, 128], 1)
+    """
 
     kind = "choice"
     scale = "categorical"

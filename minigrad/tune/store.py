@@ -174,7 +174,22 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any], *, limit: int =
 
 @dataclass
 class TrialRecord:
-    """One row of the ``trials`` table (JSON columns decoded)."""
+    """One row of the ``trials`` table (JSON columns decoded).
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from minigrad.config import load_config
+        >>> from minigrad import tune
+        >>> config = load_config(overrides=["training.epochs=2", "data.options.n=120"])
+        >>> study = tune.run_study(config, {"optimizer.lr": tune.log_uniform(1e-3, 1e-1)},
+        ...                        trials=2, executor="sequential",
+        ...                        db=pathlib.Path(tempfile.mkdtemp()) / "lr.db")
+        >>> record = study.trials[0]
+        >>> record.number, record.round, record.status, list(record.params), record.epochs
+        (0, 0, 'done', ['optimizer.lr'], 2)
+        >>> sorted(record.final), record.objective == record.final["dev"]["loss"]
+        (['dev', 'train'], True)
+    """
 
     number: int
     round: int
@@ -219,6 +234,18 @@ class StudyStore:
     Raises:
         ConfigError: the file is missing (with ``must_exist``), is not a SQLite database,
             or holds no study.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from minigrad.config import load_config
+        >>> from minigrad import tune
+        >>> config = load_config(overrides=["training.epochs=2", "data.options.n=120"])
+        >>> study = tune.run_study(config, {"optimizer.lr": tune.log_uniform(1e-3, 1e-1)},
+        ...                        trials=2, executor="sequential",
+        ...                        db=pathlib.Path(tempfile.mkdtemp()) / "lr.db")
+        >>> with tune.StudyStore(study.path, must_exist=True) as store:
+        ...     store.study()["name"], store.counts()
+        ('lr', {'pending': 0, 'running': 0, 'done': 2, 'failed': 0})
     """
 
     def __init__(self, path: str | os.PathLike, *, must_exist: bool = False) -> None:

@@ -76,6 +76,17 @@ class Strategy:
         seed: the study seed (strategies with a random state of their own derive it
             from this; the others draw with the generator :meth:`suggest` receives).
         maximize: whether the study maximizes its metric.
+
+    Example:
+        >>> import numpy as np
+        >>> from minigrad import tune
+        >>> from minigrad.tune.strategies import Strategy
+        >>> space = tune.Space({"optimizer.lr": tune.log_uniform(1e-4, 1)})
+        >>> strategy = Strategy(space, 5)
+        >>> strategy.rounds(), strategy.region(space, [], maximize=False) == space
+        ([range(0, 5)], True)
+        >>> list(strategy.suggest(space, 0, np.random.default_rng(0)))
+        ['optimizer.lr']
     """
 
     name = ""
@@ -113,14 +124,34 @@ class Strategy:
 
 
 class RandomSearch(Strategy):
-    """Each trial draws every hyperparameter at random on its scale (the default)."""
+    """Each trial draws every hyperparameter at random on its scale (the default).
+
+    Example:
+        >>> import numpy as np
+        >>> from minigrad import tune
+        >>> from minigrad.tune.strategies import RandomSearch
+        >>> space = tune.Space({"optimizer.lr": tune.log_uniform(1e-4, 1)})
+        >>> lr = RandomSearch(space, 4).suggest(space, 0, np.random.default_rng(0))["optimizer.lr"]
+        >>> 1e-4 <= lr <= 1
+        True
+    """
 
     name = "random"
 
 
 class GridSearch(Strategy):
     """Every combination of ``grid_points`` values per hyperparameter (worse than random:
-    see the module documentation)."""
+    see the module documentation).
+
+    Example:
+        >>> from minigrad import tune
+        >>> from minigrad.tune.strategies import GridSearch
+        >>> space = tune.Space({"optimizer.lr": tune.log_uniform(1e-4, 1),
+        ...                     "training.batch_size": tune.choice([32, 64])})
+        >>> grid = GridSearch(space, 6)  # 3 learning rates x 2 batch sizes fit 6 trials
+        >>> grid.describe(), len(grid.points)
+        ({'name': 'grid', 'grid_points': 3}, 6)
+    """
 
     name = "grid"
 
@@ -155,7 +186,20 @@ class GridSearch(Strategy):
 
 class CoarseToFine(Strategy):
     """Rounds of random search, each in a space shrunk around the previous round's
-    best trials (see the module documentation for the rule)."""
+    best trials (see the module documentation for the rule).
+
+    Example:
+        >>> from minigrad import tune
+        >>> from minigrad.tune.strategies import CoarseToFine
+        >>> space = tune.Space({"optimizer.lr": tune.log_uniform(1e-4, 1)})
+        >>> strategy = CoarseToFine(space, 8, rounds=2)
+        >>> strategy.rounds()
+        [range(0, 4), range(4, 8)]
+        >>> results = [(1e-3, 0.2), (1e-2, 0.1), (0.1, 0.5), (1.0, 0.9)]  # (lr, dev cost)
+        >>> done = [({"optimizer.lr": lr}, cost) for lr, cost in results]
+        >>> strategy.region(space, done, maximize=False)  # around 1e-3 .. 1e-2
+        Space({'optimizer.lr': log_uniform(0.000398..., 0.0251...)})
+    """
 
     name = "coarse_to_fine"
 

@@ -76,6 +76,13 @@ class StudyConfig:
         space: the search space from ``[tune.space]`` (and ``--space``).
         tune: the other ``[tune]`` settings, as written (defaults not filled in).
         source: the file name (for messages) and ``name`` its stem.
+
+    Example:
+        >>> from minigrad.tune import load_study_config
+        >>> study = load_study_config(space=["optimizer.lr={log_uniform = [1e-4, 1]}"],
+        ...                           overrides=["tune.strategy=grid"])
+        >>> study.space, study.tune, study.config["training"]["epochs"] > 0
+        (Space({'optimizer.lr': log_uniform(0.0001, 1.0)}), {'strategy': 'grid'}, True)
     """
 
     config: dict[str, Any]
@@ -213,6 +220,23 @@ class Study:
             ``seed``, ``metric``, ``direction``.
         trials: every :class:`~minigrad.tune.store.TrialRecord`, by number.
         rounds: the space each round sampled (``{round: space spec}``).
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from minigrad.config import load_config
+        >>> from minigrad import tune
+        >>> config = load_config(overrides=["training.epochs=2", "data.options.n=120"])
+        >>> study = tune.run_study(config, {"optimizer.lr": tune.log_uniform(1e-3, 1e-1)},
+        ...                        trials=2, executor="sequential",
+        ...                        db=pathlib.Path(tempfile.mkdtemp()) / "lr.db")
+        >>> again = tune.Study.load(study.path)  # the same study, read from its database
+        >>> again.name, len(again.trials), again.metric, again.maximize
+        ('lr', 2, 'dev_loss', False)
+        >>> again.space
+        Space({'optimizer.lr': log_uniform(0.001, 0.1)})
+        >>> best = again.best(1)[0]
+        >>> again.best_config()["optimizer"]["lr"] == best.params["optimizer.lr"]
+        True
     """
 
     path: Path
@@ -685,6 +709,19 @@ def run_study(
     Raises:
         ConfigError: bad settings or space (before any trial runs), or ``db`` holds
             another study and ``new`` is false.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from minigrad.config import load_config
+        >>> from minigrad import tune
+        >>> config = load_config(overrides=["training.epochs=2", "data.options.n=120"])
+        >>> study = tune.run_study(config, {"optimizer.lr": tune.log_uniform(1e-3, 1e-1)},
+        ...                        trials=2, executor="sequential",
+        ...                        db=pathlib.Path(tempfile.mkdtemp()) / "lr.db")
+        >>> [(t.number, t.status) for t in study.trials]
+        [(0, 'done'), (1, 'done')]
+        >>> all(1e-3 <= t.params["optimizer.lr"] <= 1e-1 for t in study.trials)
+        True
     """
     from minigrad.config import DEFAULT_CONFIG, validate_config
 

@@ -129,6 +129,13 @@ def trial_config(
     Raises:
         ConfigError: from :func:`minigrad.config.validate_config`, naming ``source``
             and the key.
+
+    Example:
+        >>> from minigrad.config import load_config
+        >>> from minigrad.tune import trial_config
+        >>> config = trial_config(load_config(), {"optimizer.lr": 0.01}, seed=3)
+        >>> config["optimizer"]["lr"], config["training"]["seed"]
+        (0.01, 3)
     """
     from minigrad.config import validate_config
 
@@ -239,6 +246,21 @@ def run_trial(task: TrialTask) -> dict[str, Any]:
         (``{"train": {...}, "dev": {...}}`` of the final model), ``best_epoch``,
         ``stop_reason``, ``warnings``, ``error`` (text or None), ``duration`` (seconds)
         and ``worker`` (host:pid).
+
+    Example:
+        >>> from minigrad.config import load_config
+        >>> from minigrad.tune import run_trial, trial_config
+        >>> from minigrad.tune.trial import TrialTask
+        >>> base = load_config(overrides=["training.epochs=2", "data.options.n=120"])
+        >>> config = trial_config(base, {"optimizer.lr": 0.01}, seed=0)
+        >>> outcome = run_trial(TrialTask(0, config, "dev_loss"))
+        >>> outcome["status"], outcome["objective"] == outcome["final"]["dev"]["loss"]
+        ('done', True)
+        >>> bad = trial_config(base, {"optimizer.lr": 0.01}, seed=0)
+        >>> bad["data"]["dataset"] = "no_such_dataset"  # fails inside the trial
+        >>> failed = run_trial(TrialTask(1, bad, "dev_loss"))
+        >>> failed["status"], failed["objective"]
+        ('failed', None)
     """
     import socket
 
