@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -69,8 +70,9 @@ def _restore(result: np.ndarray, batch: np.ndarray) -> np.ndarray:
 
 
 def _is_real(value: Any) -> bool:
-    """A finite int or float (bools excluded)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite real number: int, float or a NumPy scalar such as ``np.float32(0.5)``
+    (bools excluded, and text is not a number)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_) and math.isfinite(value)
 
 
 def _check_probability(name: str, p: Any) -> float:
@@ -219,13 +221,14 @@ def additive_noise(*, std: float = 0.05, clip: tuple[float, float] | None = None
     """
     if not _is_real(std) or std < 0:
         raise ConfigError(f"augmentation 'additive_noise': std must be a non-negative number, got {std!r}")
+    std = float(std)
     if clip is not None:
-        try:
-            low, high = (float(v) for v in clip)
-        except (TypeError, ValueError):
+        if not isinstance(clip, tuple | list | np.ndarray) or len(clip) != 2 or not all(map(_is_real, clip)):
             raise ConfigError(
-                f"augmentation 'additive_noise': clip must be (low, high) or None, got {clip!r}"
-            ) from None
+                f"augmentation 'additive_noise': clip must be (low, high), two finite numbers, or None, "
+                f"got {clip!r}"
+            )
+        low, high = float(clip[0]), float(clip[1])
         if not low < high:
             raise ConfigError(f"augmentation 'additive_noise': clip needs low < high, got {clip!r}")
 
