@@ -122,9 +122,10 @@ def _compare(
     rounding in J explains (above ``_NOISE`` resolutions): a ratio in the bug band may
     then be a real bug hidden by ``atol`` (a factor of 2 on gradients of 1e-8), so the
     tensor reads *inspect*, never *great*. Nor when backprop's gradient is zero but the
-    finite differences are far beyond rounding (``_DROPPED`` resolutions: intermediate
-    terms larger than J raise the noise above J's own resolution, never that far): a
-    gradient backward dropped, a *bug*. Every case gets a note.
+    difference is not negligible (above ``_ZERO * atol``) and far beyond rounding
+    (``_DROPPED`` resolutions: intermediate terms larger than J raise the noise above J's
+    own resolution, never that far): a gradient backward dropped, a *bug*. Every case
+    gets a note.
     """
     approx = numeric.approx
     error = relative_error(approx, grad)
@@ -137,11 +138,12 @@ def _compare(
         return error, verdict
     within = f"{name}: backprop and finite differences differ by {rms:.1e} (RMS) <= atol={atol:g}"
     backprop_rms = float(np.linalg.norm(grad) / root_size)
-    if verdict == "bug" and backprop_rms <= _ZERO * atol and rms > _DROPPED * numeric.resolution:
+    dropped = backprop_rms <= _ZERO * atol < rms and rms > _DROPPED * numeric.resolution
+    if verdict == "bug" and dropped:
         notes.append(
             f"{within}, but backprop's gradients are zero ({backprop_rms:.1e} RMS) where the finite "
-            f"differences are {rms / numeric.resolution:.0e} times what rounding in J explains "
-            f"(about {numeric.resolution:.0e}): a gradient backward drops? Read as 'bug'"
+            f"differences are over {_DROPPED:.0f} times what rounding in J explains (about "
+            f"{numeric.resolution:.0e}): a gradient backward drops? Read as 'bug'"
         )
         return error, "bug"
     if verdict == "bug" and backprop_rms > _ZERO * atol and rms > _NOISE * numeric.resolution:
@@ -456,8 +458,8 @@ def gradcheck(
             noise. Where backprop's gradient is not zero (RMS above 1 % of ``atol``) and
             the difference is more than rounding in J explains, a difference within
             ``atol`` with a ratio in the bug band reads *inspect*, not *great*; where
-            backprop's gradient is zero and the difference is over 1000 times rounding
-            in J, *bug*. Lower it to check very small gradients; 0 turns it off.
+            backprop's gradient is zero and the difference is over 1 % of ``atol`` and
+            1000 times rounding in J, *bug*. Lower it to check very small gradients; 0 turns it off.
         fast: check ``directions`` random directional derivatives vᵀJu per tensor
             instead of every element (for large models).
         seed: seeds the random directions and the output reduction.

@@ -185,6 +185,34 @@ def test_a_bug_in_gradients_within_atol_reads_inspect_not_great():
     assert noisy.verdict == "great" and "within rounding noise" in noisy.notes[0], str(noisy)
 
 
+def test_a_dropped_gradient_within_atol_reads_bug():
+    """Gradients of ~1e-8 (the course's 0.01 initialization) that backward drops, or
+    shrinks a thousandfold, differ from the finite differences by less than atol, but by
+    far more than rounding: a bug, not 'within rounding noise'."""
+    rng = np.random.default_rng(0)
+    X, W = rng.standard_normal((16, 5)), rng.standard_normal((5, 5)) * 0.01
+
+    def product(scale):
+        class Product(mg.Function):
+            @staticmethod
+            def forward(ctx, x, w):
+                ctx.save_for_backward(x)
+                return x @ w
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved
+                return None, scale * (x.T @ g)
+
+        return lambda w: (Product.apply(X, w).tanh() ** 2).mean() * 1e-5  # gradients ~4e-8
+
+    for scale in (0.0, 1e-3):
+        report = mg.gradcheck(product(scale), [W])
+        assert report.verdict == "bug" and not report.passed, str(report)
+        assert "a gradient backward drops?" in report.notes[0]
+    assert mg.gradcheck(product(1.0), [W]).verdict == "great"
+
+
 def test_a_bug_in_one_small_tensor_is_not_diluted_by_the_others():
     # the whole θ's relative error is ~2e-4 (inspect), but b's own is 100 %: a bug
     a, b = RNG.standard_normal(5), RNG.standard_normal(5)
@@ -519,9 +547,10 @@ class _ScaledWrong(mg.Function):
 
 
 def test_the_report_prints_when_only_the_whole_vector_reads_worse():
-    # b alone is within atol with a gradient counted as zero; stacked with a, b's bug shows
+    # b alone is within atol with a gradient counted as zero and a difference rounding in
+    # J (~0.5) could explain; stacked with a, whose gradient is not zero, b's bug shows
     def fn(x, y):
-        return (x * 1e-6).sum() + _ScaledWrong.apply(y).sum()
+        return (x * 1e-6).sum() + _ScaledWrong.apply(y).sum() + 0.5
 
     report = mg.gradcheck(fn, [np.ones(5), np.ones(1)], atol=1e-5)
     assert [c.verdict for c in report.checks] == ["great", "great"] and report.verdict == "inspect"
