@@ -200,7 +200,8 @@ def plot_study(
         records: the trials (only finished ones with a finite metric are drawn).
         space: ``{key: {distribution: args}}`` (``Space.to_spec()``).
         metric, maximize: the objective's name and direction.
-        path: also save the PNG here, atomically.
+        path: also save the figure here, atomically, in the format the suffix names
+            (:data:`minigrad.plots.FIGURE_FORMATS`; no suffix: PNG).
         title: the figure title.
 
     Returns:
