@@ -387,6 +387,16 @@ class _Evaluator:
         return out
 
     @contextmanager
+    def leaving_randomness_as_it_was(self) -> Iterator[None]:
+        """Afterwards, the generators fn drew from (dropout's) and NumPy's global random
+        state are as they were before the check."""
+        try:
+            yield
+        finally:
+            self.tape.restore_generators()
+            np.random.set_state(self.np_state)
+
+    @contextmanager
     def numeric_scope(self) -> Iterator[None]:
         """No graph, float64 promotion and replayed randomness for many :meth:`value` calls."""
         with no_grad(), _promoted(), self.tape.replaying():
@@ -506,40 +516,10 @@ def gradcheck(
         checked_all = checked + named
         tensors = [t for _, t in checked_all]
         evaluator = _Evaluator(fn, args, seed)
-        analytic = evaluator.gradients(tensors)
-        for _ in range(2):
-            notes: list[str] = []
-            with evaluator.numeric_scope():
-                if fast:
-                    checks = _fast_checks(
-                        evaluator, checked_all, analytic, eps, directions, seed, great, bug, atol, notes
-                    )
-                    total = float(np.sqrt(np.mean([c.relative_error**2 for c in checks])))
-                    # each direction check already read its tensor (atol included): the worst
-                    overall = _worst_verdict(*(c.verdict for c in checks))
-                else:
-                    numeric = [_numeric_gradient(evaluator, t, eps) for t in tensors]  # _Differences
-                    checks = [
-                        _full_check(name, num, ana, great, bug, atol, notes)
-                        for (name, _), num, ana in zip(checked_all, numeric, analytic)
-                    ]
-                    total, overall = _compare(
-                        "overall",
-                        _Differences(
-                            np.concatenate([n.approx.ravel() for n in numeric]),
-                            max(n.resolution for n in numeric),
-                        ),
-                        np.concatenate([a.ravel() for a in analytic]),
-                        great,
-                        bug,
-                        atol,
-                        [],
-                    )
-            if evaluator.restore_np_state or not evaluator.drew_global_random():
-                break
-            # fn drew from NumPy's global random state only after its first evaluation:
-            # measure again, resetting that state before every evaluation
-            evaluator.restore_np_state = True
+        with evaluator.leaving_randomness_as_it_was():
+            checks, total, overall, notes = _measure(
+                evaluator, checked_all, tensors, fast, eps, directions, seed, great, bug, atol
+            )
     return GradcheckReport(
         checks=checks,
         relative_error=total,
@@ -553,6 +533,56 @@ def gradcheck(
         evaluations=evaluator.count,
         notes=notes,
     )
+
+
+def _measure(
+    evaluator: _Evaluator,
+    checked_all: list[tuple[str, Tensor]],
+    tensors: list[Tensor],
+    fast: bool,
+    eps: float,
+    directions: int,
+    seed: int,
+    great: float,
+    bug: float,
+    atol: float,
+) -> tuple[list[TensorCheck], float, str, list[str]]:
+    """The checks, the whole θ's relative error and verdict, and the notes."""
+    analytic = evaluator.gradients(tensors)
+    for _ in range(2):
+        notes: list[str] = []
+        with evaluator.numeric_scope():
+            if fast:
+                checks = _fast_checks(
+                    evaluator, checked_all, analytic, eps, directions, seed, great, bug, atol, notes
+                )
+                total = float(np.sqrt(np.mean([c.relative_error**2 for c in checks])))
+                # each direction check already read its tensor (atol included): the worst
+                overall = _worst_verdict(*(c.verdict for c in checks))
+            else:
+                numeric = [_numeric_gradient(evaluator, t, eps) for t in tensors]  # _Differences
+                checks = [
+                    _full_check(name, num, ana, great, bug, atol, notes)
+                    for (name, _), num, ana in zip(checked_all, numeric, analytic)
+                ]
+                total, overall = _compare(
+                    "overall",
+                    _Differences(
+                        np.concatenate([n.approx.ravel() for n in numeric]),
+                        max(n.resolution for n in numeric),
+                    ),
+                    np.concatenate([a.ravel() for a in analytic]),
+                    great,
+                    bug,
+                    atol,
+                    [],
+                )
+        if evaluator.restore_np_state or not evaluator.drew_global_random():
+            break
+        # fn drew from NumPy's global random state only after its first evaluation:
+        # measure again, resetting that state before every evaluation
+        evaluator.restore_np_state = True
+    return checks, total, overall, notes
 
 
 def _not_a_tensor(out: Any) -> NoReturn:

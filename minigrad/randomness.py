@@ -62,6 +62,7 @@ class RandomTape:
     def __init__(self) -> None:
         self._draws: list[np.ndarray] = []
         self._position = 0
+        self._origins: dict[int, tuple[np.random.Generator, dict]] = {}  # id -> (generator, state)
 
     def __len__(self) -> int:
         return len(self._draws)
@@ -101,8 +102,29 @@ class RandomTape:
         """
         self._position = 0
 
+    def restore_generators(self) -> None:
+        """Put every generator the tape recorded draws from back in the state it had
+        before its first recorded draw, as if nothing had been drawn (so checking a
+        model with dropout between training steps does not change the training run).
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> rng = np.random.default_rng(0)
+            >>> tape = mg.RandomTape()
+            >>> with tape.replaying():
+            ...     drawn = mg.draw_random(rng, lambda g: g.random(2))
+            >>> tape.restore_generators()
+            >>> bool((rng.random(2) == drawn).all())
+            True
+        """
+        for generator, state in self._origins.values():
+            generator.bit_generator.state = state
+
     def _next(self, generator: np.random.Generator, sample: Callable) -> np.ndarray:
         if self._position == len(self._draws):
+            if id(generator) not in self._origins:
+                self._origins[id(generator)] = (generator, generator.bit_generator.state)
             self._draws.append(_copy(sample(generator)))
         value = self._draws[self._position]
         self._position += 1

@@ -563,3 +563,18 @@ def test_params_may_be_one_tensor():
     p = mg.Parameter(np.ones((3, 2)))
     report = mg.gradcheck(lambda: (p * p * p).sum(), params=p)
     assert [c.shape for c in report.checks] == [(3, 2)] and report.verdict == "great"
+
+
+def test_checking_a_model_with_dropout_leaves_its_random_draws_as_they_were():
+    model = mg.Sequential(mg.layer("dense", 3, 4, rng=0), mg.layer("dropout", 0.5, rng=1))
+    x = np.random.default_rng(2).standard_normal((5, 3))
+    before = model[1].generator.bit_generator.state
+    global_before = np.random.get_state()[1].copy()
+
+    def fn():
+        np.random.standard_normal(2)  # a draw from NumPy's global state too
+        return model(x).sum()
+
+    assert mg.gradcheck(fn, params=model).verdict == "great"
+    assert model[1].generator.bit_generator.state == before  # the next masks are unchanged
+    np.testing.assert_array_equal(np.random.get_state()[1], global_before)
