@@ -656,10 +656,26 @@ def _augment_batch(
         array([[2., 1., 4., 3.]])
     """
     xb = xb.copy()  # one copy per augmented batch, made only when augmenting
-    if image_shape is None:
-        return augment(xb, rng)
-    images = xb.reshape(xb.shape[0], *image_shape)
-    return augment(images, rng).reshape(xb.shape)
+    images = xb if image_shape is None else xb.reshape(xb.shape[0], *image_shape)
+    out = augment(images, rng)
+    if not isinstance(out, np.ndarray) or out.shape != images.shape:
+        got = f"shape {out.shape}" if isinstance(out, np.ndarray) else f"a {type(out).__name__}"
+        raise ShapeError(
+            f"augmentation {_augment_name(augment)} returned {got} for a batch of shape {images.shape}; "
+            "an augmentation must return an array of the batch's shape (check its image_shape "
+            "and what it crops or stacks)"
+        )
+    return out.reshape(xb.shape)
+
+
+def _augment_name(augment: Augment) -> str:
+    """How an error names an augmentation: its factory for the registered ones
+    (``horizontal_flip``), else the function's qualified name."""
+    steps = getattr(augment, "steps", None)
+    if steps is not None:  # compose_augmentations
+        return "compose(" + ", ".join(_augment_name(step) for step in steps) + ")"
+    name = getattr(augment, "__qualname__", None) or type(augment).__name__
+    return repr(name.removesuffix(".<locals>.augment"))
 
 
 def _resolve_augment(augment: Any, where: str = "DataLoader") -> Augment | None:
@@ -1103,14 +1119,55 @@ def _column_index(spec: Any, names: list[str] | None, width: int, path: Path, ro
     raise ConfigError(f"load_dataset: {role} column must be a name or an index, got {spec!r}")
 
 
+def _csv_rows(path: Path, delimiter: str = ",") -> tuple[list[list[str]], list[int]]:
+    """The non-blank rows of a UTF-8 CSV file (a byte-order mark, as Excel writes, is
+    skipped) and the line of the file each starts on, for error messages.
+
+    Raises ``UnicodeDecodeError`` or ``csv.Error`` for the caller to name the file."""
+    rows, lines = [], []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        start = 1
+        for row in reader:
+            if any(field.strip() for field in row):
+                rows.append(row)
+                lines.append(start)
+            start = reader.line_num + 1
+    return rows, lines
+
+
+def _csv_numbers(
+    rows: list[list[str]], lines: list[int], width: int, *, where: str, names: list[str] | None = None
+) -> np.ndarray:
+    """``rows`` as a float64 matrix of ``width`` columns; a ragged row or a field that is
+    not a number is an error naming its line (``where`` names the file)."""
+    values = np.empty((len(rows), width), dtype=np.float64)
+    for r, (row, line) in enumerate(zip(rows, lines)):
+        if len(row) != width:
+            raise ConfigError(
+                f"{where} line {line} has {len(row)} fields but the file has {width} columns; every row "
+                "needs a value in every column"
+            )
+        for c, field in enumerate(row):
+            try:
+                values[r, c] = float(field)
+            except ValueError:
+                column = names[c] if names else c
+                what = "a missing value" if not field.strip() else f"the non-numeric value {field!r}"
+                raise ConfigError(
+                    f"{where} line {line}, column {column!r} holds {what}; every field must be a number "
+                    "(encode categories as integers, remove or impute missing values)"
+                ) from None
+    return values
+
+
 def _load_csv(
     path: Path, *, target: Any, features: Any, delimiter: str, header: bool | None
 ) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise ConfigError(f"load_dataset: delimiter must be one character (',' or ';'), got {delimiter!r}")
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: Excel's byte-order mark
-            rows = [row for row in csv.reader(handle, delimiter=delimiter) if any(f.strip() for f in row)]
+        rows, lines = _csv_rows(path, delimiter)
     except (UnicodeDecodeError, csv.Error) as err:
         raise ConfigError(
             f"load_dataset: '{path}' is not a UTF-8 text CSV file ({err}); save it as plain CSV"
@@ -1121,7 +1178,7 @@ def _load_csv(
         fix = "correct that field, or pass header=True (it is a header) or header=False"
         header = _is_header(rows[0], where=f"load_dataset: '{path}'", fix=fix)
     names = [f.strip() for f in rows[0]] if header else None
-    body = rows[1:] if header else rows
+    body, lines = (rows[1:], lines[1:]) if header else (rows, lines)
     if not body:
         raise ConfigError(f"load_dataset: '{path}' has a header but no data rows")
     width = len(names) if names is not None else len(body[0])
@@ -1130,25 +1187,7 @@ def _load_csv(
             f"load_dataset: '{path}' has {width} column; it needs feature columns and a target column "
             f"(is the delimiter {delimiter!r} right?)"
         )
-    line_offset = 2 if header else 1
-    values = np.empty((len(body), width), dtype=np.float64)
-    for r, row in enumerate(body):
-        if len(row) != width:
-            raise ConfigError(
-                f"load_dataset: '{path}' line {r + line_offset} has {len(row)} fields but the file has "
-                f"{width} columns"
-            )
-        for c, field in enumerate(row):
-            try:
-                values[r, c] = float(field)
-            except ValueError:
-                column = names[c] if names else c
-                what = "a missing value" if not field.strip() else f"the non-numeric value {field!r}"
-                raise ConfigError(
-                    f"load_dataset: '{path}' line {r + line_offset}, column {column!r} holds {what}; "
-                    "every field must be a number (encode categories as integers, remove or impute "
-                    "missing values)"
-                ) from None
+    values = _csv_numbers(body, lines, width, where=f"load_dataset: '{path}'", names=names)
     y_col = _column_index(-1 if target is None else target, names, width, path, "target")
     if features is None:
         x_cols = [c for c in range(width) if c != y_col]
@@ -1162,7 +1201,7 @@ def _load_csv(
         r, c = (int(i) for i in np.argwhere(nonfinite)[0])
         col = [*x_cols, y_col][c]
         raise ConfigError(
-            f"load_dataset: '{path}' line {r + line_offset}, column {names[col] if names else col!r} is "
+            f"load_dataset: '{path}' line {lines[r]}, column {names[col] if names else col!r} is "
             f"{values[r, col]}; remove or impute NaN/inf values"
         )
     return values[:, x_cols], values[:, y_col]

@@ -55,7 +55,7 @@ def _read_features(path: str | Path, n_features: int) -> tuple[Any, list[str] | 
     """:func:`read_features`, and the header row it skipped (``None`` without one)."""
     import numpy as np
 
-    from minigrad.data import _is_header
+    from minigrad.data import _csv_numbers, _csv_rows, _is_header
     from minigrad.errors import ConfigError
 
     path = Path(path)
@@ -77,23 +77,31 @@ def _read_features(path: str | Path, n_features: int) -> tuple[Any, list[str] | 
             raise ConfigError(f"--input {path}: not a readable .npz without pickles ({err})") from None
     elif suffix == ".csv":
         try:
-            rows = [row for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))) if row]
+            rows, lines = _csv_rows(path)
         except (UnicodeDecodeError, csv.Error) as err:
             raise ConfigError(
                 f"--input {path}: not a UTF-8 text CSV file ({err}); save it as plain CSV"
             ) from None
         if rows and _is_header(rows[0], where=f"--input {path}", fix="correct that field"):
-            header, rows = rows[0], rows[1:]
+            header, rows, lines = rows[0], rows[1:], lines[1:]
             if not rows:
                 raise ConfigError(
                     f"--input {path}: the only row, {','.join(header)}, is read as a header (column "
                     "names; 0,1,...,k-1 are pandas' default ones), so there is no example to predict; "
                     "add the examples below it"
                 )
-        try:
-            X = np.array([[float(cell) for cell in row] for row in rows], dtype=np.float64)
-        except ValueError as err:
-            raise ConfigError(f"--input {path}: every field must be a number ({err})") from None
+        if not rows:
+            raise ConfigError(f"--input {path}: the file is empty; give one example per row")
+        width = len(header) if header is not None else len(rows[0])
+        X = _csv_numbers(rows, lines, width, where=f"--input {path}:", names=header)
+        nonfinite = np.argwhere(~np.isfinite(X))
+        if len(nonfinite):
+            r, c = (int(i) for i in nonfinite[0])
+            column = header[c] if header else c
+            raise ConfigError(
+                f"--input {path}: line {lines[r]}, column {column!r} is {X[r, c]}; remove or impute NaN/inf "
+                "values"
+            )
     else:
         raise ConfigError(f"--input {path}: unsupported suffix {path.suffix!r}; use .npz or .csv")
     X = np.asarray(X)

@@ -65,3 +65,35 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_first_field(tmp_path, header)
     features = tmp_path / "features.csv"
     features.write_text(header.replace(",label", "") + "0.5,1.5\n2.0,3.0\n", encoding="utf-8-sig")
     np.testing.assert_array_equal(read_features(features, 2), [[0.5, 1.5], [2.0, 3.0]])
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("x1,x2\n0.1,0.2\n0.3\n", r"line 3 has 1 fields but the file has 2 columns"),
+        ("x1,x2\n\n0.1,0.2\n\n0.3\n", r"line 5 has 1 fields"),  # blank lines are counted
+        ("x1,x2\n0.1,0.2\n0.3,NA\n", r"line 3, column 'x2' holds the non-numeric value 'NA'"),
+        ("x1,x2\n0.1,0.2\n0.3,\n", r"line 3, column 'x2' holds a missing value"),
+        ("0.1,0.2\n\n0.3,nan\n", r"line 3, column 1 is nan"),
+    ],
+)
+def test_predict_input_errors_name_the_line(tmp_path, text, match):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(mg.ConfigError, match=r"--input .*bad\.csv: " + match):
+        read_features(path, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("x1,x2,y\n\n0.1,0.2,0\n\n0.3,1\n", r"line 5 has 2 fields but the file has 3 columns"),
+        ("x1,x2,y\n\n0.1,0.2,0\n0.3,NA,1\n", r"line 4, column 'x2' holds the non-numeric value 'NA'"),
+        ("0.1,0.2,0\n\n0.3,inf,1\n", r"line 3, column 1 is inf"),
+    ],
+)
+def test_load_dataset_errors_name_the_line_of_the_file(tmp_path, text, match):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(mg.ConfigError, match=r"load_dataset: .*bad\.csv' " + match):
+        mg.load_dataset(path)
