@@ -101,3 +101,29 @@ def test_the_extras_own_test_suite_passes(site):
     passed = re.search(r"(\d+) passed", summary)
     # the 13 conformance tests, the hand-checked formulas and the doctests
     assert passed and int(passed.group(1)) > 13 and "failed" not in summary, summary
+
+
+def test_minigrads_own_suite_checks_an_installed_plugin(site):
+    """tests/testing/test_installed_plugins.py turns every installed plugin into
+    conformance tests: with minigrad-extras installed, its components are checked."""
+    here = Path(__file__).resolve()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rA",
+            str(here.with_name("test_installed_plugins.py")),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=here.parents[2],
+        env=environment(site),
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    ids = re.findall(r"PASSED \S+::(test_installed_extras\[[^\]]+\])", done.stdout)
+    assert len(ids) == 15 and any("swish-gradcheck" in i for i in ids), done.stdout  # as minigrad check
