@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import os
 import platform
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,6 +147,7 @@ def environment_header() -> str:
             )
     except ImportError:
         lines.append("threadpoolctl not installed (pip install threadpoolctl): BLAS details unavailable")
+    lines += _peer_lines()
     if multithreaded():
         lines.append(
             f"several threads per pool: each timed block follows {SETTLE_SECONDS} s of untimed steps "
@@ -154,6 +158,27 @@ def environment_header() -> str:
         if os.environ.get(var):
             lines.append(f"{var}={os.environ[var]}")
     return "\n".join(lines)
+
+
+def _peer_lines() -> list[str]:
+    """The comparison libraries present: versions, PyTorch's BLAS and the thread count
+    its steps use (set to NumPy's BLAS thread count, see ``mlp.torch_step_fn``)."""
+    lines = []
+    if importlib.util.find_spec("torch") is not None:
+        import torch
+
+        config = torch.__config__.show()
+        blas = re.search(r"BLAS_INFO=(\w+)", config)
+        mkl = re.search(r"Math Kernel Library Version ([\w.]+)", config)
+        lines.append(
+            f"torch {torch.__version__} (CPU): BLAS {blas.group(1) if blas else 'unknown'}"
+            + (f" {mkl.group(1)}" if mkl else "")
+            + f", threads={blas_threads() or os.cpu_count() or 1} in its steps"
+        )
+    for peer in ("mygrad",):
+        if importlib.util.find_spec(peer) is not None:
+            lines.append(f"{peer} {importlib.metadata.version(peer)}")
+    return lines
 
 
 def table(
