@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import math
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -1177,6 +1178,14 @@ def _load_csv(
     if header is None:
         fix = "correct that field, or pass header=True (it is a header) or header=False"
         header = _is_header(rows[0], where=f"load_dataset: '{path}'", fix=fix)
+        if header and _is_default_names(rows[0]) and len(rows[0]) <= 3:
+            # "0,1" is as likely an example (feature 0, label 1) as pandas' default names
+            warnings.warn(
+                f"load_dataset: '{path}': the first row {','.join(rows[0])} is read as column names "
+                "(pandas' default ones); if it is an example, pass header=False",
+                UserWarning,
+                stacklevel=2,
+            )
     names = [f.strip() for f in rows[0]] if header else None
     body, lines = (rows[1:], lines[1:]) if header else (rows, lines)
     if not body:

@@ -3,6 +3,8 @@ ragged rows and missing values (load_dataset and `minigrad predict`'s reader).""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -13,10 +15,12 @@ from minigrad.commands.predict import read_features
 def test_a_header_of_pandas_default_column_names_is_not_an_example(tmp_path):
     # pd.DataFrame(np.c_[X, Y]).to_csv(index=False) writes the header 0,1,2
     (tmp_path / "pd.csv").write_text("0,1,2\n0.5,1.5,0.0\n2.0,3.0,1.0\n")
-    X, Y = mg.load_dataset(tmp_path / "pd.csv")
+    with pytest.warns(UserWarning, match="read as column names"):  # three columns: said so
+        X, Y = mg.load_dataset(tmp_path / "pd.csv")
     np.testing.assert_array_equal(X, [[0.5, 1.5], [2.0, 3.0]])
     np.testing.assert_array_equal(Y, [0, 1])
-    assert mg.load_dataset(tmp_path / "pd.csv", target="1")[1].tolist() == [1.5, 3.0]  # a name now
+    with pytest.warns(UserWarning, match="read as column names"):
+        assert mg.load_dataset(tmp_path / "pd.csv", target="1")[1].tolist() == [1.5, 3.0]  # a name now
     # header=False keeps such a row as an example
     assert len(mg.load_dataset(tmp_path / "pd.csv", header=False)[0]) == 3
     # other all-number first rows are examples, as before
@@ -24,6 +28,15 @@ def test_a_header_of_pandas_default_column_names_is_not_an_example(tmp_path):
     assert len(mg.load_dataset(tmp_path / "data.csv")[0]) == 2
     (tmp_path / "feat.csv").write_text(" 0, 1\n0.1,0.2\n0.3,0.4\n")
     np.testing.assert_array_equal(read_features(tmp_path / "feat.csv", 2), [[0.1, 0.2], [0.3, 0.4]])
+
+
+def test_a_short_row_of_default_names_is_read_as_a_header_with_a_warning(tmp_path):
+    # "0,1" may as well be an example (feature 0, label 1): say how to keep it
+    (tmp_path / "two.csv").write_text("0,1\n0.5,0\n0.7,1\n")
+    with pytest.warns(UserWarning, match=r"first row 0,1 is read as column names .* pass header=False"):
+        X, _ = mg.load_dataset(tmp_path / "two.csv")
+    assert X.shape == (2, 1)
+    assert mg.load_dataset(tmp_path / "two.csv", header=False)[0].shape == (3, 1)
 
 
 def test_predict_reports_how_many_examples_it_read(tmp_path, capsys):
@@ -51,7 +64,10 @@ def test_predict_reports_how_many_examples_it_read(tmp_path, capsys):
 def test_only_the_exact_integers_0_to_k_minus_1_are_a_header(tmp_path, row):
     (tmp_path / "d.csv").write_text(f"{row}\n5,6,7\n")
     expected = 1 if row == "0,1,2" else 2
-    assert len(mg.load_dataset(tmp_path / "d.csv")[0]) == expected
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert len(mg.load_dataset(tmp_path / "d.csv")[0]) == expected
+    assert len(caught) == (row == "0,1,2")  # a header of default names says so
 
 
 @pytest.mark.parametrize("header", ["x1,x2,label\n", ""])
