@@ -230,7 +230,7 @@ class MissingExtraError(MinigradError, ImportError):
     """A feature needs an optional dependency that is not installed.
 
     The message names the feature and the extra that provides it, e.g.
-    ``pip install 'minigrad[plot]'``.
+    ``pip install -e ".[plot]"`` in the minigrad checkout.
 
     Example:
         >>> import minigrad as mg

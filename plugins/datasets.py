@@ -217,7 +217,8 @@ def digits(*, n: int | None = None, images: bool = False, seed: int = 0) -> tupl
     """scikit-learn's bundled 8x8 handwritten digits (1797 images, 10 classes).
 
     Read from the file shipped inside scikit-learn (no network); requires the
-    ``datasets`` extra: ``pip install 'minigrad[datasets]'``. Pixel values 0..16 are
+    ``datasets`` extra: ``pip install -e ".[datasets]"`` in the minigrad checkout (or
+    ``pip install scikit-learn``). Pixel values 0..16 are
     scaled to [0, 1]; rows are shuffled with ``seed``.
 
     Args:
@@ -254,7 +255,8 @@ def _read_digits() -> tuple[np.ndarray, np.ndarray]:
     if spec is None or spec.origin is None:
         raise MissingExtraError(
             "dataset 'digits' reads scikit-learn's bundled digits, but scikit-learn is not "
-            "installed; install the datasets extra: pip install 'minigrad[datasets]'"
+            'installed; install the datasets extra in the minigrad checkout: pip install -e ".[datasets]" '
+            "(or: pip install scikit-learn)"
         )
     bundled = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
     if bundled.is_file():

@@ -149,5 +149,6 @@ def test_digits_reads_the_same_data_as_load_digits():
 
 def test_digits_without_scikit_learn_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)  # as if it were not installed
-    with pytest.raises(mg.MissingExtraError, match=r"pip install 'minigrad\[datasets\]'"):
+    hint = r'pip install -e "\.\[datasets\]" \(or: pip install scikit-learn\)'
+    with pytest.raises(mg.MissingExtraError, match=hint):
         mg.dataset("digits")
