@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import hashlib
 import inspect
 import json
 import math
@@ -68,6 +69,7 @@ __all__ = [
     "model_metadata",
     "parse_override",
     "run_config",
+    "split_digest",
     "validate_config",
 ]
 
@@ -765,6 +767,9 @@ class Run:
         normalizer: the fitted :class:`~minigrad.Normalizer`, or None.
         n_features: the model's input size; ``n_outputs`` its output size.
         link: how outputs become probabilities (``"softmax"``, ``"sigmoid"``, ``"identity"``).
+        split_digest: :func:`split_digest` of the train/dev/test split (before
+            normalization), saved with the model so ``minigrad evaluate`` can tell that
+            it regenerated the same split.
 
     Example:
         >>> import minigrad as mg
@@ -789,6 +794,7 @@ class Run:
     n_features: int
     n_outputs: int
     link: str
+    split_digest: str = ""
 
     def fit_options(self) -> dict[str, Any]:
         """The keyword arguments of :func:`minigrad.fit` for this run (see the class example)."""
@@ -851,6 +857,29 @@ def _classifies(config: Mapping[str, Any], where: _Where) -> bool:
         return _link_for(loss(name)) != "identity"
     except MinigradError as err:
         raise where.wrap("training.loss", err) from err
+
+
+def split_digest(parts: Iterable[tuple[np.ndarray, np.ndarray] | None]) -> str:
+    """A digest of a train/dev(/test) split: the examples and labels of each part, in
+    order (values, dtypes and shapes).
+
+    Example:
+        >>> import numpy as np
+        >>> from minigrad.config import split_digest
+        >>> X, Y = np.arange(8.0).reshape(4, 2), np.array([0, 1, 0, 1])
+        >>> split_digest([(X[:3], Y[:3]), (X[3:], Y[3:])]) == split_digest([(X[:2], Y[:2]), (X[2:], Y[2:])])
+        False
+    """
+    digest = hashlib.blake2b(digest_size=8)
+    for part in parts:
+        if part is None:
+            digest.update(b"none")
+            continue
+        for array in part:
+            array = np.ascontiguousarray(array)
+            digest.update(f"{array.dtype.str}{array.shape}".encode())
+            digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 def _split_data(config: Mapping[str, Any], X: np.ndarray, Y: np.ndarray, *, source: str | None = None) -> Any:
@@ -972,6 +1001,7 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
     data = resolved["data"]
     X, Y = load_data(resolved)
     parts = _split_data(resolved, X, Y)
+    digest = split_digest(parts)
     train, dev, test = parts.train, parts.dev, parts.test
     normalizer = None
     if data["normalize"]:
@@ -1036,6 +1066,7 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
         n_features=n_features,
         n_outputs=n_outputs,
         link=_link_for(loss_fn),  # as fit reads it
+        split_digest=digest,
     )
 
 
@@ -1073,13 +1104,14 @@ def model_metadata(run: Run) -> dict[str, Any]:
         >>> from minigrad.config import build, load_config, model_metadata
         >>> meta = model_metadata(build(load_config(overrides=["data.options.n=90"])))
         >>> sorted(meta), meta["n_outputs"]
-        (['config_toml', 'link', 'n_features', 'n_outputs'], 3)
+        (['config_toml', 'link', 'n_features', 'n_outputs', 'split_digest'], 3)
     """
     return {
         "config_toml": dumps_toml(run.config),
         "n_features": run.n_features,
         "n_outputs": run.n_outputs,
         "link": run.link,
+        "split_digest": run.split_digest,
     }
 
 

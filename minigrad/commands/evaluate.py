@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from minigrad.commands.train import _table
-    from minigrad.config import _split_data, load_data, load_model
+    from minigrad.config import _split_data, load_data, load_model, split_digest
     from minigrad.data import load_dataset
     from minigrad.errors import ConfigError
     from minigrad.factories import loss as make_loss
@@ -59,7 +59,15 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError("--target applies to --data FILE only")
         source = f"{args.run_dir} (saved config)"
         X, Y = load_data(config, source=source)
-        train, dev, test = _split_data(config, X, Y, source=source)  # as training split it
+        parts = _split_data(config, X, Y, source=source)  # as training split it
+        saved = meta.get("split_digest")
+        if saved and split_digest(parts) != saved:
+            raise ConfigError(
+                f"{args.run_dir}: the data regenerated from the run's configuration is not split as it was "
+                "for training (another version of minigrad, of a dataset plugin or of the data file?), so "
+                "its dev and test parts could hold training examples; evaluate held-out data with --data FILE"
+            )
+        train, dev, test = parts
         parts = {"train": train, "dev": dev, **({"test": test} if test is not None else {})}
         m = len(train[0])
     loss = make_loss(config["training"]["loss"])

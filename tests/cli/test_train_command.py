@@ -270,3 +270,23 @@ def test_the_restored_epoch_names_what_early_stopping_monitored(tmp_path, capsys
     assert "(the best dev accuracy)" in capsys.readouterr().out
     assert main([*args, "--out", str(tmp_path / "b")]) == 0
     assert "(the best dev cost)" in capsys.readouterr().out
+
+
+def test_evaluate_refuses_a_split_that_differs_from_the_runs(trained_run, capsys, monkeypatch):
+    """A regenerated split that is not the training one (another minigrad's splitting,
+    another dataset version) would put training examples in dev and test."""
+    import minigrad.config as config_module
+
+    capsys.readouterr()
+    assert main(["evaluate", str(trained_run)]) == 0  # the same split: evaluated
+    original = config_module._split_data
+
+    def reshuffled(config, X, Y, *, source=None):
+        config["data"]["seed"] += 1
+        return original(config, X, Y, source=source)
+
+    monkeypatch.setattr(config_module, "_split_data", reshuffled)
+    capsys.readouterr()
+    assert main(["evaluate", str(trained_run)]) == 2
+    err = capsys.readouterr().err
+    assert "is not split as it was for training" in err and "--data FILE" in err
