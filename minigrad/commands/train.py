@@ -129,7 +129,9 @@ def _table(metrics: dict[str, dict[str, float]]) -> str:
             elif c == "accuracy":
                 cells.append(f"{value:>12.2%}")
             else:
-                cells.append(f"{value:>12.4f}")
+                # large costs (a diverged or regression run) in scientific notation, so the
+                # columns stay apart
+                cells.append(f"{value:>12.4f}" if abs(value) < 1e6 else f"{value:>12.4g}")
         lines.append(f"{split:<7}" + "".join(cells))
     return "\n".join(lines)
 

@@ -290,3 +290,10 @@ def test_evaluate_refuses_a_split_that_differs_from_the_runs(trained_run, capsys
     assert main(["evaluate", str(trained_run)]) == 2
     err = capsys.readouterr().err
     assert "is not split as it was for training" in err and "--data FILE" in err
+
+
+def test_the_metrics_table_keeps_large_costs_in_their_columns():
+    from minigrad.commands.train import _table
+
+    table = _table({"train": {"cost": 123456789.0, "loss": 2e12, "accuracy": 0.5}})
+    assert table.splitlines()[1].split() == ["train", "1.235e+08", "2e+12", "50.00%"]
