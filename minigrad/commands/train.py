@@ -129,11 +129,15 @@ def _table(metrics: dict[str, dict[str, float]]) -> str:
             elif c == "accuracy":
                 cells.append(f"{value:>12.2%}")
             else:
-                # large costs (a diverged or regression run) in scientific notation, so the
-                # columns stay apart
-                cells.append(f"{value:>12.4f}" if abs(value) < 1e6 else f"{value:>12.4g}")
+                cells.append(f"{_cost_text(value):>12}")
         lines.append(f"{split:<7}" + "".join(cells))
     return "\n".join(lines)
+
+
+def _cost_text(value: float) -> str:
+    """A cost as the table shows it: 4 decimals, or 6 significant digits in scientific
+    notation from 1e6 on (a diverged or regression run), so the columns stay apart."""
+    return f"{value:.4f}" if abs(value) < 1e6 else f"{value:.5e}"
 
 
 def _plots(result, folder: Path) -> list[str]:

@@ -296,4 +296,4 @@ def test_the_metrics_table_keeps_large_costs_in_their_columns():
     from minigrad.commands.train import _table
 
     table = _table({"train": {"cost": 123456789.0, "loss": 2e12, "accuracy": 0.5}})
-    assert table.splitlines()[1].split() == ["train", "1.235e+08", "2e+12", "50.00%"]
+    assert table.splitlines()[1].split() == ["train", "1.23457e+08", "2.00000e+12", "50.00%"]
