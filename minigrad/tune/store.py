@@ -119,17 +119,36 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
+#: Where the lock sits on Windows, whose byte-range locks are mandatory: past the text
+#: naming the holder, so a refused driver can still read it.
+_LOCK_OFFSET = 1 << 20
+
+
 def _lock_file(handle: Any) -> None:
     """An exclusive, non-blocking lock on an open file (OSError when it is held)."""
     if sys.platform == "win32":
         import msvcrt
 
-        handle.seek(0)
+        handle.seek(_LOCK_OFFSET)
         msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
     else:
         import fcntl
 
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock_file(handle: Any) -> None:
+    """Release :func:`_lock_file`'s lock (closing the file would too, except on Windows,
+    whose documentation asks for an explicit unlock)."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        handle.seek(_LOCK_OFFSET)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _canonical(value: Any) -> str:
@@ -230,6 +249,7 @@ class StudyStore:
         path: the database file (its folder is created; the file too unless
             ``must_exist``).
         must_exist: open an existing study only (``minigrad tune --show``).
+        claim: :meth:`claim` the study before anything is written (the driver does).
 
     Raises:
         ConfigError: the file is missing (with ``must_exist``), is not a SQLite database,
@@ -248,9 +268,10 @@ class StudyStore:
         ('lr', {'pending': 0, 'running': 0, 'done': 2, 'failed': 0})
     """
 
-    def __init__(self, path: str | os.PathLike, *, must_exist: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike, *, must_exist: bool = False, claim: bool = False) -> None:
         self.path = Path(path)
         self._lock: Any = None
+        self._db: Any = None
         if self.path.is_dir():
             raise ConfigError(
                 f"{self.path} is a folder; name the database file in it, e.g. {self.path / 'study.db'}"
@@ -264,6 +285,16 @@ class StudyStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as err:
                 raise ConfigError(f"{self.path}: cannot create its folder ({err.strerror or err})") from None
+        if claim:
+            self.claim()  # before anything is written: a second driver writes nothing
+        try:
+            self._open(must_exist)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, must_exist: bool) -> None:
+        """Connect, refuse another program's database, and create the tables."""
         try:
             if must_exist:  # only read: a study on a read-only disk can be shown
                 self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
@@ -275,14 +306,12 @@ class StudyStore:
             raise ConfigError(f"{self.path}: not a study database ({_explained(err)})") from None
         if (must_exist or tables) and "study" not in tables:
             # another program's database: never write into it
-            self._db.close()
             other = f" (its tables: {', '.join(sorted(tables)[:5])})" if tables else ""
             raise ConfigError(
                 f"{self.path}: not a minigrad study database{other}; minigrad leaves it alone, "
                 "choose another --db"
             )
         if version > _SCHEMA_VERSION:
-            self._db.close()
             raise ConfigError(
                 f"{self.path}: written by a newer minigrad (schema {version} > {_SCHEMA_VERSION}); upgrade"
             )
@@ -319,8 +348,11 @@ class StudyStore:
         try:
             _lock_file(handle)
         except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            try:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+            except OSError:
+                holder = "another process"
             handle.close()
             raise ConfigError(
                 f"{self.path}: another `minigrad tune` ({holder}) is running this study; wait for it "
@@ -335,9 +367,11 @@ class StudyStore:
     # --------------------------------------------------------------- lifecycle
     def close(self) -> None:
         """Close the connection (everything is already committed) and release the claim."""
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
         if self._lock is not None:
-            self._lock.close()  # closing the file releases its lock
+            _unlock_file(self._lock)
+            self._lock.close()
             self._lock = None
 
     def __enter__(self) -> StudyStore:

@@ -778,8 +778,7 @@ def run_study(
     db = Path(db)
     name = name or db.stem
     total = sum(len(r) for r in plan.rounds())
-    with StudyStore(db) as store:
-        store.claim()
+    with StudyStore(db, claim=True) as store:
         # the executor's settings are checked before new= may discard a stored study
         with open_executor(executor, workers=workers, scheduler=scheduler) as handle:
             try:

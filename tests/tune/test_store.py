@@ -186,3 +186,15 @@ def test_one_driver_at_a_time_claims_a_study(tmp_path):
     first.close()  # releases it
     second.claim()
     second.close()
+
+
+def test_a_refused_driver_writes_nothing(tmp_path):
+    path = tmp_path / "s.db"
+    with StudyStore(path, claim=True) as running:
+        running.open_study("s", SPEC)
+        before = path.read_bytes()
+        with pytest.raises(ConfigError, match="is running this study"):
+            StudyStore(path, claim=True)
+        assert path.read_bytes() == before
+    with StudyStore(path, claim=True) as next_driver:  # released on close
+        assert next_driver.study()["name"] == "s"
