@@ -861,7 +861,8 @@ def _classifies(config: Mapping[str, Any], where: _Where) -> bool:
 
 def split_digest(parts: Iterable[tuple[np.ndarray, np.ndarray] | None]) -> str:
     """A digest of a train/dev(/test) split: the examples and labels of each part, in
-    order (values, dtypes and shapes).
+    order (shapes, labels, and examples at float32 precision, so a dataset regenerated on
+    another machine, a few float64 rounding steps apart, has the same digest).
 
     Example:
         >>> import numpy as np
@@ -875,8 +876,9 @@ def split_digest(parts: Iterable[tuple[np.ndarray, np.ndarray] | None]) -> str:
         if part is None:
             digest.update(b"none")
             continue
-        for array in part:
-            array = np.ascontiguousarray(array)
+        X, Y = (np.asarray(array) for array in part)
+        X = np.ascontiguousarray(X, dtype=np.float32) if X.dtype.kind == "f" else np.ascontiguousarray(X)
+        for array in (X, np.ascontiguousarray(Y)):
             digest.update(f"{array.dtype.str}{array.shape}".encode())
             digest.update(array.tobytes())
     return digest.hexdigest()

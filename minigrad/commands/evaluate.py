@@ -13,6 +13,7 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 __all__ = ["configure", "run"]
@@ -61,7 +62,14 @@ def run(args: argparse.Namespace) -> int:
         X, Y = load_data(config, source=source)
         parts = _split_data(config, X, Y, source=source)  # as training split it
         saved = meta.get("split_digest")
-        if saved and split_digest(parts) != saved:
+        if not saved:
+            print(
+                f"note: {args.run_dir} was saved without a digest of its split, so the regenerated split "
+                "cannot be checked against the one it was trained on (stratified splits changed since); "
+                "if they differ, dev and test may hold training examples: evaluate held-out data with --data",
+                file=sys.stderr,
+            )
+        elif split_digest(parts) != saved:
             raise ConfigError(
                 f"{args.run_dir}: the data regenerated from the run's configuration is not split as it was "
                 "for training (another version of minigrad, of a dataset plugin or of the data file?), so "

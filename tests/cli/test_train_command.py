@@ -297,3 +297,15 @@ def test_the_metrics_table_keeps_large_costs_in_their_columns():
 
     table = _table({"train": {"cost": 123456789.0, "loss": 2e12, "accuracy": 0.5}})
     assert table.splitlines()[1].split() == ["train", "1.23457e+08", "2.00000e+12", "50.00%"]
+
+
+def test_evaluate_says_when_a_run_has_no_split_digest_to_check(tmp_path, capsys, monkeypatch):
+    import minigrad.config as config_module
+
+    with_digest = config_module.model_metadata
+    monkeypatch.setattr(config_module, "model_metadata", lambda run: {**with_digest(run), "split_digest": ""})
+    folder = tmp_path / "old"
+    assert main(["train", "--epochs", "1", "--out", str(folder), *QUICK]) == 0  # as saved before digests
+    capsys.readouterr()
+    assert main(["evaluate", str(folder)]) == 0
+    assert "saved without a digest of its split" in capsys.readouterr().err
