@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import weakref
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from heapq import heappop, heappush
@@ -84,9 +85,25 @@ _next_sequence = itertools.count(0, -1).__next__
 _UNCHANGED = 1  # above every reading: never changed in place
 
 
+#: Tensors :func:`_mark_changed` stamped, and the latest stamp: a backward whose root was
+#: recorded before that stamp checks every node against them (a frozen parameter that
+#: load_state_dict changed is no node's gradient-receiving input, so the leaf check in
+#: _run_backward never meets it). Optimizer steps stamp their parameters directly: those
+#: receive gradients, and the leaf check covers them.
+_changed_tensors: weakref.WeakSet[Tensor] = weakref.WeakSet()
+_latest_change = [_UNCHANGED]
+
+
+def _changed_first(tensor: Tensor) -> int:
+    """Sort key: the tensor changed first comes first (the clock counts down)."""
+    return -tensor._changed_at
+
+
 def _mark_changed(tensor: Tensor) -> None:
     """Record that ``tensor.data`` was just changed in place (see the graph clock)."""
-    tensor._changed_at = _next_sequence()
+    tensor._changed_at = stamp = _next_sequence()
+    _changed_tensors.add(tensor)
+    _latest_change[0] = stamp
 
 
 def get_default_dtype() -> np.dtype:
@@ -809,6 +826,13 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
     done = []
     _, promote, anomaly = _switches.get()
     ndarray = np.ndarray
+    # a tensor changed in place since this graph was recorded (load_state_dict): check
+    # every node's saved arrays against such tensors, not only gradient-receiving leaves
+    changed = (
+        sorted((t for t in _changed_tensors if t._changed_at < root.sequence), key=_changed_first)
+        if _latest_change[0] < root.sequence
+        else ()
+    )
     try:
         while heap:
             ctx = heappop(heap)[1]
@@ -820,6 +844,8 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
                     "to run backward twice"
                 )
             done.append(ctx)
+            for tensor in changed:
+                _check_saved_unchanged((ctx,), tensor)
             in_grads = ctx.fn.backward(ctx, grad_out)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)

@@ -100,3 +100,18 @@ def test_the_usual_loop_and_a_copy_saved_by_forward_are_unaffected():
     _step(mg.optimizer("sgd", [w], lr=1.0), w)
     J.backward()
     np.testing.assert_allclose(w.grad, np.exp([1.0, 2.0]))
+
+
+def test_a_frozen_parameter_changed_by_load_state_dict_is_caught_too():
+    """A frozen parameter receives no gradient, but the gradients flowing through the
+    ops that saved it would come from its new values."""
+    model = mg.Sequential(mg.layer("dense", 2, 2, rng=0), mg.layer("dense", 2, 1, rng=1))
+    model[1].W.requires_grad = False
+    x = np.ones((3, 2))
+    state = {"1.W": model[1].W.data + 1}  # the frozen weights only
+    loss = model(x).sum()
+    model.load_state_dict(state, strict=False)
+    with pytest.raises(mg.BackwardError, match="saved the data of a parameter of shape \\(2, 1\\)"):
+        loss.backward()
+    model.load_state_dict(state, strict=False)  # before the forward pass: nothing to refuse
+    model(x).sum().backward()
