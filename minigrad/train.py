@@ -567,13 +567,16 @@ def _seed_layers(model: Module, seed: np.random.SeedSequence) -> None:
     ``rng=``) from the run's seed, so the same ``fit(seed=...)`` gives the same run.
 
     A layer lists such generators by attribute name in ``seeded_by_fit``; one it was given
-    a seed for is not listed and keeps its own stream.
+    a seed for (or that was replaced by one the user made) is not listed and keeps its own
+    stream. The generator is reseeded in place, so it stays the layer's own.
     """
     owners = [
-        (module, attr) for _, module in model.named_modules() for attr in getattr(module, "seeded_by_fit", ())
+        getattr(module, attr)
+        for _, module in model.named_modules()
+        for attr in getattr(module, "seeded_by_fit", ())
     ]
-    for (module, attr), child in zip(owners, seed.spawn(len(owners))):
-        object.__setattr__(module, attr, np.random.Generator(np.random.PCG64(child)))
+    for generator, child in zip(owners, seed.spawn(len(owners))):
+        generator.bit_generator.state = np.random.PCG64(child).state
 
 
 def _copy_tree(value: Any) -> Any:
@@ -746,7 +749,6 @@ class Trainer:
         shuffle_seq, augment_seq, layer_seq = np.random.SeedSequence(self.seed).spawn(3)
         self.rng = np.random.Generator(np.random.PCG64(shuffle_seq))
         self.augment_rng = np.random.Generator(np.random.PCG64(augment_seq))
-        _seed_layers(model, layer_seq)
         self._layers = [  # the layers with trainable parameters, for gradient norms (frozen ones have none)
             (prefix or type(module).__name__, type(module).__name__, trainable)
             for prefix, module in model.named_modules()
@@ -754,6 +756,7 @@ class Trainer:
         ]
         self._warned: set[tuple[str, str]] = set()
         self._fingerprints: dict[str, str] | None = None  # of the data, for checkpoints
+        _seed_layers(model, layer_seq)  # last: a fit refused above leaves the model's streams alone
 
     # ----------------------------------------------------------- plumbing
     def _pair(self, data: Any, what: str) -> tuple[np.ndarray, np.ndarray]:

@@ -287,8 +287,14 @@ class Dropout(mg.Module):
             )
         self.keep_prob = float(keep_prob)
         self.generator = np.random.default_rng(rng)
-        # without a seed, fit(seed=...) seeds the masks from the run's seed
-        self.seeded_by_fit = ("generator",) if rng is None else ()
+        self._unseeded = self.generator if rng is None else None
+
+    @property
+    def seeded_by_fit(self) -> tuple[str, ...]:
+        """``("generator",)`` while the masks come from the generator made without a seed:
+        :func:`~minigrad.fit` then seeds it from its own ``seed``; empty when ``rng=`` was
+        given or the generator was replaced."""
+        return ("generator",) if self.generator is self._unseeded else ()
 
     def forward(self, x: Any) -> mg.Tensor:
         x = _float_input(x, mg.get_default_dtype())

@@ -521,23 +521,37 @@ def test_clip_norm_caps_each_update_and_records_the_raw_gradient_norms():
 def test_the_same_seed_gives_the_same_run_with_dropout_built_without_a_seed():
     train, _ = moons()
 
-    def run(seed, dropout_rng=None):
+    class StartState:
+        def on_train_begin(self, trainer):
+            self.state = trainer.model[2].generator.bit_generator.state
+
+    def run(seed, dropout_rng=None, replace=None):
         model = mg.Sequential(
             mg.layer("dense", 2, 16, rng=0),
             mg.layer("relu"),
             mg.layer("dropout", 0.5, rng=dropout_rng),
             mg.layer("dense", 16, 2, rng=1),
         )
-        given = model[2].generator
+        if replace is not None:
+            model[2].generator = replace
+        start = StartState()
         optimizer = mg.optimizer("adam", model.parameters(), lr=0.01)
-        mg.fit(model, train, loss="softmax_cross_entropy", optimizer=optimizer, epochs=3, seed=seed)
-        return model.state_dict(), model[2].generator is given
+        mg.fit(
+            model,
+            train,
+            loss="softmax_cross_entropy",
+            optimizer=optimizer,
+            epochs=3,
+            seed=seed,
+            callbacks=[start],
+        )
+        return model.state_dict(), start.state
 
-    first, replaced = run(0)
+    first, _ = run(0)
     again, _ = run(0)
     other, _ = run(1)
     assert all(np.array_equal(first[k], again[k]) for k in first)  # bit for bit
     assert not all(np.array_equal(first[k], other[k]) for k in first)
-    assert replaced is False  # fit seeded the unseeded generator
-    _, kept = run(0, dropout_rng=7)
-    assert kept  # a generator the user seeded keeps its own stream
+    # a generator the user seeded, or put in place, keeps its own stream
+    assert run(0, dropout_rng=7)[1] == np.random.default_rng(7).bit_generator.state
+    assert run(0, replace=np.random.default_rng(5))[1] == np.random.default_rng(5).bit_generator.state
