@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -644,9 +645,9 @@ def _augment_batch(
     """``augment(xb, rng)``, with flat examples reshaped to ``image_shape`` while it runs
     (what :class:`DataLoader` and :func:`minigrad.fit` apply to each training batch).
 
-    The augmentation gets a copy of the batch, never the caller's data: a batch may be
-    a view of the user's ``X`` (``shuffle=False``), and an augmentation that works in
-    place would change it.
+    The augmentation never gets the caller's data: a batch that is a view (of the user's
+    ``X``, with ``shuffle=False``) is copied first, since an augmentation that works in
+    place would change it; a shuffled batch is already a fresh array.
 
     Example:
         >>> import numpy as np
@@ -656,7 +657,8 @@ def _augment_batch(
         >>> _augment_batch(flip, np.array([[1.0, 2.0, 3.0, 4.0]]), np.random.default_rng(0), (2, 2))
         array([[2., 1., 4., 3.]])
     """
-    xb = xb.copy()  # one copy per augmented batch, made only when augmenting
+    if not xb.flags.owndata:
+        xb = xb.copy()  # a view of someone's data: augment a copy
     images = xb if image_shape is None else xb.reshape(xb.shape[0], *image_shape)
     out = augment(images, rng)
     if not isinstance(out, np.ndarray) or out.shape != images.shape:
@@ -1092,9 +1094,7 @@ def _integer_text(spec: str) -> int | None:
     """``int(spec)`` for text such as ``"2"`` or ``"-1"`` (a column index typed on a
     command line), else None."""
     text = spec.strip()
-    if text.lstrip("+-").isdigit() and text.isascii():
-        return int(text)
-    return None
+    return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else None
 
 
 def _column_index(spec: Any, names: list[str] | None, width: int, path: Path, role: str) -> int:
@@ -1178,8 +1178,8 @@ def _load_csv(
     if header is None:
         fix = "correct that field, or pass header=True (it is a header) or header=False"
         header = _is_header(rows[0], where=f"load_dataset: '{path}'", fix=fix)
-        if header and _is_default_names(rows[0]) and len(rows[0]) <= 3:
-            # "0,1" is as likely an example (feature 0, label 1) as pandas' default names
+        if header and _is_default_names(rows[0]):
+            # "0,1" may as well be an example (feature 0, label 1) as pandas' default names
             warnings.warn(
                 f"load_dataset: '{path}': the first row {','.join(rows[0])} is read as column names "
                 "(pandas' default ones); if it is an example, pass header=False",

@@ -1327,7 +1327,7 @@ class Ensemble:
                 w = np.full(0, np.nan)  # not numbers: refused below
             if w.shape != (len(self.models),) or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
                 raise ConfigError(
-                    f"Ensemble: weights={list(weights)} must be {len(self.models)} finite non-negative "
+                    f"Ensemble: weights={weights!r} must be {len(self.models)} finite non-negative "
                     "numbers, not all zero"
                 )
             self.weights = w / w.sum()

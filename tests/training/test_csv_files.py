@@ -113,3 +113,11 @@ def test_load_dataset_errors_name_the_line_of_the_file(tmp_path, text, match):
     path.write_text(text)
     with pytest.raises(mg.ConfigError, match=r"load_dataset: .*bad\.csv' " + match):
         mg.load_dataset(path)
+
+
+def test_a_wide_row_of_default_names_warns_too_and_odd_signs_are_names(tmp_path):
+    (tmp_path / "wide.csv").write_text("0,1,2,3\n0.5,1.5,2.5,0\n0.1,0.2,0.3,1\n")
+    with pytest.warns(UserWarning, match="first row 0,1,2,3 is read as column names"):
+        assert mg.load_dataset(tmp_path / "wide.csv")[0].shape == (2, 3)
+    with pytest.raises(mg.ConfigError, match="target column '--1' is a name"):  # not a ValueError
+        mg.load_dataset(tmp_path / "wide.csv", target="--1", header=False)

@@ -61,7 +61,7 @@ def test_weighted_ensembles_and_errors():
         mg.Ensemble([])
     with pytest.raises(mg.ConfigError, match="non-negative"):
         mg.Ensemble([Logit(0.0)], weights=[-1])
-    for bad in ([np.nan, 1.0], [np.inf, 1.0], ["a", 1.0]):
+    for bad in ([np.nan, 1.0], [np.inf, 1.0], ["a", 1.0], 0.5):
         with pytest.raises(mg.ConfigError, match="must be 2 finite non-negative numbers"):
             mg.Ensemble([Logit(0.0), Logit(1.0)], weights=bad)
 
