@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -92,6 +93,7 @@ _UNCHANGED = 1  # above every reading: never changed in place
 #: receive gradients, and the leaf check covers them.
 _changed_tensors: weakref.WeakSet[Tensor] = weakref.WeakSet()
 _latest_change = [_UNCHANGED]
+_changed_lock = threading.Lock()  # a load_state_dict may run while another thread backprops
 
 
 def _changed_first(tensor: Tensor) -> int:
@@ -101,9 +103,10 @@ def _changed_first(tensor: Tensor) -> int:
 
 def _mark_changed(tensor: Tensor) -> None:
     """Record that ``tensor.data`` was just changed in place (see the graph clock)."""
-    tensor._changed_at = stamp = _next_sequence()
-    _changed_tensors.add(tensor)
-    _latest_change[0] = stamp
+    with _changed_lock:
+        tensor._changed_at = stamp = _next_sequence()
+        _changed_tensors.add(tensor)
+        _latest_change[0] = stamp
 
 
 def get_default_dtype() -> np.dtype:
@@ -828,11 +831,11 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
     ndarray = np.ndarray
     # a tensor changed in place since this graph was recorded (load_state_dict): check
     # every node's saved arrays against such tensors, not only gradient-receiving leaves
-    changed = (
-        sorted((t for t in _changed_tensors if t._changed_at < root.sequence), key=_changed_first)
-        if _latest_change[0] < root.sequence
-        else ()
-    )
+    changed: Any = ()
+    if _latest_change[0] < root.sequence:
+        with _changed_lock:
+            since = [t for t in _changed_tensors if t._changed_at < root.sequence]
+        changed = sorted(since, key=_changed_first)
     try:
         while heap:
             ctx = heappop(heap)[1]
