@@ -1098,8 +1098,9 @@ def _integer_text(spec: str) -> int | None:
 
 
 def _column_index(spec: Any, names: list[str] | None, width: int, path: Path, role: str) -> int:
-    if isinstance(spec, str) and (names is None or spec not in names) and _integer_text(spec) is not None:
-        spec = _integer_text(spec)  # "2" from the command line: an index, unless it is a name
+    if isinstance(spec, str) and (names is None or spec not in names):
+        index = _integer_text(spec)  # "2" from the command line: an index, unless it is a name
+        spec = spec if index is None else index
     if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
         if not -width <= spec < width:
             raise ConfigError(
@@ -1162,6 +1163,21 @@ def _csv_numbers(
     return values
 
 
+def _check_csv_finite(
+    values: np.ndarray, lines: list[int], columns: Sequence[int], *, where: str, names: list[str] | None
+) -> None:
+    """A NaN or inf in one of ``columns`` of :func:`_csv_numbers`' matrix is an error
+    naming its line and column."""
+    nonfinite = ~np.isfinite(values[:, list(columns)])
+    if nonfinite.any():
+        r, c = (int(i) for i in np.argwhere(nonfinite)[0])
+        col = columns[c]
+        raise ConfigError(
+            f"{where} line {lines[r]}, column {names[col] if names else col!r} is {values[r, col]}; "
+            "remove or impute NaN/inf values"
+        )
+
+
 def _load_csv(
     path: Path, *, target: Any, features: Any, delimiter: str, header: bool | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -1205,12 +1221,5 @@ def _load_csv(
         x_cols = [_column_index(s, names, width, path, "feature") for s in specs]
         if y_col in x_cols:
             raise ConfigError(f"load_dataset: column {y_col} of '{path}' is both a feature and the target")
-    nonfinite = ~np.isfinite(values[:, [*x_cols, y_col]])
-    if nonfinite.any():
-        r, c = (int(i) for i in np.argwhere(nonfinite)[0])
-        col = [*x_cols, y_col][c]
-        raise ConfigError(
-            f"load_dataset: '{path}' line {lines[r]}, column {names[col] if names else col!r} is "
-            f"{values[r, col]}; remove or impute NaN/inf values"
-        )
+    _check_csv_finite(values, lines, [*x_cols, y_col], where=f"load_dataset: '{path}'", names=names)
     return values[:, x_cols], values[:, y_col]

@@ -55,7 +55,7 @@ def _read_features(path: str | Path, n_features: int) -> tuple[Any, list[str] | 
     """:func:`read_features`, and the header row it skipped (``None`` without one)."""
     import numpy as np
 
-    from minigrad.data import _csv_numbers, _csv_rows, _is_header
+    from minigrad.data import _check_csv_finite, _csv_numbers, _csv_rows, _is_header
     from minigrad.errors import ConfigError
 
     path = Path(path)
@@ -94,14 +94,7 @@ def _read_features(path: str | Path, n_features: int) -> tuple[Any, list[str] | 
             raise ConfigError(f"--input {path}: the file is empty; give one example per row")
         width = len(header) if header is not None else len(rows[0])
         X = _csv_numbers(rows, lines, width, where=f"--input {path}:", names=header)
-        nonfinite = np.argwhere(~np.isfinite(X))
-        if len(nonfinite):
-            r, c = (int(i) for i in nonfinite[0])
-            column = header[c] if header else c
-            raise ConfigError(
-                f"--input {path}: line {lines[r]}, column {column!r} is {X[r, c]}; remove or impute NaN/inf "
-                "values"
-            )
+        _check_csv_finite(X, lines, range(width), where=f"--input {path}:", names=header)
     else:
         raise ConfigError(f"--input {path}: unsupported suffix {path.suffix!r}; use .npz or .csv")
     X = np.asarray(X)
