@@ -846,15 +846,12 @@ def load_data(config: Mapping[str, Any], *, source: str | None = None) -> tuple[
 
 def _classifies(config: Mapping[str, Any], where: _Where) -> bool:
     """Whether the configured loss is a classification loss: every loss but a regression
-    one (``mean_squared_error``, or any loss whose ``link`` is ``"identity"``)."""
+    one, whose ``link`` is ``"identity"`` (``mean_squared_error``'s)."""
     from minigrad.factories import loss
     from minigrad.train import _link_for
 
-    name = config["training"]["loss"]
-    if name == "mean_squared_error":
-        return False
     try:
-        return _link_for(loss(name)) != "identity"
+        return _link_for(loss(config["training"]["loss"])) != "identity"
     except MinigradError as err:
         raise where.wrap("training.loss", err) from err
 
