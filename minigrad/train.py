@@ -500,7 +500,8 @@ def evaluate(
     Returns ``{"loss": mean loss, "cost": loss + penalty(m), <metric>: value}``;
     ``loss`` / ``cost`` only when a loss is given. ``m`` (default ``len(X)``) is the
     example count the regularizer divides by. ``loss`` may be a name (``"softmax_cross_entropy"``)
-    or a loss function. ``metrics`` defaults to accuracy, except for regression (the
+    or a loss function; for one output column (m, 1) it receives a (m,) ``Y`` as (m, 1),
+    as in :func:`fit`. ``metrics`` defaults to accuracy, except for regression (the
     identity link); ``link`` defaults to the loss's (see the module docs). ``batch_size``
     as in :func:`predict_proba`.
 
@@ -524,7 +525,7 @@ def evaluate(
     results: dict[str, float] = {}
     if loss_fn is not None:
         with no_grad():
-            data_loss = float(np.asarray(loss_fn(Tensor(outputs), Y).data))
+            data_loss = float(np.asarray(loss_fn(Tensor(outputs), _loss_target(outputs, Y)).data))
             penalty = 0.0
             if regularizer is not None:
                 penalty = float(np.asarray(regularizer(model.named_parameters(), m or len(X)).data))
@@ -535,6 +536,17 @@ def evaluate(
         for name, fn in _metric_functions(metrics):
             results[name] = _accuracy(proba, Y, link) if fn is None else float(fn(proba, Y))
     return results
+
+
+def _loss_target(outputs: Any, Y: Any) -> Any:
+    """``Y`` as every loss receives it from :func:`fit` and :func:`evaluate`: a (m,) target
+    for (m, 1) outputs becomes (m, 1), the rule the built-in losses apply themselves, so a
+    plain function ``((p - y) ** 2).mean()`` cannot broadcast it to (m, m). Anything else
+    (integer labels (m,) for (m, C) outputs, C > 1) is passed unchanged."""
+    shape = outputs.shape
+    if len(shape) == 2 and shape[1] == 1 and getattr(Y, "shape", None) == (shape[0],):
+        return Y.reshape(shape)
+    return Y
 
 
 def _loss(loss: Any) -> Callable:
@@ -803,7 +815,8 @@ class Trainer:
     # ------------------------------------------------------------ public
     def cost(self, outputs: Tensor, Y: np.ndarray) -> tuple[Tensor, Tensor]:
         """``(J, loss)`` for a batch: the loss plus the regularization term (``m`` = the
-        training-set size), and the loss alone.
+        training-set size), and the loss alone. A (m,) ``Y`` for (m, 1) outputs reaches the
+        loss as (m, 1) (see :func:`fit`).
 
         Example:
             >>> import numpy as np
@@ -817,7 +830,7 @@ class Trainer:
             >>> bool(J.data > loss.data)
             True
         """
-        data_loss = self.loss(outputs, Y)
+        data_loss = self.loss(outputs, _loss_target(outputs, Y))
         if not isinstance(data_loss, Tensor):
             raise ConfigError(
                 f"fit: the loss {self.loss!r} returned a {type(data_loss).__name__}, not a Tensor, so "
@@ -1205,7 +1218,10 @@ def fit(
         train: ``(X, Y)`` training arrays (rows are examples).
         dev: ``(X, Y)`` dev arrays, evaluated after every epoch.
         loss: a loss function ``loss(prediction, target) -> Tensor`` or a registered
-            loss name (``"softmax_cross_entropy"``).
+            loss name (``"softmax_cross_entropy"``). For a model with one output (m, 1),
+            a (m,) ``Y`` reaches every loss as (m, 1), as the built-in losses read it (so
+            ``lambda p, y: ((p - y) ** 2).mean()`` does not broadcast to (m, m)); integer
+            labels (m,) for (m, C) outputs are passed as they are.
         optimizer: an optimizer built on ``model.parameters()`` (``mg.optimizer("adam", ...)``).
         schedule: ``fn(epoch) -> learning rate``, applied at the start of each epoch.
         regularizer: ``penalty(named_parameters, m) -> Tensor`` added to the cost.
