@@ -8,6 +8,7 @@ boundary (feature count, dtype) and name themselves in the error, e.g.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from typing import Any
 
@@ -54,6 +55,82 @@ def _float_dtype(layer: str, dtype: Any) -> np.dtype:
     return dt
 
 
+def _generator(layer: str, rng: Any) -> np.random.Generator:
+    """The layer's generator from ``rng``: None (fresh entropy), an int seed >= 0 (NumPy
+    integers too) or a ``numpy.random.Generator`` (used as it is); anything else is the
+    caller's mistake, a :class:`~minigrad.ConfigError` naming ``layer`` and the value."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
+        return np.random.default_rng(int(rng))
+    raise mg.ConfigError(
+        f"{layer}: rng={rng!r} ({type(rng).__name__}) is not a seed; pass None, an int >= 0 or a "
+        "numpy.random.Generator (e.g. rng=0 or rng=np.random.default_rng(0))"
+    )
+
+
+def _callable_name(fn: Any) -> str:
+    return getattr(fn, "__name__", None) or repr(fn)
+
+
+#: How :class:`Dense` calls its initializer (the ``initializer`` hook's contract).
+_INIT_SIGNATURE = "init(shape, *, fan_in, fan_out, rng, dtype)"
+
+
+def _accepts_call(fn: Any, args: tuple, kwargs: dict) -> bool:
+    """Whether ``fn``'s signature takes ``fn(*args, **kwargs)`` (True where Python cannot tell)."""
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except ValueError:  # no signature to read (some builtins)
+        return True
+    except TypeError:
+        return False
+    return True
+
+
+def _initial_weights(
+    label: str, init: Any, initializer: Any, n_in: int, n_out: int, generator: Any, dtype: np.dtype
+) -> np.ndarray:
+    """``initializer((n_in, n_out), fan_in=n_in, fan_out=n_out, rng=generator, dtype=dtype)``,
+    checked. A callable the user passed as ``init`` that cannot be called so, or fails, or
+    returns another shape is the user's to fix: a :class:`~minigrad.ConfigError` saying
+    what it must accept and return. A registered initializer (``init`` a name) that fails
+    is left to the registry, which reports a bug in its plugin."""
+    shape = (n_in, n_out)
+    args, kwargs = (shape,), {"fan_in": n_in, "fan_out": n_out, "rng": generator, "dtype": dtype}
+    name = init if isinstance(init, str) else _callable_name(init)
+    call = f"init({shape}, fan_in={n_in}, fan_out={n_out}, rng=<Generator>, dtype={dtype})"
+    if isinstance(init, str):
+        weights = initializer(*args, **kwargs)
+    else:
+        try:
+            weights = initializer(*args, **kwargs)
+        except mg.MinigradError:
+            raise
+        except Exception as err:
+            if isinstance(err, TypeError) and not _accepts_call(initializer, args, kwargs):
+                raise mg.ConfigError(
+                    f"{label}: init={name} cannot be called as {call} ({err}); an initializer callable "
+                    f"must accept {_INIT_SIGNATURE} and return an array of shape `shape`, e.g. "
+                    "def init(shape, *, fan_in, fan_out, rng, dtype): "
+                    "return rng.standard_normal(shape).astype(dtype)"
+                ) from err
+            raise mg.ConfigError(
+                f"{label}: init={name} raised {type(err).__name__}: {err} when called as {call}; fix "
+                f"the initializer ({_INIT_SIGNATURE} returning an array of shape `shape`) or pass a "
+                "registered name such as 'he'"
+            ) from err
+    weights = np.asarray(weights)
+    if weights.shape != shape:
+        raise mg.ConfigError(
+            f"{label}: initializer {name} returned shape {weights.shape}, expected {shape} "
+            f"(n_in, n_out); it is called as {call} and must return an array of shape `shape`"
+        )
+    return weights
+
+
 def _features_error(layer: str, n: int, shape: tuple[int, ...]) -> mg.ShapeError:
     return mg.ShapeError(
         f"{layer}: expected input with {n} features, got shape {shape}; rows are examples, "
@@ -72,7 +149,8 @@ class Dense(mg.Module):
             an initializer callable ``init(shape, *, fan_in, fan_out, rng, dtype)``.
         bias: add the bias ``b``; use ``bias=False`` before ``batch_norm``, whose β
             takes its role.
-        rng: a seed or ``numpy.random.Generator`` for the initial weights.
+        rng: an int seed >= 0 or a ``numpy.random.Generator`` for the initial weights
+            (None: fresh entropy); anything else is a :class:`~minigrad.ConfigError`.
         dtype: float dtype of the parameters (default :func:`minigrad.get_default_dtype`).
 
     Attributes:
@@ -107,22 +185,16 @@ class Dense(mg.Module):
         n_out = _positive_int("dense", "n_out", n_out)
         self.n_in, self.n_out = n_in, n_out
         self.init = init
-        dtype = _float_dtype(f"dense({n_in} -> {n_out})", dtype)
+        label = f"dense({n_in} -> {n_out})"
+        dtype = _float_dtype(label, dtype)
+        generator = _generator(label, rng)
         initializer = mg.initializer(init) if isinstance(init, str) else init
         if not callable(initializer):
             raise mg.ConfigError(
-                f"dense({n_in} -> {n_out}): init must be an initializer name such as 'he' or a "
-                f"callable init(shape, *, fan_in, fan_out, rng, dtype), got {init!r}"
+                f"{label}: init must be an initializer name such as 'he' or a "
+                f"callable {_INIT_SIGNATURE}, got {init!r}"
             )
-        generator = np.random.default_rng(rng)
-        weights = np.asarray(
-            initializer((n_in, n_out), fan_in=n_in, fan_out=n_out, rng=generator, dtype=dtype)
-        )
-        if weights.shape != (n_in, n_out):
-            raise mg.ConfigError(
-                f"dense({n_in} -> {n_out}): initializer {init!r} returned shape {weights.shape}, "
-                f"expected ({n_in}, {n_out})"
-            )
+        weights = _initial_weights(label, init, initializer, n_in, n_out, generator, dtype)
         self.W = mg.Parameter(weights, dtype=dtype)
         self.b = mg.Parameter(np.zeros(n_out, dtype=dtype), regularize=False) if bias else None
 
@@ -261,10 +333,10 @@ class Dropout(mg.Module):
 
     Args:
         keep_prob: probability of keeping a unit, in (0, 1]; 1 disables dropout.
-        rng: a seed or ``numpy.random.Generator``; the same seed gives the same
-            sequence of masks. Without one, :func:`~minigrad.fit` seeds the masks from
-            its ``seed`` (so the same seed gives the same run), and outside ``fit`` they
-            are drawn from fresh entropy.
+        rng: an int seed >= 0 or a ``numpy.random.Generator`` (used as it is); the
+            same seed gives the same sequence of masks. Without one,
+            :func:`~minigrad.fit` seeds the masks from its ``seed`` (so the same seed
+            gives the same run), and outside ``fit`` they are drawn from fresh entropy.
 
     Example:
         >>> import numpy as np
@@ -286,7 +358,7 @@ class Dropout(mg.Module):
                 "it is the chance of keeping a unit (0.8 drops 20%), 1 turns dropout off"
             )
         self.keep_prob = float(keep_prob)
-        self.generator = np.random.default_rng(rng)
+        self.generator = _generator("dropout", rng)
         self._unseeded = self.generator if rng is None else None
 
     @property
