@@ -5,7 +5,9 @@ The input is a ``.npz`` (array ``X``, or its only array) or a ``.csv`` of featur
 as pandas writes unnamed columns), in the units of the training data: the run's
 saved normalizer is applied. The output is CSV (``label`` then one probability column
 per class) on standard output or in ``--output``; a ``--output`` ending in ``.npz``
-gets the arrays ``labels`` and ``probabilities``.
+gets the arrays ``labels`` and ``probabilities``. An ``--output`` that is the input file
+or a file of the run folder being read (``model.npz``, ``checkpoint.npz``, ``config.toml``,
+``history.csv``, the plots) is refused: it would destroy what was read.
 
 Examples:
     minigrad predict runs/20250101-120000 --input new_points.csv
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -112,6 +115,36 @@ def _read_features(path: str | Path, n_features: int) -> tuple[Any, list[str] | 
     return X.astype(np.float64), header
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether paths ``a`` and ``b`` name one file (through links, ``..`` or case-folding
+    file systems when both exist; by resolved path otherwise)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def _check_output(output: str, run_dir: str, input_path: str) -> None:
+    """Refuse an ``--output`` that would replace the input or a file of the run read."""
+    from minigrad.commands.train import RUN_FILES
+    from minigrad.errors import ConfigError
+
+    target, source = Path(output), Path(run_dir)
+    folder = source if source.is_dir() else source.parent
+    protected = [(Path(input_path), "the --input file")]
+    if not source.is_dir():
+        protected.append((source, "the model being read"))
+    protected += [(folder / name, f"the run's {name}") for name in RUN_FILES]
+    for path, what in protected:
+        if _same_file(target, path):
+            raise ConfigError(
+                f"--output {output} is {what} ({path}); writing the predictions there would destroy "
+                "it; choose another --output file"
+            )
+
+
 def run(args: argparse.Namespace) -> int:
     """Print or write the predictions; returns the exit code."""
     import numpy as np
@@ -126,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output and Path(args.output).suffix.lower() not in (".csv", ".npz"):
         suffix = Path(args.output).suffix
         raise ConfigError(f"--output {args.output}: unsupported suffix {suffix!r}; use .csv or .npz")
+    if args.output:
+        _check_output(args.output, args.run_dir, args.input)
     model, normalizer, meta = load_model(args.run_dir)
     X, input_header = _read_features(args.input, int(meta["n_features"]))
     if normalizer is not None:

@@ -309,3 +309,24 @@ def test_evaluate_says_when_a_run_has_no_split_digest_to_check(tmp_path, capsys,
     capsys.readouterr()
     assert main(["evaluate", str(folder)]) == 0
     assert "saved without a digest of its split" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("target", ["model.npz", "checkpoint.npz", "config.toml", "history.csv", "input"])
+def test_predict_refuses_an_output_that_would_overwrite_the_model_or_the_input(tmp_path, capsys, target):
+    trained_run = tmp_path / "run"
+    assert main(["train", "--epochs", "2", "--out", str(trained_run), *QUICK]) == 0
+    (tmp_path / "in.csv").write_text("0.1,0.2\n-0.5,0.3\n")
+    output = tmp_path / "in.csv" if target == "input" else trained_run / target
+    # the same file through another spelling of its path
+    spelled = str(output.parent / ".." / output.parent.name / output.name)
+    before = output.read_bytes()
+    for run_dir in (str(trained_run), str(trained_run / "model.npz")):
+        argv = ["predict", run_dir, "--input", str(tmp_path / "in.csv"), "--output", spelled]
+        code = main(argv)
+        err = capsys.readouterr().err
+        if not spelled.endswith((".csv", ".npz")):
+            assert code == 2 and "unsupported suffix" in err
+            continue
+        assert code == 2, err
+        assert f"--output {spelled}" in err and "choose another --output file" in err
+        assert output.read_bytes() == before
