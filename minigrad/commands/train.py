@@ -20,11 +20,14 @@ Examples:
     minigrad train --resume runs/quick --epochs 40
 
 A folder given by --out or --name that already holds a run is refused unless --overwrite.
+The default folder is created when the run starts (runs started in the same second get
+runs/<timestamp>-2, -3, ...).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -84,12 +87,19 @@ def _run_folder(args: argparse.Namespace) -> tuple[Path, list[str]]:
     if args.name is not None and not args.name.strip():
         raise ConfigError("--name is empty; give the run folder a name, or drop --name for a timestamp")
     if not args.out and not args.name:
+        # Claim the folder by creating it: mkdir fails when another run (started in the
+        # same second) created it first, and that run's folder is left to it.
         base = Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+        base.parent.mkdir(parents=True, exist_ok=True)
         folder, n = base, 1
-        while folder.exists():
-            n += 1
-            folder = base.with_name(f"{base.name}-{n}")
-        return folder, []
+        while True:
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                n += 1
+                folder = base.with_name(f"{base.name}-{n}")
+                continue
+            return folder, []
     folder = Path(args.out) if args.out else Path("runs") / args.name
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"{folder} is a file, not a folder; choose another --out")
@@ -206,16 +216,23 @@ def run(args: argparse.Namespace) -> int:
     else:
         config = load_config(args.config, overrides=overrides)
         folder, previous = _run_folder(args)
+    claimed = not args.resume and not args.out and not args.name  # a new, empty default folder
     callbacks = [] if args.quiet else [callback("progress_bar")]
     if previous:
         callbacks.append(_ReplaceRun(folder, previous))
-    result = run_config(
-        config,
-        out=folder,
-        callbacks=callbacks,
-        resume=bool(args.resume),
-        checkpoint_every=args.checkpoint_every,
-    )
+    try:
+        result = run_config(
+            config,
+            out=folder,
+            callbacks=callbacks,
+            resume=bool(args.resume),
+            checkpoint_every=args.checkpoint_every,
+        )
+    except BaseException:
+        if claimed:  # failed before writing anything (a data error): no empty folder stays
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only removes an empty folder
+        raise
     notes = [] if args.no_plots else _plots(result, folder)
     if args.quiet:
         print(folder)

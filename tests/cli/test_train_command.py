@@ -330,3 +330,26 @@ def test_predict_refuses_an_output_that_would_overwrite_the_model_or_the_input(t
         assert code == 2, err
         assert f"--output {spelled}" in err and "choose another --output file" in err
         assert output.read_bytes() == before
+
+
+def test_runs_started_in_the_same_second_claim_different_default_folders(tmp_path, monkeypatch):
+    import argparse
+
+    from minigrad.commands import train as train_command
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(train_command.time, "strftime", lambda fmt: "20250101-120000")
+    args = argparse.Namespace(out=None, name=None, overwrite=False)
+    folders = [train_command._run_folder(args)[0] for _ in range(3)]
+    # each folder is claimed (created) when chosen, not later by the run: no two runs share one
+    assert [f.name for f in folders] == ["20250101-120000", "20250101-120000-2", "20250101-120000-3"]
+    assert all(f.is_dir() for f in folders)
+
+
+def test_a_run_that_fails_before_training_leaves_no_empty_default_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken.csv").write_text("x1,x2,label\n0.1,0.2,0\n0.3,oops,1\n")
+    argv = ["train", "--epochs", "1", "--quiet", "--no-plots", "--set", "data.path='broken.csv'"]
+    assert main(argv) == 2
+    assert "oops" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").iterdir())
