@@ -19,6 +19,10 @@ Examples:
     minigrad train --epochs 20 --seed 1 --out runs/quick
     minigrad train --resume runs/quick --epochs 40
 
+--resume continues the run as it was configured: only --epochs may change. --set and
+--seed are refused, and so is a config.toml edited since the run started (compared with
+the configuration saved in checkpoint.npz; training.epochs may differ).
+
 A folder given by --out or --name that already holds a run is refused unless --overwrite.
 The default folder is created when the run starts (runs started in the same second get
 runs/<timestamp>-2, -3, ...).
@@ -127,6 +131,59 @@ class _ReplaceRun:
             path.unlink(missing_ok=True)
 
 
+def _flatten(value: object, prefix: str = "") -> dict[str, object]:
+    """``{"a": {"b": [1, {"c": 2}]}}`` as ``{"a.b.0": 1, "a.b.1.c": 2}``."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((str(i), item) for i, item in enumerate(value))
+    else:
+        return {prefix: value}
+    flat: dict[str, object] = {}
+    for key, item in items:
+        flat.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+    return flat if flat or not prefix else {prefix: value}
+
+
+def _check_config_unchanged(folder: Path, config: dict) -> None:
+    """Refuse to resume when ``folder/config.toml`` no longer says what the checkpoint was
+    trained with (a hand edit would change the run midway, as ``--set`` would); only
+    ``training.epochs`` may differ."""
+    import tomllib
+
+    from minigrad.checkpoint import load_checkpoint
+    from minigrad.config import DEFAULT_CONFIG, merge_config, validate_config
+    from minigrad.errors import ConfigError
+
+    checkpoint = folder / "checkpoint.npz"
+    extra = load_checkpoint(checkpoint).extra
+    user = extra.get("user") if isinstance(extra, dict) else None
+    saved_text = user.get("config_toml") if isinstance(user, dict) else None
+    if not isinstance(saved_text, str):
+        return  # not written by minigrad train: nothing to compare with
+    saved = validate_config(
+        merge_config(DEFAULT_CONFIG, tomllib.loads(saved_text)), source=f"{checkpoint} (saved config)"
+    )
+    before, now = _flatten(dict(saved)), _flatten(dict(config))
+    changed = [
+        f"{key} ({_shown(before, key)} -> {_shown(now, key)})"
+        for key in sorted(set(before) | set(now))
+        if key != "training.epochs" and (key not in before or key not in now or before[key] != now[key])
+    ]
+    if changed:
+        config_path = folder / "config.toml"
+        raise ConfigError(
+            f"--resume {folder}: {config_path} was edited since the run started: {', '.join(changed)}. "
+            f"The checkpoint was trained with the values saved in it, so resuming would change the run "
+            "midway. Only --epochs may change; undo the edit to continue this run, or start a new run "
+            f"with the edited settings: minigrad train {config_path} --out NEW_DIR"
+        )
+
+
+def _shown(flat: dict[str, object], key: str) -> str:
+    return repr(flat[key]) if key in flat else "absent"
+
+
 def _table(metrics: dict[str, dict[str, float]]) -> str:
     columns = [c for c in ("cost", "loss", "accuracy") if any(c in row for row in metrics.values())]
     lines = [f"{'':<7}" + "".join(f"{c:>12}" for c in columns)]
@@ -213,6 +270,7 @@ def run(args: argparse.Namespace) -> int:
                 "written by minigrad train)"
             )
         config = load_config(config_path, overrides=overrides)
+        _check_config_unchanged(folder, config)
     else:
         config = load_config(args.config, overrides=overrides)
         folder, previous = _run_folder(args)

@@ -353,3 +353,25 @@ def test_a_run_that_fails_before_training_leaves_no_empty_default_folder(tmp_pat
     assert main(argv) == 2
     assert "oops" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").iterdir())
+
+
+def test_resume_refuses_a_config_toml_edited_since_the_run_started(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--epochs", "2", "--out", str(run), *QUICK]) == 0
+    original = (run / "config.toml").read_text()
+    assert "lr = 0.01\n" in original and "lam = 0.1\n" in original
+    edited = original.replace("lr = 0.01\n", "lr = 0.5\n").replace("lam = 0.1\n", "lam = 0.3\n")
+    (run / "config.toml").write_text(edited)
+    checkpoint = (run / "checkpoint.npz").read_bytes()
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run), "--epochs", "4", "--quiet", "--no-plots"]) == 2
+    err = capsys.readouterr().err
+    assert f"{run / 'config.toml'} was edited" in err
+    assert "optimizer.lr (0.01 -> 0.5)" in err and "regularizer.lam (0.1 -> 0.3)" in err
+    assert "start a new run" in err and "Only --epochs may change" in err
+    assert (run / "checkpoint.npz").read_bytes() == checkpoint and (run / "config.toml").read_text() == edited
+    # the number of epochs may change (in the file or with --epochs); so may comments and layout
+    (run / "config.toml").write_text("# more epochs\n" + original.replace("epochs = 2\n", "epochs = 3\n"))
+    assert main(["train", "--resume", str(run), "--quiet", "--no-plots"]) == 0
+    assert len(mg.load_checkpoint(run / "checkpoint.npz").extra["trainer"]["history"]["epochs"]) == 3
+    assert main(["train", "--resume", str(run), "--epochs", "4", "--quiet", "--no-plots"]) == 0
