@@ -147,7 +147,10 @@ def check_hyperparameters(
     checked: dict[str, Any] = {}
     for key, default in defaults.items():
         value = hyper.get(key, default)
-        if bounds.get(key) is bool or isinstance(default, bool | np.bool_):
+        bound = bounds.get(key)
+        # a switch: bounded by bool, or a bool default without a numeric range (when
+        # defaults are the given values, step_size=False must not pass as a switch)
+        if bound is bool or (isinstance(default, bool | np.bool_) and bound is None):
             if not isinstance(value, bool | np.bool_):
                 raise ConfigError(f"{owner}: {key} = {value!r} must be True or False")
             checked[key] = bool(value)
@@ -169,7 +172,6 @@ def check_hyperparameters(
         shown = given if type(given) in (int, float) else value
         if not math.isfinite(value):
             raise ConfigError(f"{owner}: {key} = {shown!r} must be finite")
-        bound = bounds.get(key)
         if bound is not None and not bound.contains(value):
             raise ConfigError(f"{owner}: {key} = {shown!r} is out of range {bound}")
         checked[key] = value

@@ -370,6 +370,9 @@ def test_restarts_are_listed_promptly_or_refused():
             "is beyond the float range; give multiplier a value in [1, inf) below 1.8e308",
         ),
         ("constant", {"lr0": "0.1"}, "lr0 = '0.1' must be a real number"),
+        # a bool is no number, even where the defaults checked against are the given values
+        ("staircase", {"lr0": 1.0, "step_size": False}, "step_size = False must be a real number"),
+        ("constant", {"lr0": True}, "lr0 = True must be a real number"),
     ],
 )
 def test_bad_options_name_schedule_option_and_value(name, options, message):
