@@ -7,7 +7,8 @@ heavy imports happen inside ``run`` so ``minigrad --help`` stays fast.
 Errors minigrad raises on purpose are printed as one paragraph without a
 traceback (``--debug``, before or after the command, shows it): exit code 2 for
 bad configuration or names, 1 for anything else (a failing plugin, ...), 130 on
-Ctrl-C. ``minigrad`` without a command prints the help and exits with 2.
+Ctrl-C (with the notes the command attached, e.g. how to continue a training run).
+``minigrad`` without a command prints the help and exits with 2.
 """
 
 from __future__ import annotations
@@ -81,10 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for note in getattr(err, "__notes__", ()):  # e.g. the layer of a Sequential that failed
             print(f"  note: {' '.join(str(note).split())}", file=sys.stderr)
         return 2 if isinstance(err, ConfigError | UnknownComponentError) else 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         if args.debug:
             raise
         print("minigrad: interrupted", file=sys.stderr)
+        for note in getattr(err, "__notes__", ()):  # e.g. what a training run saved
+            print(f"  note: {' '.join(str(note).split())}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # the reader of our output went away (``minigrad plugins | head``): stop quietly,

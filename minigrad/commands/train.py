@@ -24,6 +24,10 @@ Examples:
 the configuration saved in checkpoint.npz; training.epochs may differ).
 
 A folder given by --out or --name that already holds a run is refused unless --overwrite.
+Ctrl-C stops training (exit code 130) and says which epochs the last checkpoint holds
+and the command that continues the run (minigrad train --resume DIR), or, before the
+first checkpoint, the command that starts it again; the epochs finished after the last
+checkpoint are not saved (--checkpoint-every 1 saves every epoch).
 The default folder is created when the run starts (runs started in the same second get
 runs/<timestamp>-2, -3, ...).
 """
@@ -109,9 +113,11 @@ def _run_folder(args: argparse.Namespace) -> tuple[Path, list[str]]:
         raise ConfigError(f"{folder} is a file, not a folder; choose another --out")
     previous = [name for name in RUN_FILES if (folder / name).exists()]
     if previous and not args.overwrite:
+        # --resume needs a checkpoint: a run stopped before its first one can only start over
+        resume = f"continue it with --resume {folder}, " if "checkpoint.npz" in previous else ""
         raise ConfigError(
-            f"{folder} already holds a run ({', '.join(previous)}); choose another folder, continue it with "
-            f"--resume {folder}, or pass --overwrite to replace it"
+            f"{folder} already holds a run ({', '.join(previous)}); choose another folder, {resume}"
+            "or pass --overwrite to replace it"
         )
     return folder, previous
 
@@ -129,6 +135,66 @@ class _ReplaceRun:
     def on_train_begin(self, trainer: object) -> None:
         for path in self.paths:
             path.unlink(missing_ok=True)
+
+
+class _Progress:
+    """Notes the epochs this session finished, for the message on Ctrl-C."""
+
+    order = 1000  # after the checkpoint writer: an epoch counts once it is fully handled
+
+    def __init__(self) -> None:
+        self.started = False
+        self.finished: int | None = None
+
+    def on_train_begin(self, trainer: object) -> None:
+        self.started = True
+
+    def on_epoch_end(self, trainer: object, epoch: int, logs: dict[str, float]) -> None:
+        self.finished = epoch
+
+
+def _restart_command(folder: Path) -> str:
+    """The command that starts the run in ``folder`` afresh from its config.toml."""
+    import shlex
+
+    config, out = shlex.quote(str(folder / "config.toml")), shlex.quote(str(folder))
+    return f"minigrad train {config} --out {out} --overwrite"
+
+
+def _interrupted(args: argparse.Namespace, folder: Path, progress: _Progress) -> list[str]:
+    """What an interrupted run left: the epochs its checkpoint holds, those lost, and
+    the command that continues it (or starts it again when there is no checkpoint)."""
+    import shlex
+
+    from minigrad.checkpoint import CheckpointError, load_checkpoint
+
+    checkpoint = folder / "checkpoint.npz"
+    if not progress.started:
+        if args.resume:
+            return [f"interrupted before training resumed; {folder} is unchanged"]
+        return ["interrupted before training started; no epoch was trained"]
+    saved = None
+    if checkpoint.is_file():
+        try:
+            saved = load_checkpoint(checkpoint).epoch
+        except CheckpointError:
+            saved = None
+    if saved is None:
+        return [
+            f"no checkpoint yet (one is written every {args.checkpoint_every} epochs, --checkpoint-every), "
+            f"so the run cannot be resumed; start it again with: {_restart_command(folder)}"
+        ]
+    notes = [f"the last checkpoint, {checkpoint}, holds epochs 0-{saved}"]
+    if progress.finished is not None and progress.finished > saved:
+        lost = progress.finished - saved
+        which = f"epoch {saved + 1}" if lost == 1 else f"epochs {saved + 1}-{progress.finished}"
+        notes[0] += (
+            f"; the {lost} epoch{'s' if lost > 1 else ''} finished after it ({which}) "
+            f"{'are' if lost > 1 else 'is'} lost (--checkpoint-every 1 saves every epoch)"
+        )
+    epochs = f" --epochs {args.epochs}" if args.resume and args.epochs is not None else ""
+    notes.append(f"continue with: minigrad train --resume {shlex.quote(str(folder))}{epochs}")
+    return notes
 
 
 def _flatten(value: object, prefix: str = "") -> dict[str, object]:
@@ -264,6 +330,11 @@ def run(args: argparse.Namespace) -> int:
             )
         folder, previous = Path(args.resume), []
         config_path = folder / "config.toml"
+        if config_path.is_file() and not (folder / "checkpoint.npz").is_file():
+            raise ConfigError(
+                f"--resume {folder}: the run has no checkpoint.npz (it stopped before its first checkpoint), "
+                f"so there is nothing to continue; start it again with: {_restart_command(folder)}"
+            )
         if not config_path.is_file() or not (folder / "checkpoint.npz").is_file():
             raise ConfigError(
                 f"--resume {folder}: not a resumable run folder (it needs config.toml and checkpoint.npz, "
@@ -275,7 +346,9 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config, overrides=overrides)
         folder, previous = _run_folder(args)
     claimed = not args.resume and not args.out and not args.name  # a new, empty default folder
-    callbacks = [] if args.quiet else [callback("progress_bar")]
+    bar = None if args.quiet else callback("progress_bar")
+    progress = _Progress()
+    callbacks = [progress] if bar is None else [bar, progress]
     if previous:
         callbacks.append(_ReplaceRun(folder, previous))
     try:
@@ -286,6 +359,18 @@ def run(args: argparse.Namespace) -> int:
             resume=bool(args.resume),
             checkpoint_every=args.checkpoint_every,
         )
+    except KeyboardInterrupt as err:
+        if bar is not None and bar.bar is not None:  # end the bar's line before the message
+            bar.bar.close()
+            bar.bar = None
+        if claimed:  # interrupted before writing anything: no empty folder stays
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        # The state of the last finished epoch is not saved here: it lives only in the
+        # trainer, which by now is partway through the next epoch.
+        for note in _interrupted(args, folder, progress):
+            err.add_note(note)
+        raise
     except BaseException:
         if claimed:  # failed before writing anything (a data error): no empty folder stays
             with contextlib.suppress(OSError):

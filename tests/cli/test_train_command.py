@@ -375,3 +375,53 @@ def test_resume_refuses_a_config_toml_edited_since_the_run_started(tmp_path, cap
     assert main(["train", "--resume", str(run), "--quiet", "--no-plots"]) == 0
     assert len(mg.load_checkpoint(run / "checkpoint.npz").extra["trainer"]["history"]["epochs"]) == 3
     assert main(["train", "--resume", str(run), "--epochs", "4", "--quiet", "--no-plots"]) == 0
+
+
+def _interrupt_during_epoch(monkeypatch, stop_at):
+    """Make training raise KeyboardInterrupt (as Ctrl-C does) inside epoch ``stop_at``."""
+    from minigrad.train import Trainer
+
+    run_epoch = Trainer._run_epoch
+
+    def interrupted(self, epoch):
+        if epoch == stop_at:
+            raise KeyboardInterrupt
+        return run_epoch(self, epoch)
+
+    monkeypatch.setattr(Trainer, "_run_epoch", interrupted)
+
+
+def test_ctrl_c_says_what_the_checkpoint_holds_and_how_to_continue(tmp_path, capsys, monkeypatch):
+    run = tmp_path / "run"
+    _interrupt_during_epoch(monkeypatch, 7)
+    argv = ["train", "--epochs", "10", "--checkpoint-every", "3", "--out", str(run), "--no-plots"]
+    assert main([*argv, "--set", "data.options.n=150"]) == 130
+    err = capsys.readouterr().err
+    lines = err.split("\n")
+    assert "minigrad: interrupted" in lines  # on a line of its own, not over the progress bar
+    assert "7/10" in err  # the bar was closed where training stopped
+    assert f"the last checkpoint, {run / 'checkpoint.npz'}, holds epochs 0-5" in err
+    assert "the 1 epoch finished after it (epoch 6) is lost" in err and "--checkpoint-every 1" in err
+    assert f"continue with: minigrad train --resume {run}" in err
+    monkeypatch.undo()
+    assert main(["train", "--resume", str(run), "--quiet", "--no-plots"]) == 0
+    assert len(mg.load_checkpoint(run / "checkpoint.npz").extra["trainer"]["history"]["epochs"]) == 10
+
+
+def test_ctrl_c_before_the_first_checkpoint_advises_a_fresh_start(tmp_path, capsys, monkeypatch):
+    run = tmp_path / "run"
+    _interrupt_during_epoch(monkeypatch, 1)
+    argv = ["train", "--epochs", "4", "--checkpoint-every", "3", "--out", str(run), *QUICK]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    restart = f"minigrad train {run / 'config.toml'} --out {run} --overwrite"
+    assert "no checkpoint yet" in err and restart in err and "--resume" not in err
+    monkeypatch.undo()
+    # a rerun is refused without suggesting --resume, which could not continue this run
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{run} already holds a run" in err and "--overwrite" in err and "--resume" not in err
+    assert main(["train", "--resume", str(run)]) == 2
+    assert restart in capsys.readouterr().err
+    assert main([*restart.split()[1:], "--quiet", "--no-plots"]) == 0  # the advice works
+    assert mg.load_config(run / "config.toml")["data"]["options"]["n"] == 150
