@@ -35,6 +35,7 @@ class Parameter(Tensor):
     """
 
     __slots__ = ("regularize",)
+    _noun = "parameter"
 
     def __init__(
         self, data: Any, *, dtype: Any = None, name: str | None = None, regularize: bool = True
@@ -136,6 +137,13 @@ class Module:
                 buffers.pop(name, None)
                 modules[name] = value
             else:  # a plain value; a registered buffer stays registered when reassigned
+                if name in params and value is not None:
+                    raise TypeError(
+                        f"{type(self).__name__}.{name} is a parameter: assigning a "
+                        f"{type(value).__name__} would take it out of the model (no longer trained "
+                        f"nor saved); assign an mg.Parameter, change its values in place "
+                        f"(`with mg.no_grad(): module.{name} -= ...`), or assign None to remove it"
+                    )
                 if isinstance(value, list | tuple | dict):
                     _refuse_hidden_members(self, name, value)
                 params.pop(name, None)

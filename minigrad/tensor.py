@@ -283,6 +283,7 @@ class Tensor:
 
     __slots__ = ("__weakref__", "_changed_at", "_ctx", "data", "grad", "name", "requires_grad")
     __array_priority__ = 1000  # (see __array_ufunc__ for ndarray <op> Tensor)
+    _noun = "tensor"  # what errors call it (Parameter: "parameter")
 
     def __init__(
         self,
@@ -565,6 +566,73 @@ class Tensor:
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return _ops.matmul(other, self)
+
+    # In-place operators. ``p -= lr * p.grad`` under no_grad() changes p where it is (a
+    # parameter stays the model's parameter); without these, Python would rebind p to a
+    # new tensor and the model would never see the update.
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._in_place(other, _ops.add, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._in_place(other, _ops.sub, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._in_place(other, _ops.mul, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._in_place(other, _ops.div, "/=")
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return self._in_place(other, _ops.pow, "**=")
+
+    def _in_place(self, other: Any, op: Callable[[Any, Any], Tensor], symbol: str) -> Tensor:
+        """``self <op>= other``: in place when no graph is recorded through ``self``.
+
+        * A tensor computed by a recorded op (part of a graph): a new tensor, as
+          ``a = a <op> other`` (gradients flow through it as usual).
+        * A leaf that requires a gradient while gradients are recorded: an error, as in
+          PyTorch (the change would be recorded nowhere); update it under ``no_grad()``.
+        * Otherwise ``self.data`` is overwritten with the result, computed with the op's
+          own checks; the result must keep ``self``'s shape and dtype. The tensor is
+          stamped as changed, so a backward through a graph that saved its old values
+          refuses to run (as after an optimizer step).
+
+        Example:
+            >>> import minigrad as mg
+            >>> w = mg.Tensor([1.0, 2.0], requires_grad=True)
+            >>> (w * w).sum().backward()
+            >>> with mg.no_grad():
+            ...     w -= 0.25 * w.grad
+            >>> w
+            Tensor([0.5, 1. ], requires_grad=True)
+        """
+        if _state.enabled and self.requires_grad:
+            if self._ctx is not None:
+                return op(self, other)
+            raise BackwardError(
+                f"{symbol} on a leaf tensor that requires a gradient, while gradients are recorded: "
+                "the change would be recorded nowhere. Update parameters under `with mg.no_grad():` "
+                f"(e.g. `p {symbol} lr * p.grad`) or with an optimizer; for a new tensor, write "
+                f"`t = t {symbol[:-1]} x`"
+            )
+        with no_grad():
+            result = op(self, other).data
+        data = self.data
+        if result.shape != data.shape:
+            raise ShapeError(
+                f"{symbol}: the result has shape {result.shape} but the tensor has shape "
+                f"{data.shape}; an in-place operation cannot change the shape: write "
+                f"`t = t {symbol[:-1]} x` for a new tensor"
+            )
+        if result.dtype != data.dtype:
+            raise DTypeError(
+                f"{symbol}: the result is {result.dtype} but the tensor holds {data.dtype}; "
+                f"an in-place operation cannot change the dtype: convert the operand, or write "
+                f"`t = t {symbol[:-1]} x` for a new tensor"
+            )
+        data[...] = result
+        _mark_changed(self)
+        return self
 
     def __neg__(self) -> Tensor:
         return _ops.neg(self)
@@ -921,11 +989,12 @@ def _check_saved_unchanged(nodes: list[Any], leaf: Tensor) -> None:
             if any(isinstance(a, np.ndarray) and np.shares_memory(a, data) for a in items):
                 label = f" '{leaf.name}'" if leaf.name else ""
                 raise BackwardError(
-                    f"backward: {ctx.fn.op_name()} saved the data of a parameter{label} of shape "
+                    f"backward: {ctx.fn.op_name()} saved the data of a {leaf._noun}{label} of shape "
                     f"{data.shape} for its backward pass, and that data was changed in place "
-                    "after the forward pass (by an optimizer step or load_state_dict), so the "
-                    "gradient would come from the new values; call backward() before "
-                    "opt.step(), or run the forward pass again after changing the parameters"
+                    "after the forward pass (by an optimizer step, load_state_dict or an in-place "
+                    "operator such as -=), so the gradient would come from the new values; call "
+                    "backward() before opt.step(), or run the forward pass again after changing the "
+                    "parameters"
                 )
 
 
