@@ -19,7 +19,8 @@ Files are written atomically: a temporary file in the same directory, flushed an
 ``fsync``-ed, then ``os.replace``-d over the target; a crash mid-save leaves the previous
 checkpoint intact, and perhaps a ``.<name>.<pid>.<random>.tmp`` file beside it, which the
 next successful save of the same file deletes once it is a minute old and process
-``<pid>`` has ended (see :func:`atomic_write`).
+``<pid>`` has ended (see :func:`atomic_write`). A replaced file keeps its permission bits;
+a new one gets ``0o666`` less the umask, as ``open()`` would give it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
 import time
 from dataclasses import dataclass
@@ -58,6 +60,18 @@ FORMAT_VERSION = 1
 #: Seconds after which a temporary file left by a dead writer is deleted by the next save.
 STALE_TEMPORARY_AGE = 60.0
 _POSIX = os.name == "posix"
+
+
+def _read_umask() -> int:
+    """The process umask. Setting it to read it back is not thread-safe (another
+    thread's file would be created meanwhile with umask 0), so it is read once here, at
+    import, and :func:`_umask` prefers Linux's race-free ``/proc/self/status``."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK_AT_IMPORT = _read_umask() if _POSIX else 0
 _META = "__minigrad_meta__"
 _CHECKSUM = "__minigrad_checksum__"
 
@@ -242,7 +256,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = Tru
     """Open a temporary file next to ``path``; on success flush, fsync and rename it
     over ``path`` (``os.replace``), on error delete it. Readers never see a partial file.
     ``fsync=False`` skips the (slow) flush to disk for files that only need to be
-    complete, not durable across a power cut (logs).
+    complete, not durable across a power cut (logs). The file keeps the permission
+    bits of the file it replaces; a new file gets ``0o666`` less the umask (on POSIX).
 
     The temporary file is ``.<name>.<pid>.<random>.tmp``. A writer killed before the
     rename leaves it behind; after each successful write, such files of the same
@@ -268,6 +283,9 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = Tru
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()
+            if _POSIX:  # Windows files have no such mode bits
+                with contextlib.suppress(OSError):  # a file system without modes (FAT): keep mkstemp's
+                    os.fchmod(handle.fileno(), _mode_for(target))
             if fsync:
                 os.fsync(handle.fileno())
         os.replace(tmp, target)
@@ -283,6 +301,26 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = Tru
             finally:
                 os.close(dir_fd)
     _remove_stale_temporaries(directory, target.name)
+
+
+def _umask() -> int:
+    """The current umask: from ``/proc/self/status`` where the kernel reports it, else as
+    read at import."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return _UMASK_AT_IMPORT
+
+
+def _mode_for(target: Path) -> int:
+    """The permission bits the written file gets: those of the file it replaces, or for a
+    new file what ``open()`` would give it (``0o666`` less the umask) rather than the
+    ``0o600`` of :func:`tempfile.mkstemp`."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
 
 
 def _remove_stale_temporaries(directory: Path, name: str) -> None:

@@ -296,3 +296,25 @@ def test_a_writer_killed_at_random_moments_never_loses_the_previous_checkpoint(t
         for name in leftovers:
             (tmp_path / name).unlink()
     assert killed_mid_write >= 1, f"no kill landed in the middle of a save in {rounds} rounds"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_written_files_get_the_umask_mode_or_keep_the_mode_of_the_file_they_replace(tmp_path):
+    from minigrad.checkpoint import atomic_write
+
+    def write(path):
+        with atomic_write(path, "w") as handle:
+            handle.write("data")
+        return os.stat(path).st_mode & 0o777
+
+    previous = os.umask(0o022)
+    try:
+        assert write(tmp_path / "new.txt") == 0o644  # as open() would create it, not mkstemp's 0600
+        os.umask(0o077)
+        assert write(tmp_path / "private.txt") == 0o600
+        os.chmod(tmp_path / "new.txt", 0o640)
+        assert write(tmp_path / "new.txt") == 0o640  # a replaced file keeps its mode
+        os.umask(0o002)
+        assert write(tmp_path / "shared.npz") == 0o664
+    finally:
+        os.umask(previous)
