@@ -27,6 +27,9 @@ A loss object says which link it implies through a ``link`` attribute (the built
 losses do: ``binary_cross_entropy(from_logits=False)`` has ``"probabilities"``), which
 :func:`fit` and :func:`evaluate` use when no link is given. With the identity link
 accuracy means nothing, so it is not computed unless asked for, and asking is an error.
+Accuracy needs class labels, whole numbers in ``[0, C)`` (C = 2 for one output) or one-hot
+rows of width C: other targets raise a :class:`~minigrad.ConfigError` (before training,
+in :func:`fit`) instead of giving a meaningless number.
 
 Callbacks are objects with any of ``on_train_begin(trainer)``,
 ``on_epoch_begin(trainer, epoch)``, ``on_batch_end(trainer, step, logs)``,
@@ -442,7 +445,64 @@ def predict(model: Module, X: Any, *, link: str = "auto", batch_size: int | None
     return _labels(predict_proba(model, X, link=link, batch_size=batch_size), link)
 
 
-def _accuracy(proba: np.ndarray, Y: np.ndarray, link: str) -> float:
+def _class_count(outputs: np.ndarray, link: str) -> int:
+    """How many classes the predictions of ``link`` choose among: 2 for a sigmoid (one
+    output), the width for a softmax."""
+    resolved = _resolve_link("auto" if link == "probabilities" else link, outputs)
+    return 2 if resolved == "sigmoid" else int(outputs.shape[-1])
+
+
+def _label_problem(Y: np.ndarray, classes: int | None) -> str | None:
+    """What keeps ``Y`` from being class labels among ``classes``: whole numbers in
+    [0, classes) (shape (m,) or (m, 1)) or one-hot (probability) rows of width ``classes``;
+    None when they are. ``classes=None``: any number of classes."""
+    from minigrad.nn_functions import describe_values
+
+    if Y.ndim == 2 and Y.shape[1] > 1:  # one row per example
+        if classes is not None and Y.shape[1] != classes:
+            return f"rows of shape {Y.shape} for {classes} classes (one-hot rows need {classes} columns)"
+        outside = ~((Y >= 0) & (Y <= 1))
+        if outside.any():
+            return f"row values outside [0, 1]: {describe_values(Y, outside)}, so not one-hot rows"
+        off = ~np.isclose(Y.sum(axis=1), 1.0)
+        if off.any():
+            return f"rows that do not sum to 1 (rows {np.flatnonzero(off)[:5].tolist()}), so not one-hot rows"
+        return None
+    if Y.ndim > 2:
+        return f"shape {Y.shape}"
+    labels = Y.reshape(len(Y))
+    if labels.dtype.kind == "f":
+        fractional = ~(np.isfinite(labels) & (labels == np.round(labels)))
+        if fractional.any():
+            return f"values that are not whole numbers: {describe_values(labels, fractional)}"
+    outside = (labels < 0) if classes is None else (labels < 0) | (labels >= classes)
+    if outside.any():
+        where = "negative labels" if classes is None else f"labels outside [0, {classes})"
+        return f"{where}: {describe_values(labels, outside)}"
+    return None
+
+
+def _check_labels(Y: np.ndarray, classes: int | None, where: str) -> None:
+    """Raise a :class:`~minigrad.ConfigError` naming ``where`` unless ``Y`` are class labels
+    (see :func:`_label_problem`) that accuracy can be computed on."""
+    problem = _label_problem(np.asarray(Y), classes)
+    if problem is None:
+        return
+    expected = (
+        "whole numbers 0, 1, ... (one per class), or one-hot rows"
+        if classes is None
+        else f"whole numbers in [0, {classes}) for {classes} classes, or one-hot rows of width {classes}"
+    )
+    raise ConfigError(
+        f"{where}: accuracy needs class labels ({expected}), but "
+        f"Y has {problem}. For a regression use loss='mean_squared_error' (or a loss whose link is "
+        "'identity', or pass link='identity'), which computes no accuracy; for other labels re-encode "
+        "them as 0, 1, ..., or pass metrics=[] or your own metric functions"
+    )
+
+
+def _accuracy(proba: np.ndarray, Y: np.ndarray, link: str, where: str) -> float:
+    _check_labels(Y, _class_count(proba, link), where)
     return float(np.mean(_labels(proba, link) == _as_labels(Y)))
 
 
@@ -513,14 +573,46 @@ def evaluate(
         ...         return x
         >>> mg.evaluate(Logits(), np.array([[3.0, 0.0], [0.0, 2.0]]), np.array([0, 0]))
         {'accuracy': 0.5}
+
+    Accuracy needs class labels: whole numbers in ``[0, C)`` (C = 2 for one output) or
+    one-hot rows of width C; other targets (a regression's) are a
+    :class:`~minigrad.ConfigError` pointing to ``loss=`` / ``link="identity"``.
     """
+    return _evaluate(
+        model,
+        X,
+        Y,
+        where="evaluate",
+        loss=loss,
+        regularizer=regularizer,
+        m=m,
+        metrics=metrics,
+        link=link,
+        batch_size=batch_size,
+    )
+
+
+def _evaluate(
+    model: Module,
+    X: Any,
+    Y: Any,
+    *,
+    where: str,
+    loss: Any,
+    regularizer: Callable | None,
+    m: int | None,
+    metrics: Sequence[Any] | None,
+    link: str | None,
+    batch_size: int | None,
+) -> dict[str, float]:
+    """:func:`evaluate`, its errors naming ``where`` (``"fit (dev)"`` in fit)."""
     loss_fn = _loss(loss) if loss is not None else None
     link = link or _link_for(loss_fn)
     metrics = _metrics_for(metrics, link)
-    X = _features(X, model, "evaluate")
+    X = _features(X, model, where)
     Y = np.asarray(Y)
     if len(Y) != len(X):
-        raise ShapeError(f"evaluate: X has {len(X)} examples but Y has {len(Y)}; they must match")
+        raise ShapeError(f"{where}: X has {len(X)} examples but Y has {len(Y)}; they must match")
     outputs = _forward(model, X, batch_size)
     results: dict[str, float] = {}
     if loss_fn is not None:
@@ -534,7 +626,7 @@ def evaluate(
     if metrics:
         proba = _probabilities(outputs, link)
         for name, fn in _metric_functions(metrics):
-            results[name] = _accuracy(proba, Y, link) if fn is None else float(fn(proba, Y))
+            results[name] = _accuracy(proba, Y, link, where) if fn is None else float(fn(proba, Y))
     return results
 
 
@@ -748,6 +840,8 @@ class Trainer:
         self.image_shape = _checked_image_shape(image_shape, self.train[0].shape[1:], where="fit")
         self._metric_names = _metrics_for(metrics, self.link)
         self.metrics = _metric_functions(self._metric_names)
+        if any(fn is None for _, fn in self.metrics):
+            self._check_accuracy_labels()
         self.snapshot_every = None if snapshot_every is None else int(snapshot_every)
         self.gradient_limits = gradient_limits
         self.callbacks = self._callbacks(callbacks)
@@ -771,6 +865,15 @@ class Trainer:
         _seed_layers(model, layer_seq)  # last: a fit refused above leaves the model's streams alone
 
     # ----------------------------------------------------------- plumbing
+    def _check_accuracy_labels(self) -> None:
+        """Before training: the labels accuracy will be computed on look like class labels
+        (whole numbers >= 0, or one-hot rows), so a regression's targets fail now, not after
+        an epoch. How many classes the outputs allow is checked when they are evaluated
+        (the built-in losses check it on the first batch)."""
+        for split, data in (("train", self.train), ("dev", self.dev)):
+            if data is not None:
+                _check_labels(data[1], None, f"fit ({split})")
+
     def _pair(self, data: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
         if not isinstance(data, tuple | list) or len(data) != 2:
             raise ConfigError(f"fit: {what} must be an (X, Y) pair of arrays, got {type(data).__name__}")
@@ -855,15 +958,20 @@ class Trainer:
             >>> sorted(trainer.evaluate(np.ones((2, 2)), np.array([0, 1])))
             ['accuracy', 'cost', 'loss']
         """
-        return evaluate(
+        return self._scores(X, Y, "fit")
+
+    def _scores(self, X: Any, Y: Any, where: str) -> dict[str, float]:
+        return _evaluate(
             self.model,
             X,
             Y,
+            where=where,
             loss=self.loss,
             regularizer=self.regularizer,
             m=self.m,
             metrics=self._metric_names,
             link=self.link,
+            batch_size=4096,
         )
 
     def model_state(self) -> dict[str, Any]:
@@ -1147,7 +1255,7 @@ class Trainer:
         for split, data in (("train", self.train), ("dev", self.dev)):
             if data is None:
                 continue
-            for key, value in self.evaluate(*data).items():
+            for key, value in self._scores(*data, f"fit ({split})").items():
                 logs[f"{split}_{key}"] = value
         logs["batch_cost"] = cost_sum / max(batches, 1)
         norms = {name: s / max(batches, 1) for (name, _, _), s in zip(self._layers, norm_sums)}
@@ -1241,6 +1349,9 @@ def fit(
             uninterrupted run.
         metrics: ``"accuracy"`` and/or functions ``fn(probabilities, Y) -> float``;
             None (the default) means accuracy, except for regression (the identity link).
+            Accuracy needs class labels (whole numbers in ``[0, C)``, C = 2 for one
+            output, or one-hot rows); a custom regression loss needs ``metrics=[]`` (or a
+            ``link = "identity"`` attribute), else fit refuses its targets.
         snapshot_every: collect the model's weights into ``history.snapshots`` every
             this many epochs (snapshot ensembles, with a ``cosine_restarts`` schedule
             whose period matches).
@@ -1399,7 +1510,7 @@ class Ensemble:
             >>> mg.Ensemble([Logits()]).accuracy(np.array([[1.0], [-1.0]]), np.array([1, 1]))
             0.5
         """
-        return _accuracy(self.predict_proba(X), np.asarray(Y), self.link)
+        return _accuracy(self.predict_proba(X), np.asarray(Y), self.link, "Ensemble.accuracy")
 
     def __len__(self) -> int:
         return len(self.models)

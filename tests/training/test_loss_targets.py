@@ -56,9 +56,8 @@ def test_the_loss_sees_the_target_as_a_column_for_one_output():
 def test_trainer_cost_reshapes_a_1d_target_for_one_output():
     X, y = linear_data(m=6)
     model = mg.Sequential(mg.layer("dense", 2, 1, rng=0))
-    trainer = mg.Trainer(
-        model, (X, y), loss=squared_error, optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1)
-    )
+    optimizer = mg.optimizer("sgd", model.parameters(), lr=0.1)
+    trainer = mg.Trainer(model, (X, y), loss=squared_error, optimizer=optimizer, metrics=[])
     outputs = model(X)
     _, loss = trainer.cost(outputs, y)
     expected = np.mean((outputs.data - y[:, None]) ** 2)
