@@ -258,6 +258,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = Tru
     ``fsync=False`` skips the (slow) flush to disk for files that only need to be
     complete, not durable across a power cut (logs). The file keeps the permission
     bits of the file it replaces; a new file gets ``0o666`` less the umask (on POSIX).
+    An :class:`OSError` while writing (a full disk, a file-size limit) names ``path`` and,
+    when a file was being replaced, carries a note that it is intact.
 
     The temporary file is ``.<name>.<pid>.<random>.tmp``. A writer killed before the
     rename leaves it behind; after each successful write, such files of the same
@@ -278,7 +280,12 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = Tru
         raise IsADirectoryError(errno.EISDIR, "is a folder; give a file name", str(target))
     directory = target.parent if str(target.parent) else Path(".")
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
+    replacing = target.exists()
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
+    except OSError as err:
+        _name_target(err, target, replacing)
+        raise
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
@@ -289,9 +296,11 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = Tru
             if fsync:
                 os.fsync(handle.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(err, OSError):
+            _name_target(err, target, replacing)
         raise
     if fsync:  # make the rename itself durable (not possible on every platform)
         with contextlib.suppress(OSError):
@@ -301,6 +310,19 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = Tru
             finally:
                 os.close(dir_fd)
     _remove_stale_temporaries(directory, target.name)
+
+
+def _name_target(err: OSError, target: Path, replacing: bool) -> None:
+    """Make a failure to write ``target`` name it: a full disk or a file-size limit
+    surfaces from ``write`` or ``fsync`` without a file name, or naming the hidden
+    temporary file. Notes that the previous file is intact when one was being replaced."""
+    name = os.path.basename(os.fsdecode(err.filename)) if err.filename is not None else None
+    if name is not None and not (name.startswith(f".{target.name}.") and name.endswith(".tmp")):
+        return  # about another file, opened by the caller inside the with-block
+    if err.errno is not None:  # an OSError(message) alone would print the name as its errno
+        err.filename, err.filename2 = str(target), None
+    if replacing:
+        err.add_note(f"{target} was not replaced: the previous file is intact")
 
 
 def _umask() -> int:

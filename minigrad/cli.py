@@ -14,6 +14,7 @@ Ctrl-C (with the notes the command attached, e.g. how to continue a training run
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -22,6 +23,9 @@ from collections.abc import Sequence
 from minigrad.errors import ConfigError, MinigradError, UnknownComponentError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
+
+#: errno values meaning a write found no room: disk full, file-size limit, quota.
+_NO_ROOM = {errno.ENOSPC, errno.EFBIG} | ({errno.EDQUOT} if hasattr(errno, "EDQUOT") else set())
 
 #: Command names, in the order ``--help`` lists them.
 COMMANDS = ("train", "predict", "evaluate", "tune", "plugins", "check")
@@ -98,11 +102,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         where = f"{os.fsdecode(err.filename)!r}: " if err.filename is not None else ""
+        if err.errno in _NO_ROOM:
+            advice = (
+                "no room to write it (the disk is full, or a quota or a file-size limit such as "
+                "`ulimit -f` was reached); free some space or write elsewhere"
+            )
+        else:
+            advice = "check the path and its permissions"
         print(
-            f"minigrad: error: {where}{err.strerror or err}; check the path and its permissions "
-            "(--debug shows the traceback)",
+            f"minigrad: error: {where}{err.strerror or err}; {advice} (--debug shows the traceback)",
             file=sys.stderr,
         )
+        for note in getattr(err, "__notes__", ()):  # e.g. that the file being replaced is intact
+            print(f"  note: {' '.join(str(note).split())}", file=sys.stderr)
         return 2
 
 

@@ -318,3 +318,54 @@ def test_written_files_get_the_umask_mode_or_keep_the_mode_of_the_file_they_repl
         assert write(tmp_path / "shared.npz") == 0o664
     finally:
         os.umask(previous)
+
+
+def test_a_failed_write_names_the_target_and_says_the_previous_file_is_intact(tmp_path, monkeypatch):
+    import errno
+
+    from minigrad.checkpoint import atomic_write
+
+    target = tmp_path / "notes.txt"
+    target.write_text("before")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError) as info, atomic_write(target, "w") as handle:
+        handle.write("after")
+    assert info.value.errno == errno.ENOSPC and info.value.filename == str(target)
+    assert any("previous file is intact" in note for note in info.value.__notes__)
+    assert target.read_text() == "before" and [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    with pytest.raises(OSError) as info, atomic_write(tmp_path / "new.txt", "w") as handle:
+        handle.write("new")
+    assert info.value.filename == str(tmp_path / "new.txt") and not getattr(info.value, "__notes__", ())
+
+
+@pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE is POSIX")
+def test_a_file_size_limit_during_training_is_one_line_naming_the_file(tmp_path):
+    import resource
+
+    from minigrad.cli import main
+
+    run = tmp_path / "run"
+    quick = ["--set", "data.options.n=150", "--quiet", "--no-plots"]
+    assert main(["train", "--epochs", "2", "--out", str(run), *quick]) == 0
+    before = (run / "checkpoint.npz").read_bytes()
+    limit = len(before) // 2
+
+    def limit_file_size():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "minigrad.cli", "train", "--resume", str(run), "--epochs", "4", *quick[2:]],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit_file_size,
+        timeout=300,
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"minigrad: error: '{run / 'checkpoint.npz'}': File too large" in result.stderr
+    assert "no room" in result.stderr and "the previous file is intact" in result.stderr
+    assert "Traceback" not in result.stderr and "permissions" not in result.stderr
+    assert (run / "checkpoint.npz").read_bytes() == before
