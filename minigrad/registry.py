@@ -82,7 +82,7 @@ class Component:
             try:
                 signature.bind(*args, **kwargs)
             except TypeError as err:
-                raise ConfigError(self._bad_arguments(err, signature, kwargs)) from None
+                raise ConfigError(self._bad_arguments(err, signature, args, kwargs)) from None
         try:
             return self.factory(*args, **kwargs)
         except MinigradError:
@@ -90,23 +90,52 @@ class Component:
         except TypeError as err:
             if signature is not None:  # the arguments fit, so the plugin itself failed
                 raise self._crashed(err) from err
-            raise ConfigError(self._bad_arguments(err, None, kwargs)) from err
+            raise ConfigError(self._bad_arguments(err, None, args, kwargs)) from err
         except Exception as err:
             raise self._crashed(err) from err
 
-    def _bad_arguments(self, err: TypeError, signature: inspect.Signature | None, kwargs: dict) -> str:
-        hint = ""
-        if signature is not None:
-            accepted = [p.name for p in signature.parameters.values() if p.kind not in _VARIADIC]
-            for key in kwargs:
-                if key not in accepted:
-                    close = difflib.get_close_matches(key, accepted, n=1)
-                    if close:
-                        hint = f"; did you mean {close[0]!r}?"
-                        break
-        shown = f"{self.name}{signature}" if signature is not None else f"{self.name}(...)"
-        sep = " It takes" if hint else "; it takes"
-        return f"{self.family} '{self.name}' (plugin {self.plugin}): {err}{hint}{sep} {shown}"
+    def _bad_arguments(
+        self, err: TypeError, signature: inspect.Signature | None, args: tuple, kwargs: dict
+    ) -> str:
+        """The message for arguments that do not fit the factory: unexpected keywords first,
+        each with the keyword it probably meant (a near miss, or minigrad's name for a Keras
+        or PyTorch spelling, see ``_ALIASES``), then whatever else is wrong that those
+        suggestions would not fix, then the signature."""
+        where = f"{self.family} '{self.name}' (plugin {self.plugin})"
+        if signature is None:
+            return f"{where}: {err}; it takes {self.name}(...)"
+        shown = f"{self.name}{signature}"
+        accepted = [p.name for p in signature.parameters.values() if p.kind not in _VARIADIC]
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+        unexpected = [] if takes_any else [key for key in kwargs if key not in accepted]
+        if not unexpected:
+            return f"{where}: {err}; it takes {shown}"
+        hints = {key: _suggested(key, accepted) for key in unexpected}
+
+        def named(key: str, form: str) -> str:
+            meant = ", ".join(map(repr, hints[key]))
+            return f"{key!r}{form.format(meant) if meant else ''}"
+
+        if len(unexpected) == 1:
+            problem = "unexpected keyword argument " + named(unexpected[0], "; did you mean {}?")
+            value, meant = kwargs[unexpected[0]], hints[unexpected[0]]
+            if len(meant) > 1 and isinstance(value, tuple | list) and len(value) == len(meant):
+                spelled = ", ".join(f"{name}={part!r}" for name, part in zip(meant, value))
+                problem += f" (minigrad takes them one by one: {spelled})"
+        else:
+            problem = "unexpected keyword arguments " + ", ".join(
+                named(key, " (did you mean {}?)") for key in unexpected
+            )
+        # what would still be wrong with the keywords renamed as suggested (or dropped)?
+        renamed = {key: value for key, value in kwargs.items() if key not in unexpected}
+        for key in unexpected:
+            for name in hints[key]:
+                renamed.setdefault(name, None)
+        try:
+            signature.bind(*args, **renamed)
+        except TypeError as still:
+            problem += f"; also {still}"
+        return f"{where}: {problem}{' It takes' if problem.endswith('?') else '; it takes'} {shown}"
 
     def _crashed(self, err: Exception) -> PluginError:
         return PluginError(
@@ -117,6 +146,23 @@ class Component:
 
 
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+
+#: Keywords other libraries spell differently (Keras, PyTorch) -> minigrad's names; a hint
+#: only where the factory takes all of those names.
+_ALIASES = {
+    "learning_rate": ("lr",),
+    "betas": ("beta1", "beta2"),
+    "validation_data": ("dev",),
+}
+
+
+def _suggested(key: str, accepted: list[str]) -> tuple[str, ...]:
+    """The keyword(s) an unexpected ``key`` probably meant: minigrad's name for a known
+    alias, else the closest accepted name; empty when nothing is close."""
+    alias = _ALIASES.get(key)
+    if alias and all(name in accepted for name in alias):
+        return alias
+    return tuple(difflib.get_close_matches(key, accepted, n=1))
 
 
 def _signature(factory: Callable[..., Any]) -> inspect.Signature | None:
