@@ -27,6 +27,9 @@ as it finishes; running the same command again resumes the study without rerunni
 finished trials (a changed study is an error unless --new). At the end it prints the
 best trials, writes the plot of the metric against each hyperparameter (.png beside the
 database) and the best trial's full config (.best.toml: `minigrad train` retrains it).
+Both are named after the database: its .db, .sqlite or .sqlite3 suffix is replaced
+(studies/lr.db -> studies/lr.best.toml), any other name is kept whole (studies/lr.v1 ->
+studies/lr.v1.best.toml), so two studies never write each other's files.
 
 Examples:
     minigrad tune examples/tune.toml --trials 16 --workers 2
@@ -103,6 +106,28 @@ def _setting(cli: Any, tune: dict[str, Any], key: str) -> Any:
     if cli is not None:
         return cli
     return tune.get(key, TUNE_DEFAULTS[key])
+
+
+#: Suffixes of a study database that the names of its plot and best config replace.
+DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def study_file(db: Path, suffix: str) -> Path:
+    """The file beside study database ``db`` ending in ``suffix``: a ``.db``, ``.sqlite``
+    or ``.sqlite3`` suffix is replaced, any other name is kept whole (``with_suffix``
+    would give ``lr.v1`` and ``lr.v2`` the same ``lr.best.toml``).
+
+    Example:
+        >>> from pathlib import Path
+        >>> from minigrad.commands.tune import study_file
+        >>> study_file(Path("studies/lr.db"), ".best.toml").name
+        'lr.best.toml'
+        >>> study_file(Path("studies/lr.v1"), ".best.toml").name
+        'lr.v1.best.toml'
+    """
+    if db.suffix.lower() in DB_SUFFIXES:
+        return db.with_suffix(suffix)
+    return db.with_name(db.name + suffix)
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -188,13 +213,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print()
     if not args.no_plot:
-        plot_path = Path(args.plot) if args.plot else db.with_suffix(".png")
+        plot_path = Path(args.plot) if args.plot else study_file(db, ".png")
         try:
             study.plot(plot_path)
             print(f"plot: {plot_path}")
         except MinigradError as err:  # e.g. matplotlib is not installed
             print(f"plot skipped: {err}", file=sys.stderr)
-    best_path = db.with_suffix(".best.toml")
+    best_path = study_file(db, ".best.toml")
     from minigrad.checkpoint import atomic_write
 
     with atomic_write(best_path, "w") as handle:

@@ -128,3 +128,22 @@ def test_show_of_a_missing_database_exits_2(tmp_path, capsys):
     assert main(["tune", "--show", str(tmp_path / "none.db")]) == 2
     assert "no study database there" in capsys.readouterr().err
     assert not (tmp_path / "none.db").exists()
+
+
+def test_studies_whose_databases_differ_after_a_dot_keep_their_own_best_config_and_plot(tmp_path, capsys):
+    from minigrad.commands.tune import study_file
+
+    assert study_file(Path("s/lr.db"), ".best.toml") == Path("s/lr.best.toml")
+    assert study_file(Path("s/lr.SQLite3"), ".png") == Path("s/lr.png")
+    assert study_file(Path("s/lr.v1"), ".best.toml") == Path("s/lr.v1.best.toml")
+    assert study_file(Path("s/lr"), ".png") == Path("s/lr.png")
+    args = ["tune", str(EXAMPLE), "--executor", "sequential", "--trials", "2", "--quiet", *FAST]
+    for version, epochs in (("v1", 3), ("v2", 4)):
+        db = tmp_path / f"lr.{version}"
+        assert main([*args, "--db", str(db), "--set", f"training.epochs={epochs}"]) == 0
+        out = capsys.readouterr().out
+        assert f"best config: {tmp_path / f'lr.{version}.best.toml'}" in out
+        assert f"plot: {tmp_path / f'lr.{version}.png'}" in out
+    assert load_config(tmp_path / "lr.v1.best.toml")["training"]["epochs"] == 3
+    assert load_config(tmp_path / "lr.v2.best.toml")["training"]["epochs"] == 4
+    assert (tmp_path / "lr.v1.png").is_file() and (tmp_path / "lr.v2.png").is_file()
