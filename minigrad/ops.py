@@ -275,17 +275,32 @@ class MatMul(Function):
 
 
 # ---------------------------------------------------------------- reductions
-def _norm_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+def _is_axis(ax: Any) -> bool:
+    return isinstance(ax, numbers.Integral) and not isinstance(ax, bool)
+
+
+def _norm_axes(op: str, axis: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``axis`` (None, an int or a tuple of ints) of a tensor of ``shape`` as sorted
+    non-negative axes; errors name ``op`` (the reduction), the axis and the shape."""
+    ndim = len(shape)
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    axes = (axis,) if _is_axis(axis) else tuple(axis) if isinstance(axis, tuple | list) else None
+    if axes is None or not all(_is_axis(ax) for ax in axes):
+        raise ShapeError(
+            f"{op}: axis={axis!r} is not an axis; pass an int, a tuple of ints or None (all axes)"
+        )
     out = []
     for ax in axes:
         if not -ndim <= ax < ndim:
-            raise ShapeError(f"axis {ax} is out of range for a tensor with {ndim} dimensions")
-        out.append(ax % ndim)
+            valid = f"[{-ndim}, {ndim - 1}]" if ndim else "none: it is a scalar"
+            raise ShapeError(
+                f"{op}: axis {ax} is out of range for a {ndim}-d tensor of shape {shape} "
+                f"(valid axes: {valid})"
+            )
+        out.append(int(ax) % ndim)
     if len(set(out)) != len(out):  # as NumPy: (0, 0) or (0, -2) of a 2-D tensor is a mistake
-        raise ShapeError(f"axis {axis!r} names an axis twice (of a tensor with {ndim} dimensions)")
+        raise ShapeError(f"{op}: axis {axis!r} names an axis twice (of a tensor of shape {shape})")
     return tuple(sorted(out))
 
 
@@ -299,9 +314,9 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
-        ctx.axes = _norm_axes(axis, np.ndim(a))
-        ctx.keepdims = keepdims
         ctx.shape = _shape(a)
+        ctx.axes = _norm_axes("sum", axis, ctx.shape)
+        ctx.keepdims = keepdims
         return np.sum(a, axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
@@ -316,9 +331,9 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
-        ctx.axes = _norm_axes(axis, np.ndim(a))
-        ctx.keepdims = keepdims
         ctx.shape = _shape(a)
+        ctx.axes = _norm_axes("mean", axis, ctx.shape)
+        ctx.keepdims = keepdims
         ctx.count = int(np.prod([ctx.shape[i] for i in ctx.axes], dtype=np.int64))
         return np.mean(a, axis=ctx.axes, keepdims=keepdims)
 
@@ -342,7 +357,7 @@ class _Extreme(Function):
     @classmethod
     def forward(cls, ctx, a, axis=None, keepdims=False):
         shape = np.shape(a)
-        axes = _norm_axes(axis, len(shape))
+        axes = _norm_axes(cls.name, axis, shape)
         empty = [ax for ax in axes if shape[ax] == 0]
         if empty:  # as NumPy: an empty slice has no extreme; other empty axes are fine
             raise ShapeError(
