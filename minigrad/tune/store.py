@@ -397,9 +397,10 @@ class StudyStore:
         if row is not None and row[0] == digest:  # the same study: resume it, even with new
             return True
         if row is not None and not new:
+            stored = self._loads(row[1], "the study, column spec")
             raise ConfigError(
                 f"{self.path} holds another study (config hash {row[0][:12]}, this one {digest[:12]}); "
-                f"changed: {_differences(json.loads(row[1]), spec)}. Rerun with --new to discard the stored "
+                f"changed: {_differences(stored, spec)}. Rerun with --new to discard the stored "
                 "trials and start over, or choose another --db"
             )
         from minigrad import __version__
@@ -427,7 +428,7 @@ class StudyStore:
         return {
             "name": name,
             "config_hash": digest,
-            "spec": json.loads(spec),
+            "spec": self._loads(spec, "the study, column spec"),
             "created": created,
             "minigrad_version": version,
         }
@@ -445,7 +446,8 @@ class StudyStore:
     def rounds(self) -> dict[int, dict[str, Any]]:
         """The space of each recorded round."""
         return {
-            n: json.loads(s) for n, s in self._db.execute("SELECT number, space FROM rounds ORDER BY number")
+            n: self._loads(s, f"round {n}, column space")
+            for n, s in self._db.execute("SELECT number, space FROM rounds ORDER BY number")
         }
 
     # ------------------------------------------------------------------ trials
@@ -522,6 +524,18 @@ class StudyStore:
             self._db.execute(f"UPDATE trials SET status = 'pending' WHERE status IN ({marks})", statuses)
         return numbers
 
+    def _loads(self, text: str, where: str) -> Any:
+        """A JSON column's value; a damaged one is a ConfigError naming the database,
+        ``where`` (the row and the column) and the fix."""
+        try:
+            return json.loads(text)
+        except (json.JSONDecodeError, TypeError) as err:
+            shown = text if len(str(text)) <= 40 else f"{str(text)[:40]}..."
+            raise ConfigError(
+                f"{self.path}: {where} is not valid JSON ({shown!r}: {err}): the file is damaged; "
+                "restore it from a copy, or start again with another --db"
+            ) from None
+
     @_guarded
     def trials(self, *, status: str | None = None) -> list[TrialRecord]:
         """Every trial (or those with ``status``), by number."""
@@ -536,7 +550,7 @@ class StudyStore:
             values = dict(zip(columns, row))
             for key in _JSON_COLUMNS:
                 if values[key] is not None:
-                    values[key] = json.loads(values[key])
+                    values[key] = self._loads(values[key], f"trial {values['number']}, column {key}")
             values["warnings"] = values["warnings"] or []
             records.append(TrialRecord(**values))
         return records

@@ -198,3 +198,49 @@ def test_a_refused_driver_writes_nothing(tmp_path):
         assert path.read_bytes() == before
     with StudyStore(path, claim=True) as next_driver:  # released on close
         assert next_driver.study()["name"] == "s"
+
+
+@pytest.mark.parametrize(
+    ("sql", "where"),
+    [
+        ("UPDATE trials SET metrics = '{bad' WHERE number = 1", "trial 1, column metrics"),
+        ("UPDATE trials SET params = 'nan]' WHERE number = 0", "trial 0, column params"),
+        ("UPDATE study SET spec = '{'", "the study, column spec"),
+        ("UPDATE rounds SET space = 'x'", "round 0, column space"),
+    ],
+)
+def test_a_damaged_json_column_is_an_error_naming_the_database_trial_and_column(tmp_path, sql, where):
+    path = tmp_path / "s.db"
+    with StudyStore(path) as store:
+        store.open_study("s", SPEC)
+        store.save_round(0, SPEC["space"])
+        for n in range(2):
+            store.add_trial(n, round=0, params={"optimizer.lr": 0.5}, seed=n)
+            store.finish_trial(n, {"status": "done", "objective": 0.5, "metrics": {"epoch": [0]}})
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute(sql)
+    connection.close()
+    with StudyStore(path, must_exist=True) as store, pytest.raises(ConfigError) as info:
+        store.trials()
+        store.study()
+        store.rounds()
+    message = str(info.value)
+    assert str(path) in message and where in message and "not valid JSON" in message
+    assert "restore it from a copy, or start again with another --db" in message
+
+
+def test_show_of_a_study_with_a_damaged_column_exits_2_without_a_traceback(tmp_path, capsys):
+    from minigrad.cli import main
+
+    path = tmp_path / "s.db"
+    with StudyStore(path) as store:
+        store.open_study("s", SPEC)
+        store.add_trial(0, round=0, params={"optimizer.lr": 0.5}, seed=0)
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("UPDATE trials SET params = '{bad'")
+    connection.close()
+    assert main(["tune", "--show", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"minigrad: error: {path}: trial 0, column params" in err
