@@ -486,6 +486,42 @@ class Tensor:
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         return getattr(ufunc, method)(*arrays, **kwargs)
 
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """NumPy's array functions meeting a tensor. Those with a minigrad op run as it
+        (``np.concatenate``, ``np.stack``, ``np.where`` with three arguments,
+        ``np.transpose``, ``np.reshape``, ``np.clip``, ``np.squeeze``, ``np.expand_dims``,
+        ``np.ravel``, ``np.dot`` of vectors and matrices) and give tensors; reductions
+        (``np.sum``, ``np.mean``, ...) call the tensor's methods, as before. Any other runs
+        on the arrays; a floating-point array computed from a tensor that requires a
+        gradient would drop the graph, so that is a TypeError naming the fix (tests such
+        as ``np.allclose`` and index results such as ``np.argsort`` are not arrays of
+        values, and pass).
+
+        Example:
+            >>> import numpy as np
+            >>> import minigrad as mg
+            >>> x = mg.Tensor([[1.0, 2.0]], requires_grad=True)
+            >>> y = np.concatenate([x, 2 * x], axis=1)
+            >>> y.sum().backward(); x.grad
+            array([[3., 3.]])
+        """
+        if not all(issubclass(kind, Tensor | np.ndarray) for kind in types):
+            return NotImplemented
+        adapter = _ARRAY_FUNCTION_OPS.get(func)
+        if adapter is not None:
+            result = adapter(*args, **kwargs)
+            if result is not NotImplemented:
+                return result
+        result = func._implementation(*args, **kwargs)
+        if _state.enabled and _holds_values(result) and _tracks(args, kwargs):
+            raise TypeError(
+                f"{_numpy_name(func)} on a tensor that requires a gradient would return an array and "
+                "drop the graph: use the tensor's methods and minigrad's functions (reshape, "
+                "transpose, mg.concatenate, mg.stack, mg.where, ...; any options beyond theirs are "
+                "not supported), write a Function for it, or pass t.data for a value without gradient"
+            )
+        return result
+
     # --------------------------------------------------------------- backward
     def backward(self, gradient: Any = None, *, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires it.
@@ -1020,6 +1056,102 @@ def _checked_grad(ctx: Any, position: int, parent: Tensor, grad: Any, promote: b
 
 
 from minigrad import ops as _ops  # noqa: E402  (ops builds on Tensor)
+
+
+def _numpy_name(func: Any) -> str:
+    """``np.sort``, ``np.linalg.norm``: how the user called it."""
+    module = getattr(func, "__module__", None) or "numpy"
+    inner = module.removeprefix("numpy").lstrip(".")
+    return f"np.{inner + '.' if inner and not inner.startswith('_') else ''}{func.__name__}"
+
+
+def _holds_values(result: Any) -> bool:
+    """Whether an array function's result holds floating-point values (a graph would
+    carry them) rather than a test, indices or a shape."""
+    if isinstance(result, np.ndarray | np.floating):
+        return result.dtype.kind in "fc"
+    if isinstance(result, tuple | list):
+        return any(_holds_values(item) for item in result)
+    return False
+
+
+def _tracks(args: Any, kwargs: Any) -> bool:
+    """Whether a tensor that requires a gradient is among the arguments (or in a list
+    of them, as np.concatenate takes)."""
+    for value in (*args, *kwargs.values()):
+        items = value if isinstance(value, tuple | list) else (value,)
+        if any(isinstance(item, Tensor) and item.requires_grad for item in items):
+            return True
+    return False
+
+
+def _np_concatenate(arrays: Any, axis: Any = 0, **options: Any) -> Any:
+    if options or axis is None:  # out=, dtype=, casting=, axis=None: NumPy's own
+        return NotImplemented
+    return _ops.concatenate(arrays, axis=axis)
+
+
+def _np_stack(arrays: Any, axis: int = 0, **options: Any) -> Any:
+    return NotImplemented if options else _ops.stack(arrays, axis=axis)
+
+
+def _np_where(condition: Any, *values: Any) -> Any:
+    return _ops.where(condition, *values) if len(values) == 2 else NotImplemented
+
+
+def _np_transpose(a: Any, axes: Any = None) -> Any:
+    return _ops._tensor(a).transpose(*(() if axes is None else (tuple(axes),)))
+
+
+def _np_reshape(a: Any, shape: Any = None, order: str = "C", **options: Any) -> Any:
+    if options or order != "C" or shape is None:  # newshape=, copy=, Fortran order
+        return NotImplemented
+    return _ops._tensor(a).reshape(shape)
+
+
+def _np_clip(a: Any, a_min: Any = None, a_max: Any = None, **options: Any) -> Any:
+    return NotImplemented if options else _ops._tensor(a).clip(a_min, a_max)
+
+
+def _np_squeeze(a: Any, axis: Any = None) -> Any:
+    return _ops._tensor(a).squeeze(axis)
+
+
+def _np_expand_dims(a: Any, axis: Any) -> Any:
+    if isinstance(axis, tuple | list):
+        return NotImplemented
+    return _ops._tensor(a).unsqueeze(axis)
+
+
+def _np_ravel(a: Any, order: str = "C") -> Any:
+    return _ops._tensor(a).flatten() if order == "C" else NotImplemented
+
+
+def _np_dot(a: Any, b: Any, out: Any = None) -> Any:
+    if out is not None:
+        return NotImplemented
+    a, b = _ops._tensor(a), _ops._tensor(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return _ops.mul(a, b)  # np.dot with a scalar multiplies
+    if a.ndim > 2 or b.ndim > 2:  # N-d dot is not matmul: NumPy's own
+        return NotImplemented
+    return _ops.matmul(a, b)
+
+
+#: NumPy's array functions that run as minigrad ops (see Tensor.__array_function__);
+#: an adapter returns NotImplemented for options it does not take.
+_ARRAY_FUNCTION_OPS: dict[Any, Callable[..., Any]] = {
+    np.concatenate: _np_concatenate,
+    np.stack: _np_stack,
+    np.where: _np_where,
+    np.transpose: _np_transpose,
+    np.reshape: _np_reshape,
+    np.clip: _np_clip,
+    np.squeeze: _np_squeeze,
+    np.expand_dims: _np_expand_dims,
+    np.ravel: _np_ravel,
+    np.dot: _np_dot,
+}
 
 
 def _has_no_gradient(ufunc: Any) -> bool:

@@ -662,3 +662,46 @@ def test_numpy_ufuncs_on_tensors_run_as_ops_or_refuse_to_drop_the_graph():
         np.add(a, 1.0, out=mg.Tensor(a.copy()))
     with mg.no_grad():
         assert isinstance(np.sin(x), np.ndarray)
+
+
+def test_numpy_array_functions_run_as_ops_or_refuse_to_drop_the_graph():
+    data = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    x = mg.Tensor(data, requires_grad=True)
+    a = np.array([[2.0], [1.0], [0.5]])
+    cases = {
+        "concatenate": (np.concatenate([x, x], axis=1), np.concatenate([data, data], axis=1)),
+        "stack": (np.stack([x, 2 * x]), np.stack([data, 2 * data])),
+        "where": (np.where(data > 0, x, 0.0), np.where(data > 0, data, 0.0)),
+        "transpose": (np.transpose(x), data.T),
+        "transpose axes": (np.transpose(x, (1, 0)), data.T),
+        "reshape": (np.reshape(x, (3, 2)), data.reshape(3, 2)),
+        "clip": (np.clip(x, -1.0, 2.0), np.clip(data, -1.0, 2.0)),
+        "squeeze": (np.squeeze(x[:1]), data[0]),
+        "expand_dims": (np.expand_dims(x, 0), data[None]),
+        "ravel": (np.ravel(x), data.ravel()),
+        "dot": (np.dot(x, a), data @ a),
+        "dot array first": (np.dot(a.T, x.T), a.T @ data.T),
+        "dot scalar": (np.dot(x, 2.0), 2.0 * data),
+    }
+    for name, (got, expected) in cases.items():
+        assert isinstance(got, mg.Tensor) and got.requires_grad, name
+        np.testing.assert_array_equal(got.data, expected, err_msg=name)
+    np.concatenate([x, 3 * x]).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.full((2, 3), 4.0))
+    # no minigrad op (or options it lacks): computed on the arrays would drop the graph
+    for call, name in (
+        (lambda: np.sort(x), r"np\.sort"),
+        (lambda: np.copy(x), r"np\.copy"),
+        (lambda: np.linalg.norm(x), r"np\.linalg\.norm"),
+        (lambda: np.outer(x, x), r"np\.outer"),
+        (lambda: np.concatenate([x, x], out=np.empty((4, 3))), r"np\.concatenate"),
+    ):
+        with pytest.raises(TypeError, match=name + " on a tensor that requires a gradient would return"):
+            call()
+    # results that are no values to differentiate pass, as do constants and no_grad()
+    assert np.allclose(x, data) and np.array_equal(x, x) and np.shape(x) == (2, 3)
+    np.testing.assert_array_equal(np.argsort(x), np.argsort(data))
+    np.testing.assert_allclose(x, data)
+    assert isinstance(np.sort(mg.Tensor(data)), np.ndarray)
+    with mg.no_grad():
+        np.testing.assert_array_equal(np.sort(x), np.sort(data))
