@@ -287,7 +287,7 @@ def _norm_axes(op: str, axis: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(range(ndim))
     axes = (axis,) if _is_axis(axis) else tuple(axis) if isinstance(axis, tuple | list) else None
     if axes is None or not all(_is_axis(ax) for ax in axes):
-        raise ShapeError(
+        raise DTypeError(
             f"{op}: axis={axis!r} is not an axis; pass an int, a tuple of ints or None (all axes)"
         )
     out = []
