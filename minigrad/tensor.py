@@ -437,7 +437,24 @@ class Tensor:
         return bool(self.data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        """``float(t)`` of a one-element tensor, of any shape (``(1, 1)`` too)."""
+        return float(self._only_value("float"))
+
+    def __int__(self) -> int:
+        """``int(t)`` of a one-element tensor (truncating, as ``int(2.7)``)."""
+        return int(self._only_value("int"))
+
+    def _only_value(self, what: str) -> Any:
+        if self.data.size != 1:
+            raise TypeError(
+                f"{what}(t): the tensor has shape {self.data.shape}, not one element; reduce it "
+                "first (.sum(), .mean()) or pick one element (t[0])"
+            )
+        return self.data.item()
+
+    def __index__(self) -> int:
+        """A 0-d integer tensor as an index: ``labels[t.argmax()]``."""
+        return self.data.__index__()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         # NumPy 2 protocol: copy=True must copy (np.array(t) is a snapshot), copy=False
@@ -913,10 +930,32 @@ def _compare(tensor: Tensor, other: Any, ufunc: Any, symbol: str) -> Tensor:
 
 # ------------------------------------------------------------------ the engine
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
-    if leaf.grad is None:
+    leaf_grad = leaf.grad
+    if leaf_grad is None:
         leaf.grad = np.array(grad, dtype=leaf.data.dtype, copy=True)
     else:
-        np.add(leaf.grad, grad, out=leaf.grad)
+        _check_leaf_grad(leaf, leaf_grad)
+        np.add(leaf_grad, grad, out=leaf_grad)
+
+
+def _check_leaf_grad(leaf: Tensor, leaf_grad: Any) -> None:
+    """The ``.grad`` backward adds into must be an array of the tensor's shape and dtype
+    (a ``.grad`` set by hand to another shape would broadcast the sum, or fail deep in
+    NumPy)."""
+    data = leaf.data
+    if type(leaf_grad) is np.ndarray and leaf_grad.shape == data.shape and leaf_grad.dtype == data.dtype:
+        return
+    label = f" '{leaf.name}'" if leaf.name else ""
+    got = (
+        f"shape {leaf_grad.shape}, dtype {leaf_grad.dtype}"
+        if isinstance(leaf_grad, np.ndarray)
+        else f"a {type(leaf_grad).__name__}"
+    )
+    raise BackwardError(
+        f"backward: the {leaf._noun}{label} of shape {data.shape} and dtype {data.dtype} holds a .grad "
+        f"of {got}, which the new gradient cannot be added into; set .grad = None (or zero_grad()) "
+        "before backward, or assign an array of the tensor's shape and dtype"
+    )
 
 
 def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
@@ -992,6 +1031,12 @@ def _run_backward(root: Any, seed: np.ndarray, retain_graph: bool) -> None:
                         else:
                             parent.grad = np.array(grad, dtype=data.dtype)
                     else:
+                        if (
+                            type(leaf_grad) is not ndarray
+                            or leaf_grad.shape != data.shape
+                            or leaf_grad.dtype != data.dtype
+                        ):
+                            _check_leaf_grad(parent, leaf_grad)
                         np.add(leaf_grad, grad, out=leaf_grad)
                 else:
                     previous = grads.get(parent_ctx)
@@ -1046,6 +1091,14 @@ def _checked_grad(ctx: Any, position: int, parent: Tensor, grad: Any, promote: b
             "exactly the input's shape (use minigrad.unbroadcast to undo broadcasting)"
         )
     if grad.dtype != expected.dtype:
+        if expected.dtype.kind != "f" and parent.requires_grad:
+            raise DTypeError(
+                f"backward: input {position} of {ctx.fn.op_name()}, a {parent._noun} of shape "
+                f"{expected.shape} and dtype {expected.dtype}, has requires_grad=True (set after it "
+                "was made); "
+                "only float tensors can have gradients: convert it first, e.g. "
+                "t = mg.Tensor(t.data.astype(np.float64), requires_grad=True)"
+            )
         if promote:
             return grad.astype(expected.dtype)
         raise InvalidGradientError(

@@ -705,3 +705,44 @@ def test_numpy_array_functions_run_as_ops_or_refuse_to_drop_the_graph():
     assert isinstance(np.sort(mg.Tensor(data)), np.ndarray)
     with mg.no_grad():
         np.testing.assert_array_equal(np.sort(x), np.sort(data))
+
+
+@pytest.mark.parametrize(
+    ("grad", "got"),
+    [
+        (np.ones(5), r"shape \(5,\), dtype float64"),
+        (np.ones((2, 3)), r"shape \(2, 3\), dtype float64"),  # would broadcast the sum
+        (np.ones(3, dtype=np.int64), r"shape \(3,\), dtype int64"),
+        (np.ones(3, dtype=np.float32), r"shape \(3,\), dtype float32"),  # would round the sum
+        ([1.0, 1.0, 1.0], "a list"),
+    ],
+)
+def test_a_hand_set_grad_of_another_shape_or_dtype_is_named_at_backward(grad, got):
+    for run in ((lambda x: (x * 2).sum().backward()), (lambda x: x.backward(np.ones(3)))):
+        x = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        x.grad = grad
+        message = r"the tensor of shape \(3,\) and dtype float64 holds a \.grad of " + got
+        with pytest.raises(mg.BackwardError, match=message + ".*set .grad = None"):
+            run(x)
+    x = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x.grad = np.ones(3)
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0, 3.0])
+
+
+def test_requires_grad_set_on_an_integer_tensor_is_named_at_backward():
+    counts = mg.Tensor([1, 2])
+    counts.requires_grad = True
+    with pytest.raises(mg.DTypeError, match=r"input 0 of mul, a tensor of shape \(2,\) and dtype int64"):
+        (counts * 2.0).sum().backward()
+
+
+def test_int_and_index_of_one_element_tensors():
+    assert int(mg.Tensor(2.7)) == 2 and int(mg.Tensor([[3.0]])) == 3
+    scores = mg.Tensor([0.1, 0.7, 0.2])
+    assert ["a", "b", "c"][scores.argmax()] == "b"
+    assert float(mg.Tensor([[0.5]])) == 0.5
+    with pytest.raises(TypeError, match=r"int\(t\): the tensor has shape \(2,\), not one element"):
+        int(mg.Tensor([1.0, 2.0]))
+    with pytest.raises(TypeError):
+        ["a", "b"][mg.Tensor(1.0)]  # a float is no index, as in NumPy
