@@ -980,9 +980,53 @@ def _require_loaded(config: Any) -> None:
         raise ConfigError(f"the configuration has no {', '.join(map(repr, missing))} section(s); {how}")
 
 
-def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
+#: The files :func:`run_config` writes in a run folder; a callback's file may not be one.
+_RUN_FOLDER_FILES = ("checkpoint.npz", "history.csv", "config.toml", "model.npz")
+
+
+def _callback_files(
+    where: _Where, key: str, name: str, options: dict[str, Any], folder: Path
+) -> dict[str, Any]:
+    """``options`` with the callback's relative file options (``path``, ``*_path``, given
+    or defaulted) placed in the run ``folder``, where the run writes everything else, so a
+    rerun from the run's config.toml writes its own copies. One that is a file the run
+    writes itself is an error."""
+    try:
+        parameters = inspect.signature(_registry("callbacks").get(name).factory).parameters.values()
+    except (TypeError, ValueError):
+        parameters = []
+    resolved = dict(options)
+    for parameter in parameters:
+        if parameter.name != "path" and not parameter.name.endswith("_path"):
+            continue
+        value = options.get(parameter.name, parameter.default)
+        if not isinstance(value, str | os.PathLike) or not os.fspath(value):
+            continue  # unset (None: the callback derives it) or not a file name
+        path = Path(value).expanduser()
+        if path.is_absolute():
+            continue
+        path = folder / path
+        if path.parent == folder and path.name in _RUN_FOLDER_FILES:
+            given = "" if parameter.name in options else " (the default)"
+            raise where.error(
+                f"{key}.{parameter.name}",
+                os.fspath(value),
+                f"is the run's own {path.name}{given}, which the run writes itself; give the "
+                f"{name} callback another {parameter.name} (relative paths are in the run folder)",
+            )
+        resolved[parameter.name] = str(path)
+    return resolved
+
+
+def build(
+    config: Mapping[str, Any], *, source: str | None = None, folder: str | os.PathLike | None = None
+) -> Run:
     """Load the data and build the model, optimizer, schedule, regularizer and callbacks
     of a validated configuration (from :func:`load_config`).
+
+    With ``folder`` (the run folder), a callback's relative file options (``path``,
+    ``best_path``, any ``*_path``) are placed in it, like the run's own files; without, they
+    are used as given (relative to the working directory).
 
     Example:
         >>> from minigrad.config import build, load_config
@@ -1046,6 +1090,8 @@ def build(config: Mapping[str, Any], *, source: str | None = None) -> Run:
     callbacks = []
     for i, spec in enumerate(resolved["callbacks"]):
         options = {k: v for k, v in spec.items() if k != "name"}
+        if folder is not None:
+            options = _callback_files(where, f"callbacks.{i}", spec["name"], options, Path(folder))
         callbacks.append(
             make(f"callbacks.{i}", lambda s=spec, o=options: callback(s["name"], **o), f" ({spec['name']})")
         )
@@ -1128,7 +1174,8 @@ def run_config(
     With ``out`` (a folder), also writes ``checkpoint.npz`` (resumable, every
     ``checkpoint_every`` epochs),
     ``history.csv``, ``config.toml`` (the resolved config) and ``model.npz`` (the final
-    model with its normalizer and config, what ``minigrad predict`` / ``evaluate`` read);
+    model with its normalizer and config, what ``minigrad predict`` / ``evaluate`` read),
+    and the configuration's callbacks write their relative files there too;
     ``resume=True`` continues from ``out/checkpoint.npz``. ``callbacks`` run besides the
     configuration's own (``minigrad train`` adds its progress bar); ``source`` names the
     configuration in error messages.
@@ -1144,7 +1191,7 @@ def run_config(
     from minigrad.factories import callback
     from minigrad.train import evaluate, fit
 
-    run = build(config, source=source)
+    run = build(config, source=source, folder=out)
     extra_callbacks = list(callbacks)
     files: dict[str, str] = {}
     resume_from = None

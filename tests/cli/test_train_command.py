@@ -425,3 +425,32 @@ def test_ctrl_c_before_the_first_checkpoint_advises_a_fresh_start(tmp_path, caps
     assert restart in capsys.readouterr().err
     assert main([*restart.split()[1:], "--quiet", "--no-plots"]) == 0  # the advice works
     assert mg.load_config(run / "config.toml")["data"]["options"]["n"] == 150
+
+
+def test_callback_files_of_a_config_are_written_in_the_run_folder(tmp_path, monkeypatch, capsys):
+    configs, elsewhere, run = tmp_path / "configs", tmp_path / "cwd", tmp_path / "run"
+    configs.mkdir()
+    elsewhere.mkdir()
+    (configs / "c.toml").write_text(
+        '[[callbacks]]\nname = "checkpoint"\npath = "mine.npz"\nevery = 1\nsave_best = true\n\n'
+        '[[callbacks]]\nname = "csv_logger"\npath = "logs/mine.csv"\n'
+    )
+    monkeypatch.chdir(elsewhere)
+    assert main(["train", str(configs / "c.toml"), "--epochs", "2", "--out", str(run), *QUICK]) == 0
+    assert {"mine.npz", "mine-best.npz"} <= {p.name for p in run.iterdir()}
+    assert (run / "logs" / "mine.csv").is_file()
+    assert not list(elsewhere.iterdir()) and sorted(p.name for p in configs.iterdir()) == ["c.toml"]
+    # config.toml keeps them relative, so a rerun from it writes into its own run folder
+    assert mg.load_config(run / "config.toml")["callbacks"][0]["path"] == "mine.npz"
+    rerun = tmp_path / "rerun"
+    assert main(["train", str(run / "config.toml"), "--out", str(rerun), "--quiet", "--no-plots"]) == 0
+    assert (rerun / "mine.npz").is_file() and (rerun / "logs" / "mine.csv").is_file()
+
+
+def test_a_callback_file_that_is_a_file_of_the_run_is_refused(tmp_path, capsys):
+    config = tmp_path / "c.toml"
+    config.write_text('[[callbacks]]\nname = "csv_logger"\npath = "history.csv"\n')
+    run = tmp_path / "run"
+    assert main(["train", str(config), "--epochs", "2", "--out", str(run), *QUICK]) == 2
+    err = capsys.readouterr().err
+    assert f'{config}: callbacks.0.path = "history.csv"' in err and "the run's own history.csv" in err
