@@ -400,9 +400,13 @@ class Module:
                     f"{key}: shape {new.shape} in the state dict but {current.shape} in the model"
                 )
             elif new.dtype != current.dtype:
+                fix = (
+                    f"convert the model first: model.astype(np.{new.dtype})"
+                    if new.dtype.kind == "f" and current.dtype.kind == "f"
+                    else f"convert the array first: state[{key!r}].astype(np.{current.dtype})"
+                )
                 problems.append(
-                    f"{key}: dtype {new.dtype} in the state dict but {current.dtype} in the model "
-                    f"(convert the model first: model.astype(np.{new.dtype}))"
+                    f"{key}: dtype {new.dtype} in the state dict but {current.dtype} in the model ({fix})"
                 )
             else:
                 arrays[key] = new
@@ -509,7 +513,14 @@ class Sequential(Module):
         layers = list(self._modules.values())
         if isinstance(index, slice):
             return Sequential(*layers[index])
-        return layers[index]
+        try:
+            return layers[index]
+        except IndexError:
+            count = len(layers)
+            valid = f"indices {-count} to {count - 1}" if count else "it is empty"
+            raise IndexError(
+                f"Sequential[{index}]: the model has {count} layer{'s' if count != 1 else ''} ({valid})"
+            ) from None
 
 
 _module_call = Module.__call__

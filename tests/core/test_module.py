@@ -413,6 +413,24 @@ def test_loading_a_state_dict_of_another_dtype_names_astype():
         model.load_state_dict(state)
 
 
+def test_loading_integer_arrays_names_converting_the_array():
+    model = mg.Sequential(mg.layer("dense", 2, 1, rng=0))
+    state = {"0.W": np.ones((2, 1), dtype=np.int64), "0.b": np.zeros(1)}
+    with pytest.raises(
+        mg.StateDictError, match=r"convert the array first: state\['0\.W'\]\.astype\(np\.float64\)"
+    ):
+        model.load_state_dict(state)
+
+
+def test_sequential_index_out_of_range_names_the_layer_count():
+    model = mg.Sequential(mg.layer("dense", 2, 3), mg.layer("relu"))
+    with pytest.raises(IndexError, match=r"Sequential\[5\]: the model has 2 layers \(indices -2 to 1\)"):
+        model[5]
+    with pytest.raises(IndexError, match=r"Sequential\[0\]: the model has 0 layers \(it is empty\)"):
+        mg.Sequential()[0]
+    assert type(model[-1]).__name__ == "ReLU" or model[-1] is model[1]
+
+
 def test_an_empty_sequential_returns_its_input_as_a_tensor():
     x = np.ones((2, 3))
     out = mg.Sequential()(x)
