@@ -22,9 +22,7 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -98,8 +96,9 @@ def save_figure(fig: Any, path: str | os.PathLike) -> Path:
     """Save ``fig`` at ``path`` atomically, in the format its suffix names (``.png``,
     ``.svg``, ``.pdf``, ...: :func:`figure_format`); returns the path.
 
-    The image goes to a temporary file in the same folder (created if missing) and is
-    renamed over ``path`` only once complete, so a reader never sees half a file.
+    The image is written by :func:`minigrad.checkpoint.atomic_write`: to a temporary file
+    in the same folder (created if missing), synced, and renamed over ``path`` only once
+    complete, so a reader never sees half a file.
 
     Example:
         >>> import pathlib, tempfile
@@ -112,17 +111,11 @@ def save_figure(fig: Any, path: str | os.PathLike) -> Path:
     """
     image_format = figure_format(path)
     _matplotlib()
+    from minigrad.checkpoint import atomic_write
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            fig.savefig(stream, format=image_format)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with atomic_write(path, "wb") as stream:
+        fig.savefig(stream, format=image_format)
     return path
 
 

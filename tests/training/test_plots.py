@@ -195,3 +195,27 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(mg.MissingExtraError, match=r'pip install -e "\.\[plot\]"'):
         mg.plot_learning_curves({"train_cost": [1.0]})
+
+
+def test_save_figure_writes_through_atomic_write_durably_with_the_writer_pid(tmp_path, monkeypatch):
+    import os
+
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append("fsync")
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", os.path.basename(src), os.fspath(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    target = tmp_path / "curve.png"
+    plots.save_figure(mg.plot_learning_curves({"train_cost": [1.0, 0.5]}), target)
+    (replaced,) = [e for e in events if isinstance(e, tuple)]
+    assert replaced[1].startswith(f".curve.png.{os.getpid()}.") and replaced[2] == str(target)
+    assert "fsync" in events[: events.index(replaced)]  # the image is on disk before the rename
+    assert _is_png(target) and sorted(p.name for p in tmp_path.iterdir()) == ["curve.png"]
