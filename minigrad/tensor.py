@@ -755,6 +755,7 @@ class Tensor:
             (1.25, 1.6666666666666667, 1.118033988749895)
         """
         x = self._numpy_options("var", dtype, out)
+        _ops._norm_axes("var", axis, x.shape)  # errors name var, not the mean inside it
         deviations = x - x.mean(axis=axis, keepdims=True)
         squares = (deviations * deviations).sum(axis=axis, keepdims=keepdims)
         count = self.data.size // max(squares.data.size, 1) if self.data.size else 0
@@ -773,6 +774,7 @@ class Tensor:
             Tensor([2., 2.])
         """
         x = self._numpy_options("std", dtype, out)
+        _ops._norm_axes("std", axis, x.shape)
         return _ops.StdRoot.apply(x.var(axis=axis, keepdims=keepdims, ddof=ddof))
 
     def argmax(self, axis: Any = None, keepdims: bool = False) -> Tensor:
