@@ -15,7 +15,9 @@ zero the ratio only measures rounding noise, so differences no larger than ``ato
 (root mean square) count as agreement; where backprop's gradient is small but not zero
 and the difference is more than rounding in J explains, they read *inspect* at best, and
 where backprop's gradient is zero but the finite differences are far beyond rounding (a
-gradient backward dropped), *bug*.
+gradient backward dropped), *bug*. Both readings are first confirmed with a step 100
+times ε, where rounding noise from intermediate values larger than J is 100 times
+smaller; differences that agree there read *great*.
 Everything runs in float64, even for float32 models, and random draws (dropout masks,
 NumPy's global random state) are held fixed across evaluations, so stochastic layers
 are checkable.
@@ -25,6 +27,7 @@ v, which checks vᵀJ, a random combination of its rows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -112,7 +115,8 @@ def _compare(
     bug: float,
     atol: float,
     notes: list[str],
-) -> tuple[float, str]:
+    confirm: Callable[[], _Differences] | None = None,
+) -> tuple[float, str, _Differences]:
     """The relative error and its verdict, read with the absolute tolerance ``atol``.
 
     Near a zero gradient both norms are rounding noise and their ratio is meaningless
@@ -124,38 +128,58 @@ def _compare(
     tensor reads *inspect*, never *great*. Nor when backprop's gradient is zero but the
     difference is not negligible (above ``_ZERO * atol``) and far beyond rounding
     (``_DROPPED`` resolutions: intermediate terms larger than J raise the noise above J's
-    own resolution, never that far): a gradient backward dropped, a *bug*. Every case
+    own resolution, rarely that far): a gradient backward dropped, a *bug*. Every case
     gets a note.
+
+    Rounding in an intermediate value far larger than J (``(a + b) − b`` with
+    ``|a| ≪ |b|``) can still reach that far. So before either reading, ``confirm``
+    (when given) measures the differences again with a step ``_CONFIRM`` times larger,
+    where such rounding noise is that many times smaller: if they then agree with
+    backprop, the first ones were noise and the tensor reads *great*, with a note. The
+    differences returned are the ones the verdict rests on.
     """
     approx = numeric.approx
     error = relative_error(approx, grad)
     verdict = verdict_for(error, great=great, bug=bug)
     if verdict == "great" or not approx.size:
-        return error, verdict
+        return error, verdict, numeric
     root_size = np.sqrt(approx.size)
     rms = float(np.linalg.norm(approx - grad) / root_size)
     if not rms <= atol:  # (a NaN difference is never within atol)
-        return error, verdict
+        return error, verdict, numeric
     within = f"{name}: backprop and finite differences differ by {rms:.1e} (RMS) <= atol={atol:g}"
     backprop_rms = float(np.linalg.norm(grad) / root_size)
     dropped = backprop_rms <= _ZERO * atol < rms and rms > _DROPPED * numeric.resolution
+    suspect = backprop_rms > _ZERO * atol and rms > _NOISE * numeric.resolution
+    if verdict == "bug" and (dropped or suspect) and confirm is not None:
+        wider = confirm()
+        error_wider, verdict_wider, _ = _compare(name, wider, grad, great, bug, atol, [])
+        if verdict_wider == "great":
+            rms_wider = float(np.linalg.norm(wider.approx - grad) / root_size)
+            notes.append(
+                f"{within}, and {_CONFIRM:.0f} times the step gives differences that agree (RMS "
+                f"{rms_wider:.1e}): the first ones were rounding "
+                "noise from intermediate values larger than J (such as a + b - b with |a| << |b|); "
+                f"counted as agreeing (the ratio would be {error:.1e})"
+            )
+            return error_wider, "great", wider
     if verdict == "bug" and dropped:
         notes.append(
             f"{within}, but backprop's gradients are zero ({backprop_rms:.1e} RMS) where the finite "
             f"differences are over {_DROPPED:.0f} times what rounding in J explains (about "
             f"{numeric.resolution:.0e}): a gradient backward drops? Read as 'bug'"
         )
-        return error, "bug"
-    if verdict == "bug" and backprop_rms > _ZERO * atol and rms > _NOISE * numeric.resolution:
+        return error, "bug", numeric
+    if verdict == "bug" and suspect:
         notes.append(
             f"{within}, but backprop's gradients are not zero ({backprop_rms:.1e} RMS) and rounding in J "
             f"explains differences of about {numeric.resolution:.0e}, so the ratio {error:.1e} may be a real "
             "bug: read as 'inspect'. Check where the gradients are larger (larger weights, after some "
             "training) or pass a smaller atol"
         )
-        return error, "inspect"
+        return error, "inspect", numeric
     notes.append(f"{within}, within rounding noise; counted as agreeing (the ratio would be {error:.1e})")
-    return 0.0, "great"
+    return 0.0, "great", numeric
 
 
 #: Within ``atol``, backprop's gradient counts as zero when its RMS is at most this
@@ -166,6 +190,10 @@ _NOISE = 4.0
 #: A zero backprop gradient is a bug when the finite differences exceed this many
 #: resolutions (rounding in sums of terms larger than J reaches tens of them).
 _DROPPED = 1e3
+#: A reading of *bug* or *inspect* within ``atol`` is confirmed with this many times
+#: the step (see _compare): rounding noise shrinks by this factor, the O(ε²) error of
+#: the two-sided difference grows by its square, still far below ``atol`` for 1e-7.
+_CONFIRM = 100.0
 _ROUNDING = float(np.finfo(np.float64).eps)
 
 _SEVERITY = {"great": 0, "inspect": 1, "bug": 2}
@@ -469,7 +497,8 @@ def gradcheck(
             the difference is more than rounding in J explains, a difference within
             ``atol`` with a ratio in the bug band reads *inspect*, not *great*; where
             backprop's gradient is zero and the difference is over 1 % of ``atol`` and
-            1000 times rounding in J, *bug*. Lower it to check very small gradients; 0 turns it off.
+            1000 times rounding in J, *bug*; both only when differences taken with 100 times
+            ``eps`` confirm them. Lower it to check very small gradients; 0 turns it off.
         fast: check ``directions`` random directional derivatives vᵀJu per tensor
             instead of every element (for large models).
         seed: seeds the random directions and the output reduction.
@@ -561,11 +590,12 @@ def _measure(
                 overall = _worst_verdict(*(c.verdict for c in checks))
             else:
                 numeric = [_numeric_gradient(evaluator, t, eps) for t in tensors]  # _Differences
-                checks = [
-                    _full_check(name, num, ana, great, bug, atol, notes)
-                    for (name, _), num, ana in zip(checked_all, numeric, analytic)
-                ]
-                total, overall = _compare(
+                checks = []
+                for i, ((name, t), ana) in enumerate(zip(checked_all, analytic)):
+                    wider = functools.partial(_numeric_gradient, evaluator, t, _CONFIRM * eps)
+                    check, numeric[i] = _full_check(name, numeric[i], ana, great, bug, atol, notes, wider)
+                    checks.append(check)
+                total, overall, _ = _compare(
                     "overall",
                     _Differences(
                         np.concatenate([n.approx.ravel() for n in numeric]),
@@ -613,8 +643,10 @@ def _full_check(
     bug: float,
     atol: float,
     notes: list[str],
-) -> TensorCheck:
-    error, verdict = _compare(name, differences, analytic, great, bug, atol, notes)
+    confirm: Callable[[], _Differences] | None = None,
+) -> tuple[TensorCheck, _Differences]:
+    """The tensor's check, and the differences it rests on (see _compare's ``confirm``)."""
+    error, verdict, differences = _compare(name, differences, analytic, great, bug, atol, notes, confirm)
     numeric = differences.approx
     check = TensorCheck(name, numeric.shape, error, verdict)
     if numeric.size:
@@ -624,7 +656,7 @@ def _full_check(
         check.worst_index = tuple(int(i) for i in index)
         check.worst_analytic = float(analytic[index])
         check.worst_numeric = float(numeric[index])
-    return check
+    return check, differences
 
 
 def _fast_checks(
@@ -643,26 +675,31 @@ def _fast_checks(
     value = evaluator.value
     checks = []
     for (name, t), grad in zip(named, analytic):
-        data = t.data
         # every direction at once (the same draws as one at a time): u_k = us[k]
         us = rng.standard_normal((directions, *t.shape))
-        original = data.copy()
-        ups = original + eps * us  # x + eps u_k (copied into the tensor, in its dtype)
-        downs = original - eps * us
-        plus, minus = np.empty(directions), np.empty(directions)
-        try:
-            for k in range(directions):
-                np.copyto(data, ups[k])
-                plus[k] = value()
-                np.copyto(data, downs[k])
-                minus[k] = value()
-        finally:  # the tensor is left as it was, even when fn raises
-            np.copyto(data, original)
-        numeric_dd = _differences(plus, minus, eps, (directions,))  # d/dh J(x + h u) at h = 0
+        numeric_dd = _directional(value, t.data, us, eps)  # d/dh J(x + h u) at h = 0
         analytic_dd = us.reshape(directions, -1) @ grad.reshape(-1)  # <grad J, u_k>
-        error, verdict = _compare(name, numeric_dd, analytic_dd, great, bug, atol, notes)
+        wider = functools.partial(_directional, value, t.data, us, _CONFIRM * eps)
+        error, verdict, _ = _compare(name, numeric_dd, analytic_dd, great, bug, atol, notes, wider)
         checks.append(TensorCheck(name, t.shape, error, verdict))
     return checks
+
+
+def _directional(value: Callable[[], float], data: np.ndarray, us: np.ndarray, eps: float) -> _Differences:
+    """Two-sided differences of J along each direction ``us[k]``, moving ``data``."""
+    original = data.copy()
+    ups = original + eps * us  # x + eps u_k (copied into the tensor, in its dtype)
+    downs = original - eps * us
+    plus, minus = np.empty(len(us)), np.empty(len(us))
+    try:
+        for k in range(len(us)):
+            np.copyto(data, ups[k])
+            plus[k] = value()
+            np.copyto(data, downs[k])
+            minus[k] = value()
+    finally:  # the tensor is left as it was, even when fn raises
+        np.copyto(data, original)
+    return _differences(plus, minus, eps, (len(us),))
 
 
 def assert_gradcheck(

@@ -213,6 +213,45 @@ def test_a_dropped_gradient_within_atol_reads_bug():
     assert mg.gradcheck(product(1.0), [W]).verdict == "great"
 
 
+def test_rounding_in_a_large_intermediate_value_is_not_read_as_a_dropped_gradient():
+    """((a + b) - b) * b with |a| << |b|: J is ~1e-15 but a + b ~ 2 rounds to steps of
+    4e-16, so the differences for b scatter by ~2e-9, a million million times J's own
+    rounding, while backprop's gradient (a) is 2e-15. Confirmed with a 100-times wider
+    step, where that noise is 100 times smaller, it agrees: not a bug."""
+
+    def fn(x, y):
+        return ((x + y) - y) * y
+
+    inputs = [np.array(1.99840144e-15), np.array(2.0)]
+    for fast in (False, True):
+        report = mg.gradcheck(fn, inputs, fast=fast)
+        assert report.verdict == "great" and report.passed, str(report)
+        assert "100 times the step gives differences that agree" in report.notes[0], str(report)
+        assert "rounding noise from intermediate values larger than J" in report.notes[0]
+    # the wider step is taken only to confirm such a reading: a correct check costs none
+    assert mg.gradcheck(fn, [np.array(0.5), np.array(2.0)]).evaluations == 5
+
+
+def test_a_dropped_gradient_stays_a_bug_after_the_wider_step():
+    # the same cancellation, but backward drops y's gradient where it is ~1e-8: the
+    # wider step confirms the finite differences, so the reading stands
+    class DropY(mg.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            ctx.save_for_backward(y)
+            return x * y
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved
+            return g * y, np.zeros_like(y)
+
+    for fast in (False, True):
+        report = mg.gradcheck(lambda x, y: DropY.apply(x, y), [np.array(1e-8), np.array(2.0)], fast=fast)
+        assert report.verdict == "bug", str(report)
+        assert "a gradient backward drops?" in report.notes[0], str(report)
+
+
 def test_a_bug_in_one_small_tensor_is_not_diluted_by_the_others():
     # the whole θ's relative error is ~2e-4 (inspect), but b's own is 100 %: a bug
     a, b = RNG.standard_normal(5), RNG.standard_normal(5)
