@@ -253,18 +253,22 @@ def test_the_modules_docstring_examples_run(project, env):
 
 
 def _build_tools_missing() -> str | None:
-    """Why this interpreter cannot build a wheel without a network, or None."""
+    """Why this interpreter cannot build the page's project without a network, or None:
+    the local setuptools must meet the ``[build-system] requires`` of its pyproject.toml."""
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
     try:
         import setuptools
     except ImportError:
         return "setuptools is not installed"
-    version = tuple(int(part) for part in re.findall(r"\d+", setuptools.__version__)[:2])
-    if version >= (70, 1):  # bdist_wheel is part of setuptools from 70.1 on
-        return None
-    try:
-        import wheel  # noqa: F401
-    except ImportError:
-        return f"setuptools {setuptools.__version__} needs the 'wheel' package, which is not installed"
+    build_system = tomllib.loads(FILES[f"{PROJECT}/pyproject.toml"].code)["build-system"]
+    for requirement in map(Requirement, build_system["requires"]):
+        if requirement.name != "setuptools":
+            return f"the page's pyproject.toml also requires {requirement}"
+        if not requirement.specifier.contains(Version(setuptools.__version__), prereleases=True):
+            here = setuptools.__version__
+            return f"the page's pyproject.toml requires {requirement}; setuptools {here} is here"
     return None
 
 
@@ -301,7 +305,13 @@ def test_the_package_builds(project, tmp_path):
     for module in ("__init__", "softplus", "adagrad", "warmup"):
         assert f"minigrad_smooth/{module}.py" in names
     assert "[minigrad]\nsmooth = minigrad_smooth" in entry_points
-    for field in ("Name: minigrad-smooth", "Version: 0.1.0", "Summary: ", "Requires-Dist: minigrad>=0.1"):
+    for field in (
+        "Name: minigrad-smooth",
+        "Version: 0.1.0",
+        "Summary: ",
+        "License-Expression: MIT",
+        "Requires-Dist: minigrad>=0.1",
+    ):
         assert field in metadata, field
 
 
