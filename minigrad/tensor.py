@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
+import warnings
 import weakref
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -227,6 +228,32 @@ def enable_grad(func: Callable[..., Any] | None = None) -> Any:
     return mode if func is None else mode(func)
 
 
+def _warn_if_detaching(data: Any, what: str) -> None:
+    """Building a tensor from tensors that require gradients keeps their values, not
+    their graph: say so (as PyTorch does), since gradients would silently stop there."""
+    if isinstance(data, Tensor):
+        if data.requires_grad:
+            warnings.warn(
+                f"{what}(t): t requires a gradient, and the new tensor shares its data but not its "
+                "graph (no gradient flows back through it); write t.detach() to say so, or use t "
+                "itself to keep the graph",
+                UserWarning,
+                stacklevel=3,
+            )
+    elif (
+        isinstance(data, list | tuple)
+        and data
+        and isinstance(data[0], Tensor)  # (a cheap look before scanning a long list)
+        and any(isinstance(item, Tensor) and item.requires_grad for item in data)
+    ):
+        warnings.warn(
+            f"{what}([t, ...]): the tensors require gradients, and the new tensor copies their "
+            "values but not their graph; use mg.stack([...]) (or mg.concatenate) to keep it",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def _as_array(data: Any, dtype: Any, what: str) -> np.ndarray:
     """Convert user data to an ndarray without copying ndarrays of the right dtype."""
     if isinstance(data, Tensor):
@@ -293,6 +320,8 @@ class Tensor:
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
+        if type(data) is not np.ndarray and _state.enabled:
+            _warn_if_detaching(data, type(self).__name__)
         array = _as_array(data, dtype, type(self).__name__)
         if requires_grad and array.dtype.kind != "f":
             raise DTypeError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -746,3 +747,19 @@ def test_int_and_index_of_one_element_tensors():
         int(mg.Tensor([1.0, 2.0]))
     with pytest.raises(TypeError):
         ["a", "b"][mg.Tensor(1.0)]  # a float is no index, as in NumPy
+
+
+def test_building_a_tensor_from_tracked_tensors_warns_that_the_graph_stops():
+    t = mg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning, match=r"Tensor\(t\): t requires a gradient.*t\.detach\(\)"):
+        shared = mg.Tensor(t)
+    assert np.shares_memory(shared.data, t.data) and not shared.requires_grad
+    with pytest.warns(UserWarning, match=r"Tensor\(\[t, \.\.\.\]\).*mg\.stack"):
+        mg.Tensor([t, t])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mg.Tensor(t.detach())  # said explicitly
+        mg.Tensor(mg.Tensor([1.0]))  # nothing to lose
+        mg.Parameter(t)  # a new parameter from values
+        with mg.no_grad():
+            mg.Tensor(t)
