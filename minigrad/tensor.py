@@ -228,6 +228,21 @@ def enable_grad(func: Callable[..., Any] | None = None) -> Any:
     return mode if func is None else mode(func)
 
 
+@functools.cache
+def _pickled_slots(cls: type) -> tuple[str, ...]:
+    """The slots of ``cls`` and its bases that pickling keeps (see Tensor.__getstate__)."""
+    names: list[str] = []
+    for klass in reversed(cls.__mro__):
+        slots = klass.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in _UNPICKLED and name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+_UNPICKLED = frozenset({"__weakref__", "__dict__", "_ctx", "_changed_at"})
+
+
 def _warn_if_detaching(data: Any, what: str) -> None:
     """Building a tensor from tensors that require gradients keeps their values, not
     their graph: say so (as PyTorch does), since gradients would silently stop there."""
@@ -333,6 +348,33 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._ctx = None
         self.name = name
+        self._changed_at = _UNCHANGED
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickling, for copies (``copy.deepcopy``) and for other processes
+        (``multiprocessing``, Dask): the data, gradient, flags and name, not the graph node
+        that made the tensor nor its in-place stamp, which belong to this process's graph
+        clock (a stamp carried into a new process made its every backward look stale).
+        An unpickled tensor is a leaf. (minigrad's own files never use pickle.)
+
+        Example:
+            >>> import copy
+            >>> import minigrad as mg
+            >>> w = mg.Parameter([1.0, 2.0], regularize=False)
+            >>> twin = copy.deepcopy(w)
+            >>> twin, twin.regularize, twin.data is w.data
+            (Parameter([1., 2.], requires_grad=True), False, False)
+        """
+        state = dict(getattr(self, "__dict__", {}))  # (a subclass without __slots__)
+        for name in _pickled_slots(type(self)):
+            if hasattr(self, name):
+                state[name] = getattr(self, name)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self._ctx = None
         self._changed_at = _UNCHANGED
 
     # ----------------------------------------------------------------- basics
