@@ -63,7 +63,7 @@ import numpy as np
 from minigrad.checkpoint import CheckpointError, atomic_write, load_checkpoint, save_checkpoint
 from minigrad.errors import ConfigError, ShapeError, StateDictError
 from minigrad.module import Module
-from minigrad.tensor import Tensor, no_grad
+from minigrad.tensor import Tensor, enable_grad, no_grad
 
 __all__ = [
     "EXPLODING_GRADIENT",
@@ -1275,24 +1275,27 @@ class Trainer:
 
     def run(self) -> History:
         """Train from :attr:`start_epoch` to :attr:`epochs`; returns the history (see the
-        class example)."""
-        self._call("on_train_begin")
-        for epoch in range(self.start_epoch, self.epochs):
-            if self.stop_training:
-                break
-            self.epoch = epoch
-            if hasattr(self.optimizer, "set_epoch"):
-                self.optimizer.set_epoch(epoch)  # applies a schedule attached to the optimizer
-            if self.schedule is not None:
-                self._apply_schedule(epoch)
-            self._call("on_epoch_begin", epoch)
-            logs = self._run_epoch(epoch)
-            self.history.append(epoch, logs)
-            if self.snapshot_every and (epoch + 1) % self.snapshot_every == 0:
-                self.history.snapshots.append(self.model.state_dict())
-            self._call("on_epoch_end", epoch, logs)
-        self.model.eval()
-        self._call("on_train_end")
+        class example). Gradients are recorded even when the caller is inside
+        :func:`~minigrad.no_grad` (a request handler retraining a model, a thread started
+        with ``asyncio.to_thread`` from such code), as evaluation turns them off on its own."""
+        with enable_grad():
+            self._call("on_train_begin")
+            for epoch in range(self.start_epoch, self.epochs):
+                if self.stop_training:
+                    break
+                self.epoch = epoch
+                if hasattr(self.optimizer, "set_epoch"):
+                    self.optimizer.set_epoch(epoch)  # applies a schedule attached to the optimizer
+                if self.schedule is not None:
+                    self._apply_schedule(epoch)
+                self._call("on_epoch_begin", epoch)
+                logs = self._run_epoch(epoch)
+                self.history.append(epoch, logs)
+                if self.snapshot_every and (epoch + 1) % self.snapshot_every == 0:
+                    self.history.snapshots.append(self.model.state_dict())
+                self._call("on_epoch_end", epoch, logs)
+            self.model.eval()
+            self._call("on_train_end")
         return self.history
 
 

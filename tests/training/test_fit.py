@@ -555,3 +555,30 @@ def test_the_same_seed_gives_the_same_run_with_dropout_built_without_a_seed():
     # a generator the user seeded, or put in place, keeps its own stream
     assert run(0, dropout_rng=7)[1] == np.random.default_rng(7).bit_generator.state
     assert run(0, replace=np.random.default_rng(5))[1] == np.random.default_rng(5).bit_generator.state
+
+
+def test_fit_records_gradients_even_when_called_inside_no_grad():
+    import asyncio
+
+    X, Y = mg.dataset("moons", n=60, noise=0.2, seed=0)
+
+    def train():
+        layers = (mg.layer("dense", 2, 4, rng=0), mg.layer("relu"), mg.layer("dense", 4, 2, rng=1))
+        model = mg.Sequential(*layers)
+        opt = mg.optimizer("sgd", model.parameters(), lr=0.1)
+        history = mg.fit(model, (X, Y), loss="softmax_cross_entropy", optimizer=opt, epochs=3, seed=0)
+        return history["train_cost"], model
+
+    expected, _ = train()
+    with mg.no_grad():
+        inside, model = train()
+        assert not mg.is_grad_enabled()  # the caller's mode is back
+        assert model(X).requires_grad is False
+
+    async def handler():
+        with mg.no_grad():  # asyncio.to_thread copies this context into the thread
+            return await asyncio.to_thread(train)
+
+    threaded, _ = asyncio.run(handler())
+    np.testing.assert_array_equal(inside, expected)
+    np.testing.assert_array_equal(threaded, expected)
