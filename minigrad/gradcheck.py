@@ -417,12 +417,15 @@ class _Evaluator:
     @contextmanager
     def leaving_randomness_as_it_was(self) -> Iterator[None]:
         """Afterwards, the generators fn drew from (dropout's) and NumPy's global random
-        state are as they were before the check."""
+        state are as they were before the check. The global state is process-wide, so it
+        is set back only when fn was seen drawing from it (draws another thread made
+        meanwhile are otherwise left alone)."""
         try:
             yield
         finally:
             self.tape.restore_generators()
-            np.random.set_state(self.np_state)
+            if self.restore_np_state:
+                np.random.set_state(self.np_state)
 
     @contextmanager
     def numeric_scope(self) -> Iterator[None]:

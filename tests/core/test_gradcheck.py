@@ -429,6 +429,21 @@ def test_global_random_state_drawn_only_after_the_first_evaluation():
     assert report.evaluations == 1 + 2 * 3 + 2 * 3  # measured again, resetting the state
 
 
+def test_the_global_random_state_is_left_alone_when_fn_never_draws(monkeypatch):
+    # it is process-wide: setting it back would rewind draws another thread made meanwhile
+    resets = []
+    real = np.random.set_state
+    monkeypatch.setattr(np.random, "set_state", lambda state: resets.append(1) or real(state))
+    for fast in (False, True):
+        mg.gradcheck(lambda t: (t.tanh() * t).sum(), [RNG.standard_normal(5)], fast=fast)
+    assert resets == []
+    before = np.random.get_state()
+    mg.gradcheck(lambda t: (t * np.random.rand(3)).sum(), [np.ones(3)])
+    assert resets  # fn drew: set back, before every evaluation and at the end
+    after = np.random.get_state()
+    assert after[2:] == before[2:] and np.array_equal(after[1], before[1])
+
+
 # ------------------------------------------------------------------ fast mode
 def test_fast_mode_passes_correct_and_fails_wrong_gradients():
     x = RNG.standard_normal((40, 50))
