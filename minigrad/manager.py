@@ -26,6 +26,7 @@ import importlib.metadata
 import inspect
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,8 @@ __all__ = [
     "component",
     "components",
     "get_plugin_manager",
+    "import_plugin_reference",
+    "plugin_reference",
     "register_plugin",
     "reset_plugin_manager",
     "unregister_plugin",
@@ -61,6 +64,8 @@ BUILTIN_PLUGIN = "builtin"
 ENTRY_POINT_GROUP = hookspecs.PROJECT
 #: Environment variable naming plugins to skip (comma-separated).
 DISABLE_VARIABLE = "MINIGRAD_DISABLE_PLUGINS"
+#: The source of plugins registered with :func:`register_plugin`.
+RUN_TIME = "registered at run time"
 _HOOK_NAMES = tuple(f"minigrad_register_{family}" for family in hookspecs.HOOK_FAMILIES)
 
 
@@ -288,7 +293,7 @@ class PluginManager:
                     "pass another name=, or unregister_plugin() the old one first"
                 )
             previous = (self._registries, dict(self._infos))
-            self._register(plugin, name, version or _version_of(plugin), "registered at run time")
+            self._register(plugin, name, version or _version_of(plugin), RUN_TIME)
             try:
                 self._registries = self._build()
             except BaseException:
@@ -297,6 +302,25 @@ class PluginManager:
                 self._registries, self._infos = previous
                 raise
             return name
+
+    def registered_at_run_time(self) -> list[tuple[str, Any]]:
+        """``(name, plugin object)`` of each plugin registered with :meth:`register`, in
+        loading order (a process started afresh has none of them).
+
+        Example:
+            >>> import types
+            >>> import minigrad as mg
+            >>> pm = mg.PluginManager(builtin=False, entry_points=False)
+            >>> plugin = types.SimpleNamespace()
+            >>> pm.register(plugin, name="demo")
+            'demo'
+            >>> pm.registered_at_run_time() == [("demo", plugin)]
+            True
+        """
+        with self._lock:
+            self._check_reentry("list the plugins")
+            self._ensure_loaded()
+            return [(n, self._pm.get_plugin(n)) for n in self._order if self._infos[n].source == RUN_TIME]
 
     def unregister(self, name: str) -> None:
         """Remove a plugin by name; the registries are rebuilt on next use."""
@@ -455,6 +479,60 @@ def _version_of(plugin: Any) -> str:
     return str(getattr(plugin, "__version__", "") or "")
 
 
+def plugin_reference(plugin: Any) -> str | None:
+    """The name a fresh process can import ``plugin`` by: ``"module"`` for a module,
+    ``"module:attribute"`` for a class, function or object at the top level of a module
+    (an object is looked up in the module of its class); None when there is none (the
+    plugin lives in ``__main__`` of a script or an interactive session, inside a
+    function, or in no module at all).
+
+    Example:
+        >>> import types
+        >>> import minigrad.hookspecs
+        >>> from minigrad.manager import plugin_reference
+        >>> plugin_reference(minigrad.hookspecs), plugin_reference(types.SimpleNamespace())
+        ('minigrad.hookspecs', None)
+    """
+    if inspect.ismodule(plugin):
+        name = plugin.__name__
+        importable = getattr(plugin, "__spec__", None) is not None and sys.modules.get(name) is plugin
+        return name if importable and name != "__main__" else None
+    qualname = getattr(plugin, "__qualname__", None)  # classes and functions
+    module_name = getattr(plugin, "__module__", None)
+    if not isinstance(qualname, str):  # an object: a top-level name of its class's module
+        module_name = getattr(type(plugin), "__module__", None)
+        module = sys.modules.get(module_name) if isinstance(module_name, str) else None
+        names = [k for k, v in vars(module).items() if v is plugin] if module is not None else []
+        qualname = min(names) if names else None
+    if not isinstance(module_name, str) or not qualname or module_name in ("__main__", "__mp_main__"):
+        return None
+    reference = f"{module_name}:{qualname}"
+    module = sys.modules.get(module_name)
+    if module is None or plugin_reference(module) is None:
+        return None
+    try:
+        found = import_plugin_reference(reference)
+    except Exception:
+        return None
+    return reference if found is plugin else None
+
+
+def import_plugin_reference(reference: str) -> Any:
+    """The object a :func:`plugin_reference` names, importing its module if needed.
+
+    Example:
+        >>> import minigrad.hookspecs
+        >>> from minigrad.manager import import_plugin_reference
+        >>> import_plugin_reference("minigrad.hookspecs:PROJECT")
+        'minigrad'
+    """
+    module_name, _, qualname = reference.partition(":")
+    found = importlib.import_module(module_name)
+    for part in qualname.split(".") if qualname else ():
+        found = getattr(found, part)
+    return found
+
+
 def _normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -558,6 +636,13 @@ def register_plugin(plugin: Any, *, name: str | None = None) -> str:
     Handy in notebooks and tests; installed packages use the ``minigrad`` entry-point
     group instead. Its hooks run at once, so mistakes raise here. Returns the
     plugin's name.
+
+    The registration holds in this process only. A hyperparameter study run on worker
+    processes (:func:`minigrad.tune.run_study` with ``executor="process"`` or
+    ``"dask"``) registers the plugin again in each worker by importing it by name
+    (:func:`plugin_reference`), so register a module, or a top-level object of a
+    module, that the workers can import; one defined in ``__main__`` (a script or an
+    interactive session) or inside a function is refused there before any trial runs.
 
     Example:
         >>> import types

@@ -21,8 +21,11 @@ The course names two ways to search:
 
 Any other executor (a :class:`~concurrent.futures.ThreadPoolExecutor`, a Dask client's
 ``get_executor()``, ...) can be passed to :func:`~minigrad.tune.run_study` directly.
-Plugins registered at run time with :func:`minigrad.register_plugin` exist only in the
-process that registered them; worker processes see installed (entry-point) plugins.
+Worker processes start with the installed (entry-point) plugins; plugins registered at
+run time with :func:`minigrad.register_plugin` in the driver are registered again in
+each worker before its trials run, imported by name
+(:func:`minigrad.manager.plugin_reference`), and a study refuses one that cannot be
+imported by name before any trial runs.
 
 Example:
     >>> from minigrad.tune.executors import open_executor

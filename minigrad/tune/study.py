@@ -460,9 +460,11 @@ class _Driver:
         base: dict[str, Any],
         spec: dict[str, Any],
         source: str,
+        plugins: tuple[tuple[str, str | None], ...] = (),
     ) -> None:
         self.store, self.handle, self.display = store, handle, display
         self.base, self.spec, self.source = base, spec, source
+        self.plugins = plugins  # the run-time plugins, for the workers to register
         self.records = {r.number: r for r in store.trials()}
         self.executor: Executor = handle.executor
         self.generation = 0  # how many times the executor was replaced
@@ -516,7 +518,7 @@ class _Driver:
             self.finish(number, round_, params, run_seed, _failed(f"ConfigError: {err}", 0.0))
             return None
         self.records[number] = TrialRecord(number, round_, params, run_seed, "pending")
-        return TrialTask(number, config, self.spec["metric"], source=source)
+        return TrialTask(number, config, self.spec["metric"], source=source, plugins=self.plugins)
 
     def finish(
         self, number: int, round_: int, params: dict[str, Any], seed: int, outcome: Mapping[str, Any]
@@ -660,6 +662,40 @@ def _check_space(base: Mapping[str, Any], space: Space, source: str) -> None:
                 ) from None
 
 
+def _run_time_plugins(executor: str | Executor, source: str) -> tuple[tuple[str, str | None], ...]:
+    """``(name, reference)`` of the plugins registered at run time, which the workers
+    register again (they start with the installed plugins only). Worker processes import
+    them by name: a plugin without one is refused here, before any trial runs."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from minigrad.manager import get_plugin_manager, plugin_reference
+
+    plugins = tuple((n, plugin_reference(p)) for n, p in get_plugin_manager().registered_at_run_time())
+    elsewhere = executor in ("process", "dask") or isinstance(executor, ProcessPoolExecutor)
+    for name, reference in plugins:
+        if reference is None and elsewhere:
+            plugin = get_plugin_manager().get_plugin(name)
+            kind = executor if isinstance(executor, str) else type(executor).__name__
+            raise ConfigError(
+                f"{source}: plugin '{name}' ({_describe_object(plugin)}) was registered at run time "
+                f"with mg.register_plugin, and the {kind!r} executor's worker processes, which "
+                "register it again by importing it by name, cannot import it: it is defined in "
+                "__main__ (a script or an interactive session), inside a function, or in no module. "
+                "Install it through the 'minigrad' entry-point group, move it into a module the "
+                "workers can import and register that module (or an object at its top level), or "
+                "run the study in this process with executor='sequential'"
+            )
+    return plugins
+
+
+def _describe_object(plugin: Any) -> str:
+    if isinstance(plugin, type(os)):
+        return f"module {plugin.__name__}"
+    module = getattr(plugin, "__module__", None) or getattr(type(plugin), "__module__", "?")
+    qualname = getattr(plugin, "__qualname__", None)
+    return f"{module}.{qualname}" if isinstance(qualname, str) else f"a {type(plugin).__name__} object"
+
+
 def run_study(
     config: Mapping[str, Any] | None = None,
     space: Space | Mapping[str, Any] | None = None,
@@ -707,8 +743,10 @@ def run_study(
         source: names the configuration in error messages.
 
     Raises:
-        ConfigError: bad settings or space (before any trial runs), or ``db`` holds
-            another study and ``new`` is false.
+        ConfigError: bad settings or space (before any trial runs), ``db`` holds
+            another study and ``new`` is false, or a plugin registered at run time
+            cannot be imported by name in the worker processes of ``executor``
+            (see :func:`minigrad.register_plugin`).
 
     Example:
         >>> import pathlib, tempfile
@@ -775,6 +813,7 @@ def run_study(
         raise ConfigError(f"{source}: tune.db = {db!r}: expected a file path (a string)")
     if name is not None and not isinstance(name, str):
         raise ConfigError(f"{source}: tune.name = {name!r}: expected a string")
+    plugins = _run_time_plugins(executor, source)
     db = Path(db)
     name = name or db.stem
     total = sum(len(r) for r in plan.rounds())
@@ -799,7 +838,7 @@ def run_study(
             note = _grid_note(plan.points, trials) if plan.name == "grid" else ""
             if note:
                 display.write(note)
-            driver = _Driver(store, handle, display, base=base, spec=spec, source=source)
+            driver = _Driver(store, handle, display, base=base, spec=spec, source=source, plugins=plugins)
             started = time.perf_counter()
             try:
                 driver.run(plan, space)

@@ -185,6 +185,10 @@ class TrialTask:
         metric: the objective's name (one of :data:`METRICS`).
         source: names the trial in error messages.
         callbacks: extra training callbacks (the live display).
+        plugins: ``(name, reference)`` of the plugins the driver registered at run time,
+            which a worker process imports by their reference (see
+            :func:`minigrad.manager.plugin_reference`; None: no reference) and registers
+            before the trial runs.
     """
 
     number: int
@@ -192,6 +196,7 @@ class TrialTask:
     metric: str
     source: str = "tune"
     callbacks: Sequence[Any] = field(default_factory=tuple)
+    plugins: Sequence[tuple[str, str | None]] = ()
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -234,6 +239,51 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+_plugins_lock = threading.Lock()
+
+
+def register_driver_plugins(plugins: Sequence[tuple[str, str | None]]) -> None:
+    """Register the driver's run-time plugins (``(name, reference)`` pairs) in this
+    process, importing each by its reference; the ones registered already (in the
+    driver's own process, or by an earlier trial of this worker) are left alone.
+
+    Raises:
+        PluginError: a plugin cannot be imported or registered here.
+
+    Example:
+        >>> from minigrad.tune.trial import register_driver_plugins
+        >>> register_driver_plugins(())  # nothing registered at run time
+    """
+    from minigrad.errors import PluginError
+    from minigrad.manager import get_plugin_manager, import_plugin_reference
+
+    if not plugins:
+        return
+    with _plugins_lock:  # two trials of one worker process must not both register
+        manager = get_plugin_manager()
+        present = set(manager.plugin_names())
+        for name, reference in plugins:
+            if name in present:
+                continue
+            fix = (
+                "install the plugin where the trials run (through the 'minigrad' entry-point "
+                "group), or register a module the workers can import by name"
+            )
+            if reference is None:
+                raise PluginError(
+                    f"plugin '{name}' was registered at run time in the driver and cannot be imported "
+                    f"by name in this worker process; {fix}"
+                )
+            try:
+                plugin = import_plugin_reference(reference)
+            except Exception as err:
+                raise PluginError(
+                    f"plugin '{name}' was registered at run time in the driver as {reference!r}, which "
+                    f"this worker process cannot import ({type(err).__name__}: {err}); {fix}"
+                ) from err
+            manager.register(plugin, name=name)
 
 
 def run_trial(task: TrialTask) -> dict[str, Any]:
@@ -281,6 +331,7 @@ def run_trial(task: TrialTask) -> dict[str, Any]:
     try:
         from minigrad.config import run_config
 
+        register_driver_plugins(task.plugins)
         with recorder:
             result = run_config(task.config, callbacks=list(task.callbacks), source=task.source)
         history = result.history
