@@ -559,6 +559,16 @@ class Clip(Function):
         return g * inside  # slope 1 inside [low, high], 0 where clipped
 
 
+def _nan_decides(a: Any, b: Any, wa: np.ndarray) -> np.ndarray:
+    """``a``'s share of the gradient of maximum/minimum, where a NaN operand decides: the
+    output is NaN because of it, so it gets the gradient (both NaN: half each), as
+    ``max()`` gives it to the NaN elements of a slice."""
+    nan_a, nan_b = np.isnan(a), np.isnan(b)
+    if not (nan_a.any() or nan_b.any()):
+        return wa
+    return np.where(nan_a, np.where(nan_b, 0.5, 1.0), np.where(nan_b, 0.0, wa))
+
+
 class Maximum(Function):
     name = "maximum"
     owns_gradients = True  # backward returns new arrays
@@ -572,7 +582,7 @@ class Maximum(Function):
     def backward(ctx, g):
         a, b = ctx.saved
         # the larger operand gets the gradient; ties split it half and half
-        wa = np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(g.dtype)
+        wa = _nan_decides(a, b, np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0))).astype(g.dtype)
         ga = unbroadcast(g * wa, _shape(a)) if _needs(ctx, 0) else None
         gb = unbroadcast(g * (1 - wa), _shape(b)) if _needs(ctx, 1) else None
         return ga, gb
@@ -590,7 +600,7 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved
-        wa = np.where(a < b, 1.0, np.where(a == b, 0.5, 0.0)).astype(g.dtype)
+        wa = _nan_decides(a, b, np.where(a < b, 1.0, np.where(a == b, 0.5, 0.0))).astype(g.dtype)
         ga = unbroadcast(g * wa, _shape(a)) if _needs(ctx, 0) else None
         gb = unbroadcast(g * (1 - wa), _shape(b)) if _needs(ctx, 1) else None
         return ga, gb
@@ -884,7 +894,8 @@ def sqrt(a: Any) -> Tensor:
 
 
 def abs(a: Any) -> Tensor:
-    """Elementwise absolute value.
+    """Elementwise absolute value. Its gradient is ``sign(a)``: 0 at 0 (as in PyTorch)
+    and NaN at NaN (PyTorch gives 0 there).
 
     Example:
         >>> import minigrad as mg
@@ -917,7 +928,8 @@ def sigmoid(a: Any) -> Tensor:
 
 
 def relu(a: Any) -> Tensor:
-    """Elementwise ``max(a, 0)``.
+    """Elementwise ``max(a, 0)``. The gradient is 1 where ``a > 0``, else 0: at 0 (as in
+    PyTorch) and at NaN (PyTorch passes the gradient through a NaN).
 
     Example:
         >>> import minigrad as mg
@@ -957,7 +969,8 @@ def _bound(value: Any, like: Tensor) -> Any:
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise larger of ``a`` and ``b``; at ties each gets half the gradient.
+    """Elementwise larger of ``a`` and ``b``; at ties each gets half the gradient. Where
+    one operand is NaN the output is NaN and that operand gets the gradient.
 
     Example:
         >>> import minigrad as mg
@@ -968,7 +981,8 @@ def maximum(a: Any, b: Any) -> Tensor:
 
 
 def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise smaller of ``a`` and ``b``; at ties each gets half the gradient.
+    """Elementwise smaller of ``a`` and ``b``; at ties each gets half the gradient. Where
+    one operand is NaN the output is NaN and that operand gets the gradient.
 
     Example:
         >>> import minigrad as mg

@@ -235,6 +235,20 @@ def test_ties_in_max_share_the_gradient():
     np.testing.assert_array_equal(m.grad, [0.5, 1.0])
 
 
+def test_a_nan_operand_of_maximum_and_minimum_gets_the_gradient():
+    # the output is NaN because of it (as max() gives the gradient to a slice's NaN)
+    nan = np.nan
+    for op in (mg.maximum, mg.minimum):
+        a = mg.Tensor([nan, 1.0, nan, 2.0], requires_grad=True)
+        b = mg.Tensor([0.0, nan, nan, 2.0], requires_grad=True)
+        op(a, b).sum().backward()
+        np.testing.assert_array_equal(a.grad, [1.0, 0.0, 0.5, 0.5])
+        np.testing.assert_array_equal(b.grad, [0.0, 1.0, 0.5, 0.5])
+        x = mg.Tensor([[nan], [3.0]], requires_grad=True)  # broadcast against a row
+        op(x, mg.Tensor([[0.5, 5.0]])).sum().backward()
+        np.testing.assert_array_equal(x.grad, [[2.0], [1.0]])
+
+
 def test_kinks_take_the_documented_subgradient():
     x = mg.Tensor([0.0, 0.0, 0.0], requires_grad=True)
     (x.abs() + x.relu()).sum().backward()
