@@ -50,7 +50,11 @@ class BinaryCrossEntropy:
     ``ŷ = σ(z)`` is folded into the stable form ``max(z, 0) − z y + log(1 + e^−|z|)``:
     one fused node, finite for any z, gradient ``(σ(z) − y) / m``. Put no sigmoid
     layer in front of it. With ``from_logits=False`` the prediction is a probability,
-    clipped to ``[clip, 1 − clip]`` before the logarithms; predictions outside [0, 1]
+    clipped to ``[clip, 1 − clip]`` before the logarithms (as Keras does), so a
+    prediction of exactly 0 or 1 costs at most ``−log(clip)`` (16.1) and gets no gradient
+    where it is clipped: a saturated sigmoid that is confidently wrong stops learning
+    there (PyTorch clamps the logarithms at −100 instead and returns a gradient of
+    about 1e12). Logits avoid both. Predictions outside [0, 1]
     (logits passed by mistake) raise :class:`~minigrad.ShapeError`. Either way targets
     outside [0, 1] raise :class:`~minigrad.ShapeError`.
 
