@@ -41,6 +41,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,14 @@ _OP_HINTS = {
     "binary_cross_entropy": "the logits are non-finite or huge: the model's outputs are exploding",
     "batch_norm": "a batch whose values are non-finite or huge; eps must stay > 0",
 }
+#: What the ``with`` blocks of detectors restore on exit, innermost last: the previous
+#: detector and the NumPy error state they entered. Per thread and asyncio task, like
+#: no_grad's saved modes, so one detector object may be shared: each thread or task
+#: leaves its own block (a NumPy errstate must be left in the context that entered it).
+_saved: ContextVar[tuple[tuple[Any, Any], ...]] = ContextVar("minigrad_anomaly_saved", default=())
+#: The modules being called in anomaly mode, outermost first, per thread and asyncio task.
+_layers: ContextVar[tuple[Any, ...]] = ContextVar("minigrad_anomaly_layers", default=())
+
 _EXPLODING = (
     "values this large usually mean training diverged: the learning rate is probably too high "
     "(try dividing it by 10), or the inputs are not normalized (mg.Normalizer); gradient "
@@ -160,9 +169,14 @@ class AnomalyDetector:
     layer call so the op knows which layer ran it. Use it through
     :func:`detect_anomaly`.
 
+    One detector object may be entered again, nested in itself, or shared between
+    threads and asyncio tasks: what a ``with`` block restores on exit belongs to the
+    thread or task that entered it, as with :func:`~minigrad.no_grad`.
+
     Attributes:
         model: the model whose dotted layer names are used (or None).
-        stack: the modules being called right now, outermost first.
+        stack: the modules the running thread (or task) is calling right now,
+            outermost first.
 
     Example:
         >>> import minigrad as mg
@@ -182,23 +196,26 @@ class AnomalyDetector:
                 f"{type(model).__name__}"
             )
         self.model = model
-        self.stack: list[Any] = []
-        self._previous: list[Any] = []
+
+    @property
+    def stack(self) -> list[Any]:
+        """The modules the running thread (or asyncio task) is calling, outermost first."""
+        return list(_layers.get())
 
     # ----------------------------------------------------------- switching
     def __enter__(self) -> AnomalyDetector:
         # NumPy's divide/overflow/invalid warnings are replaced by the precise report
         errstate = np.errstate(divide="ignore", over="ignore", invalid="ignore")
         errstate.__enter__()
-        self._previous.append((_tensor._state.anomaly, errstate))
+        _saved.set((*_saved.get(), (_tensor._state.anomaly, errstate)))
         _tensor._state.anomaly = self
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        previous, errstate = self._previous.pop()
+        saved = _saved.get()
+        _saved.set(saved[:-1])
+        previous, errstate = saved[-1]
         _tensor._state.anomaly = previous
-        if not self._previous:
-            self.stack.clear()
         errstate.__exit__(*exc)
 
     def __call__(self, func: Callable) -> Callable:
@@ -214,15 +231,17 @@ class AnomalyDetector:
     # ------------------------------------------------------- core callbacks
     def call_module(self, module: Any, args: tuple, kwargs: dict) -> Any:
         """Run ``module.forward`` with ``module`` on the layer stack (called by ``Module.__call__``)."""
-        self.stack.append(module)
+        layers = _layers.get()
+        _layers.set((*layers, module))
         try:
             return module.forward(*args, **kwargs)
         finally:
-            self.stack.pop()
+            _layers.set(layers)
 
     def check_forward(self, fn: type, out: Any, ctx: Any = None, inputs: Sequence[Any] = ()) -> None:
         """Record the current layer on ``ctx``; raise if ``out`` holds NaN or inf."""
-        where = (self.stack[0], self.stack[-1]) if self.stack else None
+        layers = _layers.get()
+        where = (layers[0], layers[-1]) if layers else None
         if ctx is not None and where is not None:
             ctx.anomaly_layer = where
         if not _is_checkable(out) or np.isfinite(out).all():

@@ -170,3 +170,77 @@ def test_results_are_unchanged_in_anomaly_mode():
     assert J2.data == J.data
     for a, p in zip(plain, model.parameters()):
         np.testing.assert_array_equal(a, p.grad)
+
+
+def test_one_detector_shared_between_threads_works_in_each():
+    """Each thread enters and exits the shared object on its own: its own previous state,
+    its own NumPy error state (restored, so warnings come back) and its own layer stack."""
+    detector = mg.detect_anomaly()
+    b_inside, a_done = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    class Hold(mg.Module):
+        def forward(self, x):
+            b_inside.set()
+            assert a_done.wait(10)
+            return x
+
+    def thread_b():
+        try:
+            with detector:
+                mg.Sequential(Hold())(mg.Tensor(X))  # B is inside a layer while A runs
+                seen["B inside"] = _state.anomaly is detector
+            seen["B after"] = (_state.anomaly, np.geterr()["divide"])
+        except Exception as err:  # reported by the assertion on seen
+            seen["B"] = err
+            b_inside.set()
+
+    default_divide = np.geterr()["divide"]
+    worker = threading.Thread(target=thread_b)
+    worker.start()
+    assert b_inside.wait(10)
+    try:
+        with pytest.raises(mg.AnomalyError) as raised, detector:
+            mg.Sequential(mg.layer("identity"), Log())(mg.Tensor(np.array([[0.0, 1.0]])))
+    finally:
+        a_done.set()
+        worker.join(10)
+    assert raised.value.layer == "1" and "of the Sequential model" in str(raised.value)
+    assert (_state.anomaly, np.geterr()["divide"]) == (None, default_divide)
+    assert seen == {"B inside": True, "B after": (None, default_divide)}
+
+
+def test_one_detector_shared_between_asyncio_tasks_works_in_each():
+    import asyncio
+
+    detector = mg.detect_anomaly()
+    default = np.geterr()
+
+    async def task(name, order, log):
+        with detector:
+            log.append((name, "in", _state.anomaly is detector, np.geterr()["invalid"]))
+            await order[name].wait()
+            log.append((name, "out", _state.anomaly is detector))
+        log.append((name, "after", _state.anomaly, np.geterr() == default))
+
+    async def main():
+        order = {"A": asyncio.Event(), "B": asyncio.Event()}
+        log: list[tuple] = []
+        a = asyncio.create_task(task("A", order, log))
+        b = asyncio.create_task(task("B", order, log))
+        await asyncio.sleep(0)  # both are inside the block now
+        order["A"].set()  # A leaves first, B is still inside
+        await a
+        order["B"].set()
+        await b
+        return log
+
+    log = asyncio.run(main())
+    assert log == [
+        ("A", "in", True, "ignore"),
+        ("B", "in", True, "ignore"),
+        ("A", "out", True),
+        ("A", "after", None, True),
+        ("B", "out", True),
+        ("B", "after", None, True),
+    ]
