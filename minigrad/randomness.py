@@ -6,24 +6,24 @@ just ``sample(generator)``. Inside a :class:`RandomTape`'s :meth:`~RandomTape.re
 scope, the first pass records every draw and later passes get the same arrays
 back in the same order, which is how :func:`~minigrad.gradcheck` holds dropout
 masks fixed across its many function evaluations.
+
+The replaying scope belongs to the thread and asyncio task that opened it: draws made
+meanwhile by other threads or tasks (which may run while it awaits) are neither
+recorded nor replayed, and a new thread starts without a tape.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 
 __all__ = ["RandomTape", "draw_random"]
 
-
-class _Current(threading.local):
-    tape: RandomTape | None = None
-
-
-_current = _Current()
+#: The tape replaying in the running thread (or asyncio task), if any.
+_current: ContextVar[RandomTape | None] = ContextVar("minigrad_random_tape", default=None)
 
 
 def draw_random(
@@ -43,7 +43,7 @@ def draw_random(
         >>> bool((first == again).all())
         True
     """
-    tape = _current.tape
+    tape = _current.get()
     if tape is None:
         return sample(generator)
     return tape._next(generator, sample)
@@ -69,7 +69,8 @@ class RandomTape:
 
     @contextmanager
     def replaying(self) -> Iterator[RandomTape]:
-        """Scope in which draws are recorded (first time) or replayed (afterwards).
+        """Scope in which draws are recorded (first time) or replayed (afterwards), in
+        the running thread or asyncio task only.
 
         Example:
             >>> import minigrad as mg
@@ -77,13 +78,13 @@ class RandomTape:
             ...     isinstance(tape, mg.RandomTape)
             True
         """
-        previous = _current.tape
-        _current.tape = self
+        previous = _current.get()
+        _current.set(self)
         self._position = 0
         try:
             yield self
         finally:
-            _current.tape = previous
+            _current.set(previous)
 
     def rewind(self) -> None:
         """Start replaying from the first recorded draw again (a new evaluation).
