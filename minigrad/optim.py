@@ -612,6 +612,13 @@ class Optimizer:
         The updates are independent of each other; they run from the last parameter to
         the first, so the first layer's weights, which the next forward pass reads first,
         are the ones still in the CPU cache when the step returns.
+
+        A step is not atomic: an interrupt (Ctrl-C, ``KeyboardInterrupt``) or another
+        exception raised during it can leave some parameters (and their optimizer state)
+        updated and the others not, a model that matches no step. After such an
+        interruption, reload a checkpoint, or the model's and the optimizer's state dicts
+        saved before the step, before training on. (A backward through a graph recorded
+        before the step is refused anyway: its parameters were changed in place.)
         """
         update = self.rule.update
         pass_param = self._pass_param
