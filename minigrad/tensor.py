@@ -125,7 +125,9 @@ def get_default_dtype() -> np.dtype:
 def set_default_dtype(dtype: Any) -> None:
     """Set the float dtype of tensors made from Python data and of new parameters.
 
-    NumPy arrays always keep their own dtype.
+    NumPy arrays always keep their own dtype. The setting is process-wide: every
+    thread sees it (unlike :func:`no_grad`, which is per thread and asyncio task), so set
+    it once at start-up rather than around one thread's work.
 
     Example:
         >>> import numpy as np
