@@ -77,7 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args._run(args) or 0)
+        code = int(args._run(args) or 0)
+        # output shorter than the buffer is written only now: a reader that went away
+        # (`minigrad plugins | head -0`) must end here, not in the interpreter's final flush
+        sys.stdout.flush()
+        return code
     except MinigradError as err:
         if args.debug:
             raise

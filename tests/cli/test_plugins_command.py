@@ -292,12 +292,15 @@ def test_help_of_the_plugins_command(capsys):
 
 
 def test_a_reader_that_goes_away_ends_the_command_quietly():
-    # `minigrad plugins | head -0`: the pipe is closed before the first line is written
+    # `minigrad plugins | head -0`: the pipe is closed before the first line is written.
+    # Buffered, as stdout to a pipe is by default: the table, shorter than the buffer,
+    # reaches the pipe only at the end (PYTHONUNBUFFERED would hide that case).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "minigrad.cli", "plugins"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "MINIGRAD_DISABLE_PLUGINS": ""},
+        env={**env, "MINIGRAD_DISABLE_PLUGINS": ""},
     )
     proc.stdout.close()
     stderr = proc.communicate(timeout=60)[1].decode()
