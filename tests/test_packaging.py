@@ -74,3 +74,31 @@ def test_the_wheel_holds_the_license_and_its_expression(tmp_path):
         text = archive.read(metadata).decode()
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names
     assert "License-Expression: MIT" in text and "License-File: LICENSE" in text
+
+
+def test_the_lowest_constraints_pin_every_lower_bound():
+    """``tox -e lowest`` installs exactly the lower bounds pyproject.toml declares, so a
+    bound the suite no longer passes at shows up there."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    project = _pyproject(ROOT)["project"]
+    extras = ("test", "plot", "progress", "datasets", "optuna")
+    requirements = [Requirement(r) for r in project["dependencies"]]
+    requirements += [Requirement(r) for extra in extras for r in project["optional-dependencies"][extra]]
+    lines = (ROOT / ".ci" / "lowest-constraints.txt").read_text(encoding="utf-8").splitlines()
+    pinned = {}
+    for line in filter(None, (line.split("#")[0].strip() for line in lines)):
+        name, version = line.split("==")
+        pinned[canonicalize_name(name)] = Version(version)
+    bounds = {}
+    for requirement in requirements:
+        (lower,) = [s.version for s in requirement.specifier if s.operator == ">="]
+        name = canonicalize_name(requirement.name)
+        assert bounds.setdefault(name, Version(lower)) == Version(lower), f"two lower bounds for {name}"
+        if "distributed" in requirement.extras:  # dask[distributed] pins distributed to its own version
+            bounds["distributed"] = Version(lower)
+    assert pinned == bounds
+    tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
+    assert "PIP_CONSTRAINT = {tox_root}/.ci/lowest-constraints.txt" in tox
