@@ -95,6 +95,8 @@ from minigrad.train import (
     predict_proba,
 )
 
+# The one place the version lives: pyproject.toml reads this literal without importing
+# minigrad ([tool.setuptools.dynamic]), so it stays a plain string.
 __version__ = "0.1.0"
 
 __all__ = [

@@ -8,7 +8,8 @@ Errors minigrad raises on purpose are printed as one paragraph without a
 traceback (``--debug``, before or after the command, shows it): exit code 2 for
 bad configuration or names, 1 for anything else (a failing plugin, ...), 130 on
 Ctrl-C (with the notes the command attached, e.g. how to continue a training run).
-``minigrad`` without a command prints the help and exits with 2.
+``minigrad`` without a command prints the help and exits with 2; ``minigrad --version``
+prints the version. ``python -m minigrad`` runs the same command line.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ _NO_ROOM = {errno.ENOSPC, errno.EFBIG} | ({errno.EDQUOT} if hasattr(errno, "EDQU
 COMMANDS = ("train", "predict", "evaluate", "tune", "plugins", "check")
 
 
+def _version() -> str:
+    from minigrad import __version__  # the package is imported already: this module is in it
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command's sub-parser.
 
@@ -43,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="minigrad",
         description="minigrad: plugin-based reverse-mode autograd on NumPy.",
     )
+    parser.add_argument("--version", action="version", version=f"minigrad {_version()}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     # Also accepted after the command; SUPPRESS keeps the top-level value when absent.
     debug = argparse.ArgumentParser(add_help=False)
