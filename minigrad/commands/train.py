@@ -15,9 +15,16 @@ cost and accuracy with the bias/variance diagnosis and writes the run folder:
 
 Examples:
     minigrad train
-    minigrad train examples/train.toml --set optimizer.lr=0.003 --set training.epochs=50
+    minigrad train --set optimizer.lr=0.003 --set training.epochs=50
     minigrad train --epochs 20 --seed 1 --out runs/quick
     minigrad train --resume runs/quick --epochs 40
+    minigrad train runs/quick/config.toml --set training.epochs=50 --out runs/longer
+    minigrad train examples/train.toml     # in the minigrad source repository
+
+A config file holds the tables of the built-in recipe it changes (the configuration page
+of the documentation lists them); every run's config.toml is a complete one to start from.
+examples/train.toml, with every setting explained, is in the minigrad source repository,
+not in the installed package.
 
 --resume continues the run as it was configured: only --epochs may change. --set and
 --seed are refused, and so is a config.toml edited since the run started (compared with

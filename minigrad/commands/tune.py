@@ -22,22 +22,30 @@ Executors: process (caviar, default: --workers models in parallel), sequential
 (panda: one model at a time with a live display), dask (--scheduler tcp://host:8786,
 or --scheduler local).
 
-Every trial is stored in an SQLite database (default studies/<config name>.db) as soon
-as it finishes; running the same command again resumes the study without rerunning
-finished trials (a changed study is an error unless --new). At the end it prints the
-best trials, writes the plot of the metric against each hyperparameter (.png beside the
-database) and the best trial's full config (.best.toml: `minigrad train` retrains it).
-Both are named after the database: its .db, .sqlite or .sqlite3 suffix is replaced
-(studies/lr.db -> studies/lr.best.toml), any other name is kept whole (studies/lr.v1 ->
-studies/lr.v1.best.toml), so two studies never write each other's files.
+Every trial is stored in an SQLite database (default studies/<config name>.db, and
+studies/tune.db without a config) as soon as it finishes; running the same command again
+resumes the study without rerunning finished trials (a changed study is an error unless
+--new). At the end it prints the best trials, writes the plot of the metric against each
+hyperparameter (.png beside the database) and the best trial's full config (.best.toml:
+`minigrad train` retrains it). Both are named after the database: its .db, .sqlite or
+.sqlite3 suffix is replaced (studies/lr.db -> studies/lr.best.toml), any other name is
+kept whole (studies/lr.v1 -> studies/lr.v1.best.toml), so two studies never write each
+other's files.
+
+Without a config the built-in recipe (the one `minigrad train` runs) is searched over the
+dimensions given with --space; at least one is needed.
 
 Examples:
-    minigrad tune examples/tune.toml --trials 16 --workers 2
-    minigrad tune examples/tune.toml --strategy coarse_to_fine --trials 24
-    minigrad tune examples/tune.toml --executor sequential --trials 4
-    minigrad tune examples/tune.toml --scheduler tcp://10.0.0.5:8786 --trials 200
     minigrad tune --space "optimizer.lr={log_uniform=[1e-4,1]}" --set training.epochs=30
-    minigrad tune --show studies/tune.db
+    minigrad tune --space "training.batch_size={choice=[32,64,128]}" --db studies/batch.db
+    minigrad tune study.toml --strategy coarse_to_fine --trials 24
+    minigrad tune study.toml --executor sequential --trials 4
+    minigrad tune study.toml --scheduler tcp://10.0.0.5:8786 --trials 200
+    minigrad tune --show studies/tune.db      # the study of the first example
+    minigrad tune examples/tune.toml --trials 16   # in the minigrad source repository
+
+study.toml stands for your config with a [tune] table as above; examples/tune.toml, a
+complete one, is in the minigrad source repository, not in the installed package.
 """
 
 from __future__ import annotations
@@ -56,7 +64,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from minigrad.tune.strategies import STRATEGIES
 
     parser.add_argument(
-        "config", nargs="?", help="a TOML config with a [tune] table (default: the built-in recipe)"
+        "config",
+        nargs="?",
+        help="a TOML config with a [tune] table (default: the built-in recipe, searched over the --space "
+        "dimensions, which are then required)",
     )
     parser.add_argument(
         "--set",
@@ -174,6 +185,13 @@ def run(args: argparse.Namespace) -> int:
 
         figure_format(args.plot)  # a bad suffix is an error now, not after the study
     study_config = load_study_config(args.config, overrides=args.overrides, space=args.space)
+    if not args.config and not len(study_config.space):
+        raise ConfigError(
+            "minigrad tune without a CONFIG searches the built-in recipe over the dimensions given "
+            "with --space, and none was given: add one or more, e.g. "
+            "--space 'optimizer.lr={log_uniform=[1e-4,1]}' (see minigrad tune --help), "
+            "or pass a TOML config with a [tune.space] table"
+        )
     tune = study_config.tune
     scheduler = _setting(args.scheduler, tune, "scheduler")
     executor = args.executor or tune.get("executor") or ("dask" if scheduler else "process")

@@ -84,7 +84,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.errors import ConfigError
+from minigrad.errors import ConfigError, MissingExtraError
 from minigrad.tune.space import Space
 from minigrad.tune.strategies import Strategy
 
@@ -100,7 +100,7 @@ def import_optuna() -> Any:
     """Import Optuna (version 4 or later), or explain how to install it.
 
     Raises:
-        ConfigError: Optuna is missing or too old, naming the ``optuna`` extra.
+        MissingExtraError: Optuna is missing or too old, naming the ``optuna`` extra.
 
     Example:
         >>> from minigrad.tune.optuna_strategy import import_optuna
@@ -110,13 +110,13 @@ def import_optuna() -> Any:
     try:
         import optuna
     except ImportError as err:
-        raise ConfigError(
+        raise MissingExtraError(
             f"tune.strategy = 'optuna' needs Optuna, an optional dependency ({err}); "
             f"install the optuna extra: {_INSTALL}"
         ) from None
     major = optuna.__version__.split(".")[0]
     if not major.isdigit() or int(major) < 4:
-        raise ConfigError(
+        raise MissingExtraError(
             f"tune.strategy = 'optuna' needs Optuna 4 or later, found {optuna.__version__}; "
             f"upgrade it: {_INSTALL}"
         )
@@ -241,8 +241,8 @@ class OptunaSearch(Strategy):
         maximize: whether higher objectives are better.
 
     Raises:
-        ConfigError: Optuna (or SciPy for ``"qmc"``) is not installed, or an unknown
-            sampler.
+        MissingExtraError: Optuna (or SciPy for ``"qmc"``) is not installed.
+        ConfigError: an unknown sampler.
 
     Example:
         >>> import numpy as np
@@ -277,7 +277,7 @@ class OptunaSearch(Strategy):
         if sampler not in SAMPLERS:
             raise ConfigError(f"tune.sampler = {sampler!r}: expected one of {', '.join(SAMPLERS)}")
         if sampler == "qmc" and importlib.util.find_spec("scipy") is None:
-            raise ConfigError(
+            raise MissingExtraError(
                 f"tune.sampler = 'qmc' needs SciPy (scipy.stats.qmc), which the optuna extra installs: "
                 f"{_INSTALL}"
             )

@@ -147,3 +147,33 @@ def test_studies_whose_databases_differ_after_a_dot_keep_their_own_best_config_a
     assert load_config(tmp_path / "lr.v1.best.toml")["training"]["epochs"] == 3
     assert load_config(tmp_path / "lr.v2.best.toml")["training"]["epochs"] == 4
     assert (tmp_path / "lr.v1.png").is_file() and (tmp_path / "lr.v2.png").is_file()
+
+
+def test_without_config_or_space_the_error_says_what_to_pass(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["tune", "--trials", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "without a CONFIG searches the built-in recipe over the dimensions given with --space" in err
+    assert "--space 'optimizer.lr={log_uniform=[1e-4,1]}'" in err and "Traceback" not in err
+    assert not (tmp_path / "studies").exists()
+    # ... and what it says to pass works: the help's first example, shortened
+    args = ["tune", "--space", "optimizer.lr={log_uniform=[1e-4,1]}", "--trials", "2", "--no-plot"]
+    assert main([*args, "--executor", "sequential", "--quiet", *FAST]) == 0
+    assert (tmp_path / "studies" / "tune.db").exists()  # the name the help gives for --show
+
+
+def test_the_help_works_for_an_installed_wheel(capsys):
+    """The examples/*.toml files are not in the wheel: the help says where they are and
+    gives the --space form, which needs no file, first."""
+    for command, example in (("train", "examples/train.toml"), ("tune", "examples/tune.toml")):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        examples = out.split("Examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        assert example not in examples[0]
+        for line in examples:
+            if example in line:
+                assert "# in the minigrad source repository" in line, line
+        assert "in the minigrad source repository, not in the installed package" in " ".join(out.split())
+    assert "--space" in examples[0]  # tune's first example
+    assert "searched over the --space dimensions, which are then required" in " ".join(out.split())

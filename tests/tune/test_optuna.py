@@ -1,6 +1,6 @@
 """The optuna strategy: the space maps onto Optuna's distributions on the right scales,
 studies are identical whatever the executor and after a resume, TPE learns from the told
-results, failures are told as FAIL, a missing Optuna is a clear ConfigError, and the
+results, failures are told as FAIL, a missing Optuna is a clear MissingExtraError, and the
 strategy is chosen from TOML and the command line like the others."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from minigrad.cli import main
-from minigrad.errors import ConfigError
+from minigrad.errors import ConfigError, MissingExtraError
 from minigrad.tune import (
     SequentialExecutor,
     Space,
@@ -339,12 +339,12 @@ def test_optuna_logs_and_experimental_warnings_stay_out_of_the_way(optuna):
 # ------------------------------------------------------------ no Optuna
 def test_without_optuna_the_error_names_the_extra(tmp_path, tiny_config, adam_space, monkeypatch):
     monkeypatch.setitem(sys.modules, "optuna", None)  # `import optuna` raises ImportError
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(MissingExtraError) as info:  # as for the dask executor: exit code 1
         make_strategy("optuna", trials=4, space=Space({"optimizer.lr": log_uniform(1e-4, 1)}))
     assert "tune.strategy = 'optuna' needs Optuna" in str(info.value)
     assert 'pip install -e ".[optuna]"' in str(info.value) and "minigrad[optuna]" not in str(info.value)
     counting = CountingExecutor()
-    with pytest.raises(ConfigError, match="needs Optuna"):
+    with pytest.raises(MissingExtraError, match="needs Optuna"):
         run_study(tiny_config, adam_space, strategy="optuna", executor=counting, db=tmp_path / "s.db")
     assert counting.numbers == [] and not (tmp_path / "s.db").exists()
     # the other strategies do not need it
@@ -353,8 +353,34 @@ def test_without_optuna_the_error_names_the_extra(tmp_path, tiny_config, adam_sp
 
 def test_an_old_optuna_is_refused(optuna, monkeypatch):
     monkeypatch.setattr(optuna, "__version__", "3.6.1")
-    with pytest.raises(ConfigError, match=r"needs Optuna 4 or later, found 3\.6\.1"):
+    with pytest.raises(MissingExtraError, match=r"needs Optuna 4 or later, found 3\.6\.1"):
         make_strategy("optuna", trials=4, space=Space({"optimizer.lr": log_uniform(1e-4, 1)}))
+
+
+def test_qmc_without_scipy_names_the_extra(optuna, monkeypatch):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "scipy" else find_spec(name, *a)
+    )
+    with pytest.raises(MissingExtraError, match=r"'qmc' needs SciPy.*\.\[optuna\]"):
+        make_strategy(
+            "optuna", {"sampler": "qmc"}, trials=4, space=Space({"optimizer.lr": log_uniform(1e-4, 1)})
+        )
+
+
+def test_a_missing_optuna_exits_1_on_the_command_line_like_a_missing_dask(tmp_path, capsys, monkeypatch):
+    config = tmp_path / "study.toml"
+    config.write_text(STUDY)
+    args = ["tune", str(config), "--db", str(tmp_path / "s.db"), "--no-plot", "--quiet"]
+    monkeypatch.setitem(sys.modules, "optuna", None)
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "needs Optuna" in err and '.[optuna]"' in err and "Traceback" not in err
+    monkeypatch.setitem(sys.modules, "distributed", None)  # the dask executor's extra: the same code
+    assert main([*args, "--strategy", "random", "--executor", "dask", "--new"]) == 1
+    assert ".[dask]" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
