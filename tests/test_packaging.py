@@ -102,3 +102,55 @@ def test_the_lowest_constraints_pin_every_lower_bound():
     assert pinned == bounds
     tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
     assert "PIP_CONSTRAINT = {tox_root}/.ci/lowest-constraints.txt" in tox
+
+
+def test_the_sdist_holds_the_repository_and_no_build_outputs(tmp_path):
+    """The source distribution holds every file of the repository (tests with their
+    conftest.py, docs sources, examples, benchmarks, tox.ini, LICENSE, .ci), so its tests
+    and docs run, and none of the build outputs, caches or virtual environments beside them."""
+    import tarfile
+
+    reason = _setuptools_too_old()
+    if reason:
+        pytest.skip(f"cannot build the sdist offline here: {reason}")
+    if not (ROOT / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout: the repository's file list is unknown")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    files = {name for name in listed if name and (ROOT / name).is_file()}
+    source = tmp_path / "source"
+    for name in files:
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, source / name)
+    junk = [
+        "docs/_build/html/index.html",
+        "docs/api/generated/minigrad.rst",
+        "tests/__pycache__/conftest.cpython-311.pyc",
+        "tests/.hypothesis/examples/x",
+        "examples/minigrad-extras/build/lib/minigrad_extras/__init__.py",
+        "examples/minigrad-extras/minigrad_extras.egg-info/PKG-INFO",
+        ".venv/bin/python",
+        ".tox/py/pyvenv.cfg",
+    ]
+    for name in junk:
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text("")
+    code = "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "dist")],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    with tarfile.open(tmp_path / "dist" / done.stdout.split()[-1]) as archive:
+        names = {m.name.split("/", 1)[1] for m in archive.getmembers() if m.isfile()}
+    generated = {"PKG-INFO", "setup.cfg"} | {n for n in names if n.startswith("minigrad.egg-info/")}
+    assert "tests/conftest.py" in names and "LICENSE" in names and "tox.ini" in names
+    assert sorted(names - generated) == sorted(files - {".gitignore"})
