@@ -714,7 +714,8 @@ class Tensor:
     def _in_place(self, other: Any, op: Callable[[Any, Any], Tensor], symbol: str) -> Tensor:
         """``self <op>= other``: in place when no graph is recorded through ``self``.
 
-        * A tensor computed by a recorded op (part of a graph): a new tensor, as
+        * A tensor computed by a recorded op (part of a graph), or an ``other`` that
+          requires a gradient while gradients are recorded: a new tensor, as
           ``a = a <op> other`` (gradients flow through it as usual).
         * A leaf that requires a gradient while gradients are recorded: an error, as in
           PyTorch (the change would be recorded nowhere); update it under ``no_grad()``.
@@ -732,8 +733,8 @@ class Tensor:
             >>> w
             Tensor([0.5, 1. ], requires_grad=True)
         """
-        if _state.enabled and self.requires_grad:
-            if self._ctx is not None:
+        if _state.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            if self._ctx is not None or not self.requires_grad:
                 return op(self, other)
             raise BackwardError(
                 f"{symbol} on a leaf tensor that requires a gradient, while gradients are recorded: "

@@ -86,6 +86,20 @@ def test_computed_tensor_gets_a_new_tensor_and_gradients_flow():
     np.testing.assert_array_equal(x.grad, [4.0, 4.0])
 
 
+def test_a_constant_updated_with_a_tracked_tensor_becomes_a_new_tensor_in_the_graph():
+    w = mg.Tensor([1.0, 2.0], requires_grad=True)
+    x = mg.Tensor([3.0, 4.0])
+    original = x
+    x += w * w  # recorded: the gradient must reach w
+    assert x is not original and x.requires_grad
+    np.testing.assert_array_equal(original.data, [3.0, 4.0])
+    x.sum().backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 4.0])
+    with mg.no_grad():  # nothing recorded: in place
+        original += w
+    np.testing.assert_array_equal(original.data, [4.0, 6.0])
+
+
 def test_constant_tensor_changes_in_place_while_recording():
     x = mg.Tensor([1.0, 2.0])
     data = x.data
