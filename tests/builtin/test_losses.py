@@ -96,6 +96,12 @@ class TestBinaryCrossEntropy:
         assert np.isfinite(J.data) and J.data == pytest.approx(-np.log(1e-7), rel=1e-6)
         assert repr(probs) == "BinaryCrossEntropy(from_logits=False, clip=1e-07)"
 
+    def test_from_probabilities_default_clip_is_1e_7(self):
+        probs = mg.loss("binary_cross_entropy", from_logits=False)
+        assert probs.clip == 1e-7
+        J = probs(mg.Tensor([[0.0]]), np.array([[1.0]]))  # p = 0 for y = 1 costs −log(clip)
+        assert J.data == pytest.approx(-np.log(1e-7), rel=1e-9)
+
     def test_shape_mismatch(self):
         with pytest.raises(mg.ShapeError, match=r"binary_cross_entropy: target has shape \(3,\).*\(4, 1\)"):
             mg.loss("binary_cross_entropy")(mg.Tensor(np.zeros((4, 1))), np.zeros(3))
@@ -188,6 +194,22 @@ class TestSoftmaxCrossEntropy:
         z = rng.standard_normal((4, 3))
         Y = rng.dirichlet(np.ones(3), 4)
         check(lambda zz, yy: mg.loss("softmax_cross_entropy")(zz, yy), [z, Y])
+
+    def test_gradient_for_soft_targets_whose_rows_do_not_sum_to_one(self, rng):
+        torch = pytest.importorskip("torch")
+        z = rng.standard_normal((5, 4))
+        Y = rng.uniform(0, 1, (5, 4))  # row sums anywhere in (0, 4): the docstring's (Ŷ ΣY − Y) / m
+        assert np.all(np.abs(Y.sum(axis=1) - 1) > 1e-3)
+        zt = torch.tensor(z, requires_grad=True)
+        expected = torch.nn.functional.cross_entropy(zt, torch.tensor(Y))
+        expected.backward()
+        t = mg.Tensor(z, requires_grad=True)
+        J = mg.loss("softmax_cross_entropy")(t, Y)
+        assert J.data == pytest.approx(expected.item(), rel=1e-12)
+        J.backward()
+        np.testing.assert_allclose(t.grad, zt.grad.numpy(), rtol=1e-10, atol=1e-15)
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(t.grad, (p * Y.sum(axis=1, keepdims=True) - Y) / 5, rtol=1e-10)
 
     def test_stable_for_huge_logits(self):
         z = mg.Tensor([[1000.0, 0.0, -1000.0], [1e4, 1e4, 0.0]], requires_grad=True)
