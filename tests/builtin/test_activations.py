@@ -80,6 +80,18 @@ def test_leaky_relu_slope():
     assert repr(mg.layer("leaky_relu")) == "LeakyReLU(alpha=0.01)"
 
 
+def test_leaky_relu_gradient_at_zero_is_alpha_as_in_torch():
+    z = mg.Tensor([0.0, -0.0, 1.0, -1.0], requires_grad=True)
+    out = mg.layer("leaky_relu", alpha=0.2)(z)
+    np.testing.assert_array_equal(out.data, [0.0, 0.0, 1.0, -0.2])
+    out.sum().backward()
+    np.testing.assert_allclose(z.grad, [0.2, 0.2, 1.0, 0.2])  # z > 0 only: slope alpha at exactly 0
+    torch = pytest.importorskip("torch")
+    zt = torch.tensor([0.0, -0.0, 1.0, -1.0], dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.leaky_relu(zt, 0.2).sum().backward()
+    np.testing.assert_allclose(z.grad, zt.grad.numpy())
+
+
 @pytest.mark.parametrize("alpha", [-0.1, "0.1", None])
 def test_leaky_relu_bad_alpha(alpha):
     with pytest.raises(mg.ConfigError, match="alpha"):
@@ -119,6 +131,14 @@ class TestSoftmax:
             mg.layer("softmax")(t).backward(upstream)
             grads.append(t.grad)
         np.testing.assert_allclose(grads[1], grads[0], rtol=1e-9, atol=1e-12)
+
+    def test_default_axis_is_the_last(self, rng):
+        z = rng.standard_normal((2, 3, 4))
+        layer = mg.layer("softmax")
+        assert layer.axis == -1
+        p = layer(z).data
+        np.testing.assert_allclose(p.sum(axis=-1), np.ones((2, 3)), rtol=1e-12)
+        np.testing.assert_allclose(p, np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True), rtol=1e-12)
 
     def test_axis_option(self, rng):
         z = rng.standard_normal((3, 4, 2))
