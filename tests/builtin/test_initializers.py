@@ -107,6 +107,29 @@ def test_fans_default_from_shape_and_dtype_from_default():
     assert init((4,), rng=0).shape == (4,)
 
 
+@pytest.mark.parametrize("name", RANDOM)
+def test_fans_read_from_shape_are_n_in_and_n_out(name):
+    init = mg.initializer(name)
+    # (n_in, n_out) = (784, 128): fan_in is the first axis, fan_out the last
+    w = init((784, 128), rng=0, dtype=np.float64)
+    explicit = init((784, 128), fan_in=784, fan_out=128, rng=0, dtype=np.float64)
+    np.testing.assert_array_equal(w, explicit)
+    assert w.std() == pytest.approx(np.sqrt(EXPECTED_VARIANCE[name](784, 128)), rel=0.02)
+    # more axes: fan_in is the product of all but the last
+    conv = init((3, 3, 16, 32), rng=0, dtype=np.float64)
+    np.testing.assert_array_equal(conv, init((3, 3, 16, 32), fan_in=144, fan_out=32, rng=0, dtype=np.float64))
+
+
+def test_he_and_xavier_std_from_the_shape_alone():
+    assert mg.initializer("he")((784, 128), rng=0).std() == pytest.approx(np.sqrt(2 / 784), rel=0.02)
+    assert mg.initializer("he_uniform")((784, 128), rng=0).std() == pytest.approx(np.sqrt(2 / 784), rel=0.02)
+    assert mg.initializer("xavier")((784, 128), rng=0).std() == pytest.approx(np.sqrt(1 / 784), rel=0.02)
+    assert mg.initializer("xavier_uniform")((784, 128), rng=0).std() == pytest.approx(
+        np.sqrt(1 / 784), rel=0.02
+    )
+    assert mg.initializer("glorot")((784, 128), rng=0).std() == pytest.approx(np.sqrt(2 / 912), rel=0.02)
+
+
 def test_bad_fan_and_dtype():
     init = mg.initializer("he")
     with pytest.raises(mg.ConfigError, match="fan_in must be a positive integer"):
