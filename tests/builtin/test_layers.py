@@ -63,6 +63,14 @@ class TestDense:
         assert params["b"].regularize is False
         assert np.all(params["b"].data == 0)
 
+    def test_default_init_is_he(self):
+        layer = mg.layer("dense", 400, 300, rng=7)
+        assert layer.init == "he"
+        expected = mg.initializer("he")((400, 300), fan_in=400, fan_out=300, rng=7, dtype=np.float64)
+        np.testing.assert_array_equal(layer.W.data, expected)
+        assert layer.W.data.var() == pytest.approx(2 / 400, rel=0.03)  # 120,000 draws: ~1.2% at 3 sigma
+        np.testing.assert_array_equal(layer.b.data, np.zeros(300))
+
     def test_without_bias(self, rng):
         layer = mg.layer("dense", 3, 2, bias=False, rng=rng)
         assert [name for name, _ in layer.named_parameters()] == ["W"]
@@ -509,6 +517,23 @@ class TestBatchNorm:
     def test_bad_options(self, options):
         with pytest.raises(mg.ConfigError):
             mg.layer("batch_norm", 2, **options)
+
+    def test_default_eps_is_1e_5_in_the_layer_function_and_op(self, rng):
+        from minigrad.nn_functions import BatchNorm, batch_norm
+
+        # variance ~1e-4 in the first column: eps = 1e-5 vs 1e-3 changes x̂ by a factor of ~3
+        x = rng.standard_normal((32, 2)) * [1e-2, 1.0] + [3.0, -1.0]
+        mean, var = x.mean(axis=0), x.var(axis=0)
+        expected = (x - mean) / np.sqrt(var + 1e-5)
+        assert 0.5e-4 < var[0] < 2e-4
+        gamma, beta = np.ones(2), np.zeros(2)
+        np.testing.assert_allclose(batch_norm(x, gamma, beta).data, expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            BatchNorm.apply(mg.Tensor(x), gamma, beta).data, expected, rtol=1e-12, atol=1e-12
+        )
+        layer = mg.layer("batch_norm", 2)
+        assert layer.eps == 1e-5
+        np.testing.assert_allclose(layer(x).data, expected, rtol=1e-12, atol=1e-12)
 
     def test_repr(self):
         assert repr(mg.layer("batch_norm", 4)) == "BatchNorm(4, eps=1e-05, momentum=0.9, dtype=float64)"
