@@ -108,6 +108,18 @@ def test_staircase_steps_down_exactly_at_multiples():
     assert fn(2.999) == 1.0
 
 
+def test_staircase_defaults_halve_every_10_epochs():
+    fn = mg.schedule("staircase", lr0=1.0)
+    assert [fn(e) for e in (0, 5, 9, 9.999, 10, 19, 20, 30)] == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.25, 0.125]
+    assert repr(fn) == "staircase(lr0=1.0, factor=0.5, step_size=10)"
+
+
+def test_inverse_time_default_decay_rate_is_1():
+    fn = mg.schedule("inverse_time", lr0=0.2)
+    assert [fn(e) for e in (0, 1, 3)] == [0.2, 0.1, pytest.approx(0.05, rel=1e-15)]
+    assert repr(fn) == "inverse_time(lr0=0.2, decay_rate=1.0)"
+
+
 def test_piecewise_boundaries():
     fn = piecewise(0.1, boundaries=[2, 5.5], values=[0.01, 0.001])
     assert [fn(e) for e in (0, 1.99, 2, 5, 5.5, 100)] == [0.1, 0.1, 0.01, 0.01, 0.001, 0.001]
