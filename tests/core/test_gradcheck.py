@@ -213,6 +213,27 @@ def test_a_dropped_gradient_within_atol_reads_bug():
     assert mg.gradcheck(product(1.0), [W]).verdict == "great"
 
 
+def test_a_dropped_gradient_reads_bug_when_j_has_a_constant_offset():
+    """J + 1e-3 rounds a million times more coarsely than J ~ 4e-9 (resolution ~1e-12):
+    dropped gradients of ~4e-8 are then ~4e4 resolutions, still far beyond rounding."""
+    rng = np.random.default_rng(0)
+    X, W = rng.standard_normal((16, 5)), rng.standard_normal((5, 5)) * 0.01
+
+    class Dropped(mg.Function):
+        @staticmethod
+        def forward(ctx, x, w):
+            return x @ w
+
+        @staticmethod
+        def backward(ctx, g):
+            return None, np.zeros((5, 5))
+
+    report = mg.gradcheck(lambda w: (Dropped.apply(X, w).tanh() ** 2).mean() * 1e-5 + 1e-3, [W])
+    assert report.verdict == "bug" and not report.passed, str(report)
+    assert "a gradient backward drops?" in report.notes[0]
+    assert "about 1e-12" in report.notes[0]
+
+
 def test_rounding_in_a_large_intermediate_value_is_not_read_as_a_dropped_gradient():
     """((a + b) - b) * b with |a| << |b|: J is ~1e-15 but a + b ~ 2 rounds to steps of
     4e-16, so the differences for b scatter by ~2e-9, a million million times J's own
