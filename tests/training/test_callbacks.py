@@ -4,6 +4,7 @@ snapshots; registration and calling order."""
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -102,6 +103,70 @@ def test_early_stopping_min_delta_and_max_mode():
     assert len(history) == 3  # no accuracy can improve by 0.5 after the first epoch
     with pytest.raises(mg.ConfigError, match="patience"):
         mg.callback("early_stopping", patience=-1)
+
+
+def stop_epoch(stopper, values):
+    """Feed ``values`` (one per epoch) to ``stopper.on_epoch_end`` through a minimal
+    trainer; the epoch at which it stopped training, or None."""
+    model = mg.Sequential(mg.layer("dense", 1, 1, rng=0))
+    history = SimpleNamespace()
+    trainer = SimpleNamespace(model=model, history=history, stop_training=False, start_epoch=0, dev=())
+    stopper.on_train_begin(trainer)
+    for epoch, value in enumerate(values):
+        stopper.on_epoch_end(trainer, epoch, {stopper.monitor: value})
+        if trainer.stop_training:
+            return epoch
+    return None
+
+
+def test_early_stopping_a_flat_cost_is_no_improvement():
+    stopper = mg.callback("early_stopping", patience=3)
+    assert stop_epoch(stopper, [0.7] * 20) == 3  # epoch 0 sets the best; 1, 2, 3 only equal it
+    assert stopper.best_epoch == 0 and stopper.best == 0.7
+
+
+def test_early_stopping_min_mode_needs_an_improvement_of_more_than_min_delta():
+    stopper = mg.callback("early_stopping", patience=2, min_delta=0.1)
+    # 0.85 beats 1.0 by more than 0.1; 0.80 and 0.78 beat 0.85 by less: no improvement
+    assert stop_epoch(stopper, [1.0, 0.85, 0.80, 0.78, 0.5]) == 3
+    assert stopper.best_epoch == 1 and stopper.best == 0.85
+    steady = mg.callback("early_stopping", patience=2, min_delta=0.1)
+    assert stop_epoch(steady, [1.0 - 0.04 * e for e in range(20)]) == 2  # 0.04 per epoch is not enough
+    assert steady.best_epoch == 0
+
+
+def test_early_stopping_max_mode_needs_an_improvement_of_more_than_min_delta():
+    stopper = mg.callback("early_stopping", monitor="dev_accuracy", patience=2, min_delta=0.05)
+    assert stopper.mode == "max"
+    # accuracies rising by 0.02 a epoch never beat the best by 0.05
+    assert stop_epoch(stopper, [0.5, 0.52, 0.54, 0.56, 0.58, 0.6]) == 2
+    assert stopper.best_epoch == 0
+    rising = mg.callback("early_stopping", monitor="dev_accuracy", patience=2, min_delta=0.05)
+    assert stop_epoch(rising, [0.5, 0.6, 0.62, 0.64, 0.9]) == 3
+    assert rising.best_epoch == 1 and rising.best == 0.6
+    flat = mg.callback("early_stopping", monitor="dev_accuracy", patience=2)
+    assert stop_epoch(flat, [0.8] * 10) == 2
+
+
+def test_early_stopping_defaults():
+    stopper = mg.callback("early_stopping")
+    assert stopper.monitor == "dev_cost" and stopper.mode == "min"
+    assert stopper.patience == 10 and stopper.min_delta == 0.0
+    assert stopper.restore_best_weights is True and stopper.start_from_epoch == 0
+    assert mg.callback("early_stopping", monitor="dev_accuracy").mode == "max"  # mode="auto"
+    assert mg.callback("early_stopping", monitor="train_accuracy").mode == "max"
+    # patience 10: ten epochs without improvement stop training, any improvement counts
+    assert stop_epoch(mg.callback("early_stopping"), [1.0] + [1.0 - 1e-12] + [2.0] * 20) == 11
+    assert stop_epoch(mg.callback("early_stopping", monitor="dev_accuracy"), [0.5] + [0.4] * 20) == 10
+
+
+def test_progress_bar_default_beta_is_the_courses_0_9():
+    bar = mg.callback("progress_bar")
+    assert bar.beta == 0.9
+    bar.on_batch_end(None, 1, {"cost": 2.0})
+    bar.on_batch_end(None, 2, {"cost": 1.0})
+    # (0.1 · 0.9 · 2 + 0.1 · 1) / (1 − 0.9²)
+    assert bar.smoothed_cost == pytest.approx(0.28 / 0.19, rel=1e-12)
 
 
 def test_progress_bar_shows_the_bias_corrected_ewma_of_the_batch_cost():
