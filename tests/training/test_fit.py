@@ -84,6 +84,23 @@ def test_train_cost_is_the_full_cost_J_with_the_penalty_over_the_training_set():
     assert history["dev_cost"][-1] == pytest.approx(expected_dev + penalty, rel=1e-12)
 
 
+def test_the_penalty_in_a_batch_cost_uses_the_training_set_size_not_the_batch_size():
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((8, 3)), rng.integers(0, 2, 8)
+    model = mg.Sequential(mg.layer("dense", 3, 4, rng=0), mg.layer("relu"), mg.layer("dense", 4, 2, rng=1))
+    trainer = mg.Trainer(
+        model,
+        (X, Y),
+        loss="softmax_cross_entropy",
+        optimizer=mg.optimizer("sgd", model.parameters(), lr=0.1),
+        regularizer=mg.regularizer("l2", lam=0.5),
+    )
+    J, loss = trainer.cost(model(X[:2]), Y[:2])  # a batch of 2 out of m = 8
+    squares = sum(float((p.data**2).sum()) for name, p in model.named_parameters() if name.endswith("W"))
+    # the course's J = 1/m Σ L + λ/(2m) Σ ||W||² with m the training-set size
+    assert float(J.data - loss.data) == pytest.approx(0.5 / (2 * 8) * squares, rel=1e-12)
+
+
 def test_the_schedule_sets_the_learning_rate_each_epoch():
     decay = mg.schedule("inverse_time", lr0=0.1, decay_rate=1.0)
     _, history = train_once(epochs=4, schedule=decay)
