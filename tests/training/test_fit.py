@@ -101,6 +101,30 @@ def test_the_penalty_in_a_batch_cost_uses_the_training_set_size_not_the_batch_si
     assert float(J.data - loss.data) == pytest.approx(0.5 / (2 * 8) * squares, rel=1e-12)
 
 
+def test_a_schedule_attached_to_the_optimizer_sets_epoch_0_to_its_lr0():
+    decay = mg.schedule("inverse_time", lr0=0.1, decay_rate=1.0)
+    train, _ = moons()
+    model = mlp()
+    seen = []
+
+    class Rates:
+        def on_epoch_begin(self, trainer, epoch):
+            seen.append(trainer.optimizer.lr)
+
+    history = mg.fit(
+        model,
+        train,
+        loss="softmax_cross_entropy",
+        optimizer=mg.optimizer("sgd", model.parameters(), lr=1.0, schedule=decay),
+        epochs=3,
+        batch_size=16,
+        callbacks=[Rates()],
+    )
+    assert history["lr"][0] == decay(0) == 0.1
+    np.testing.assert_allclose(history["lr"], [decay(0), decay(1), decay(2)], rtol=1e-15)
+    np.testing.assert_allclose(seen, history["lr"], rtol=1e-15)
+
+
 def test_the_schedule_sets_the_learning_rate_each_epoch():
     decay = mg.schedule("inverse_time", lr0=0.1, decay_rate=1.0)
     _, history = train_once(epochs=4, schedule=decay)
