@@ -171,6 +171,17 @@ def test_normalizer_formula_matches_the_course():
     np.testing.assert_allclose(norm.transform(X), (X - mu) / np.sqrt(var))
 
 
+def test_normalizer_default_eps_is_added_inside_the_square_root():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([1.0 + 1e-5 * rng.standard_normal(200), rng.standard_normal(200)])
+    norm = mg.Normalizer().fit(X)
+    assert norm.eps == 1e-8
+    var = X.var(axis=0)
+    assert 0.5e-10 < var[0] < 2e-10  # far below eps: sqrt(σ² + eps) ≈ 1e-4, sqrt(σ²) + eps ≈ 1e-5
+    np.testing.assert_allclose(norm.scale, np.sqrt(var + 1e-8), rtol=1e-12)
+    np.testing.assert_allclose(norm.transform(X), (X - X.mean(axis=0)) / np.sqrt(var + 1e-8), rtol=1e-9)
+
+
 def test_normalizer_zero_variance_feature_is_only_centred():
     X = np.array([[1.0, 5.0], [3.0, 5.0], [5.0, 5.0]])
     norm = mg.Normalizer().fit(X)
