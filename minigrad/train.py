@@ -641,6 +641,36 @@ def _loss_target(outputs: Any, Y: Any) -> Any:
     return Y
 
 
+def _check_square_broadcast(data_loss: Tensor, outputs: Any) -> None:
+    """Refuse a loss whose graph combines a (b,) tensor with a (b, 1) one into (b, b):
+    NumPy's broadcasting compares every prediction with every target, and the loss trains
+    on garbage without an error. With one output the target reaches the loss as (b, 1)
+    (see _loss_target), so a loss that flattens the prediction (``p.reshape(-1) - y``,
+    ``p[:, 0] - y``) does exactly that. Pairwise terms ((b, 1) against (1, b)) pass."""
+    shape = getattr(outputs, "shape", ())
+    batch = shape[0] if len(shape) == 2 and shape[1] == 1 else 0
+    if batch < 2:
+        return
+    stack, seen = [data_loss], set()
+    while stack:
+        tensor = stack.pop()
+        ctx = tensor._ctx
+        if ctx is None or id(ctx) in seen:
+            continue
+        seen.add(id(ctx))
+        parents = [p for p in ctx.parents if p is not None]
+        shapes = [p.shape for p in parents]
+        if tensor.shape == (batch, batch) and (batch,) in shapes and (batch, batch) not in shapes:
+            raise ShapeError(
+                f"fit: the loss combines a ({batch},) tensor with a ({batch}, 1) one into "
+                f"({batch}, {batch}) in {ctx.fn.op_name()} (NumPy broadcasting), comparing every "
+                "prediction with every target. With one output the target reaches the loss as "
+                f"({batch}, 1), the prediction's shape: compare them as they are (no p.reshape(-1) "
+                "or p[:, 0]), or reshape both the same way"
+            )
+        stack.extend(parents)
+
+
 def _loss(loss: Any) -> Callable:
     """A loss function from a registered name or a function."""
     if isinstance(loss, str):
@@ -795,6 +825,7 @@ class Trainer:
         self.train = self._pair(train, "train")
         self.dev = None if dev is None else self._pair(dev, "dev")
         self.m = len(self.train[0])
+        self._loss_shapes_checked = False  # see _check_square_broadcast
         self.loss = _loss(loss)
         self.link = _link_for(self.loss)
         if isinstance(optimizer, str):
@@ -939,6 +970,9 @@ class Trainer:
                 f"fit: the loss {self.loss!r} returned a {type(data_loss).__name__}, not a Tensor, so "
                 "there is nothing to backpropagate; compute it with tensor operations on the prediction"
             )
+        if not self._loss_shapes_checked and data_loss._ctx is not None:
+            _check_square_broadcast(data_loss, outputs)
+            self._loss_shapes_checked = True
         if self.regularizer is None:
             return data_loss, data_loss
         return data_loss + self.regularizer(self.model.named_parameters(), self.m), data_loss

@@ -5,6 +5,7 @@ plain function cannot broadcast it to (m, m); integer labels for (m, C) outputs 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import minigrad as mg
 
@@ -95,3 +96,30 @@ def test_built_in_losses_give_the_same_value_either_way():
     flat = mg.evaluate(model, X, y, loss="mean_squared_error")
     column = mg.evaluate(model, X, y[:, None], loss="mean_squared_error")
     assert flat == column
+
+
+def test_a_loss_that_flattens_the_prediction_is_refused_not_trained_on_garbage():
+    # the (m, 1) target meets a flattened (m,) prediction: NumPy broadcasts to (m, m)
+    X, y = linear_data(m=40)
+    for flattening in (
+        lambda p, t: ((p.reshape(-1) - t) ** 2).mean(),
+        lambda p, t: ((p[:, 0] - t) ** 2).mean(),
+    ):
+        model = mg.Sequential(mg.layer("dense", 2, 1, rng=0))
+        optimizer = mg.optimizer("sgd", model.parameters(), lr=0.01)
+        refused = r"combines a \(10,\) tensor with a \(10, 1\) one into \(10, 10\)"
+        with pytest.raises(mg.ShapeError, match=refused):
+            mg.fit(model, (X, y), loss=flattening, optimizer=optimizer, epochs=1, batch_size=10, metrics=[])
+
+
+def test_pairwise_terms_of_a_column_and_a_row_are_not_refused():
+    # a (b, 1) column against a (1, b) row is a deliberate pairwise term
+    X, y = linear_data(m=40)
+
+    def with_pairwise(p, t):
+        spread = ((p - p.reshape(1, -1)) ** 2).mean()
+        return squared_error(p, t) + 1e-3 * spread
+
+    model = mg.Sequential(mg.layer("dense", 2, 1, rng=0))
+    optimizer = mg.optimizer("sgd", model.parameters(), lr=0.01)
+    mg.fit(model, (X, y), loss=with_pairwise, optimizer=optimizer, epochs=2, batch_size=10, metrics=[])
