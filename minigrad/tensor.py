@@ -597,16 +597,24 @@ class Tensor:
         """
         if not all(issubclass(kind, Tensor | np.ndarray) for kind in types):
             return NotImplemented
+        if func in _SHAPE_ONLY:  # np.zeros_like(p): the values are not used, nothing to drop
+            return func(*_arrays(args), **kwargs)
         adapter = _ARRAY_FUNCTION_OPS.get(func)
         if adapter is not None:
             result = adapter(*args, **kwargs)
             if result is not NotImplemented:
                 return result
-        result = func._implementation(*args, **kwargs)
+        outer = _array_function_call.get()
+        token = _array_function_call.set(func) if outer is None else None  # name the call the user made
+        try:
+            result = func._implementation(*args, **kwargs)
+        finally:
+            if token is not None:
+                _array_function_call.reset(token)
         if _state.enabled and _holds_values(result) and _tracks(args, kwargs):
             raise TypeError(
-                f"{_numpy_name(func)} on a tensor that requires a gradient would return an array and "
-                "drop the graph: use the tensor's methods and minigrad's functions (reshape, "
+                f"{_numpy_name(outer or func)} on a tensor that requires a gradient would return an "
+                "array and drop the graph: use the tensor's methods and minigrad's functions (reshape, "
                 "transpose, mg.concatenate, mg.stack, mg.where, ...; any options beyond theirs are "
                 "not supported), write a Function for it, or pass t.data for a value without gradient"
             )
@@ -1185,6 +1193,17 @@ def _checked_grad(ctx: Any, position: int, parent: Tensor, grad: Any, promote: b
 
 
 from minigrad import ops as _ops  # noqa: E402  (ops builds on Tensor)
+
+#: The NumPy function the user called, while its implementation runs (it may call others
+#: on the same tensors: np.zeros_like calls np.empty_like).
+_array_function_call: ContextVar[Any] = ContextVar("minigrad_array_function_call", default=None)
+
+#: Array functions that read only shapes and dtypes: computed on the arrays.
+_SHAPE_ONLY = frozenset({np.zeros_like, np.ones_like, np.empty_like, np.full_like})
+
+
+def _arrays(args: Any) -> list[Any]:
+    return [a.data if isinstance(a, Tensor) else a for a in args]
 
 
 def _numpy_name(func: Any) -> str:

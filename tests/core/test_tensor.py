@@ -713,6 +713,16 @@ def test_numpy_array_functions_run_as_ops_or_refuse_to_drop_the_graph():
     ):
         with pytest.raises(TypeError, match=name + " on a tensor that requires a gradient would return"):
             call()
+    # a call that runs others on the tensor is named as the user wrote it
+    with pytest.raises(TypeError, match=r"^np\.cumsum on a tensor"):
+        np.cumsum(x)
+    # constructors that read only the shape and dtype: arrays, as in NumPy
+    for like, fill in ((np.zeros_like, 0.0), (np.ones_like, 1.0)):
+        made = like(x)
+        assert type(made) is np.ndarray and made.shape == (2, 3)
+        np.testing.assert_array_equal(made, np.full((2, 3), fill))
+    np.testing.assert_array_equal(np.full_like(x, 7.0), np.full((2, 3), 7.0))
+    assert np.empty_like(x).shape == (2, 3)
     # results that are no values to differentiate pass, as do constants and no_grad()
     assert np.allclose(x, data) and np.array_equal(x, x) and np.shape(x) == (2, 3)
     np.testing.assert_array_equal(np.argsort(x), np.argsort(data))
