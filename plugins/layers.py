@@ -56,18 +56,22 @@ def _float_dtype(layer: str, dtype: Any) -> np.dtype:
 
 
 def _generator(layer: str, rng: Any) -> np.random.Generator:
-    """The layer's generator from ``rng``: None (fresh entropy), an int seed >= 0 (NumPy
-    integers too) or a ``numpy.random.Generator`` (used as it is); anything else is the
-    caller's mistake, a :class:`~minigrad.ConfigError` naming ``layer`` and the value."""
+    """The layer's generator from ``rng``: a ``numpy.random.Generator`` (used as it is) or
+    anything ``numpy.random.default_rng`` takes (None for fresh entropy, an int >= 0, a
+    ``SeedSequence``, a bit generator, a list of ints); anything else (a bool, text, a
+    negative int) is the caller's mistake, a :class:`~minigrad.ConfigError` naming
+    ``layer`` and the value."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng))
+    if not isinstance(rng, bool | np.bool_ | str | bytes):
+        try:
+            return np.random.default_rng(rng)
+        except (TypeError, ValueError):
+            pass
     raise mg.ConfigError(
-        f"{layer}: rng={rng!r} ({type(rng).__name__}) is not a seed; pass None, an int >= 0 or a "
-        "numpy.random.Generator (e.g. rng=0 or rng=np.random.default_rng(0))"
+        f"{layer}: rng={rng!r} ({type(rng).__name__}) is not a seed; pass None, an int >= 0, a "
+        "numpy.random.Generator or anything numpy.random.default_rng takes (e.g. rng=0 or "
+        "rng=np.random.default_rng(0))"
     )
 
 
