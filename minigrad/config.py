@@ -56,6 +56,7 @@ __all__ = [
     "DEFAULT_CONFIG",
     "DEFAULT_CONFIG_TOML",
     "DEFAULT_SOURCE",
+    "RUN_FILES",
     "Config",
     "Run",
     "RunResult",
@@ -981,23 +982,36 @@ def _require_loaded(config: Any) -> None:
 
 
 #: The files :func:`run_config` writes in a run folder; a callback's file may not be one.
-_RUN_FOLDER_FILES = ("checkpoint.npz", "history.csv", "config.toml", "model.npz")
+#: What ``minigrad train`` writes into a run folder (a folder holding any of them holds a
+#: run): no callback may write one of them there.
+RUN_FILES = (
+    "model.npz",
+    "checkpoint.npz",
+    "history.csv",
+    "config.toml",
+    "learning_curves.png",
+    "decision_boundary.png",
+    "gradient_norms.png",
+)
 
 
 def _callback_files(
     where: _Where, key: str, name: str, options: dict[str, Any], folder: Path
 ) -> dict[str, Any]:
-    """``options`` with the callback's relative file options (``path``, ``*_path``, given
-    or defaulted) placed in the run ``folder``, where the run writes everything else, so a
-    rerun from the run's config.toml writes its own copies. One that is a file the run
-    writes itself is an error."""
+    """``options`` with the relative paths of the files the callback writes (the options
+    its registration lists in ``writes=``, given or defaulted) placed in the run
+    ``folder``, where the run writes everything else, so a rerun from the run's
+    config.toml writes its own copies. One that is a file the run writes itself is an
+    error. Other options (an input file a callback reads) are left as given."""
+    component = _registry("callbacks").get(name)
+    writes = component.metadata.get("writes", ())
     try:
-        parameters = inspect.signature(_registry("callbacks").get(name).factory).parameters.values()
+        parameters = inspect.signature(component.factory).parameters.values()
     except (TypeError, ValueError):
         parameters = []
     resolved = dict(options)
     for parameter in parameters:
-        if parameter.name != "path" and not parameter.name.endswith("_path"):
+        if parameter.name not in writes:
             continue
         value = options.get(parameter.name, parameter.default)
         if not isinstance(value, str | os.PathLike) or not os.fspath(value):
@@ -1006,7 +1020,7 @@ def _callback_files(
         if path.is_absolute():
             continue
         path = folder / path
-        if path.parent == folder and path.name in _RUN_FOLDER_FILES:
+        if path.parent == folder and path.name in RUN_FILES:
             given = "" if parameter.name in options else " (the default)"
             raise where.error(
                 f"{key}.{parameter.name}",

@@ -248,6 +248,9 @@ def minigrad_register_callbacks(registry: Registry) -> None:
     with any of ``on_train_begin(trainer)``, ``on_epoch_begin(trainer, epoch)``,
     ``on_batch_end(trainer, step, logs)``, ``on_epoch_end(trainer, epoch, logs)`` and
     ``on_train_end(trainer)``. Setting ``trainer.stop_training = True`` stops training.
+    A callback that writes files names the options holding their paths,
+    ``registry.add(..., writes=("path",))``: in ``minigrad train`` a relative one is then
+    placed in the run folder (other options, input files among them, are left as given).
 
     Example:
         >>> import minigrad as mg

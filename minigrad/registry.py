@@ -184,6 +184,7 @@ _READ_KEYS = (
     "output_shape",
     "input_size",
     "output_size",
+    "writes",
     "variance",
     "defaults",
     "check_hyper",

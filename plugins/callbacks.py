@@ -528,8 +528,15 @@ def register(registry):
         doc="stop when dev cost stops improving (patience, min_delta); restore the best weights",
     )
     registry.add("progress_bar", ProgressBar, doc="tqdm bar with the bias-corrected EWMA of the cost")
-    registry.add("checkpoint", Checkpoint, doc="resumable checkpoint every k epochs and/or at the best")
-    registry.add("csv_logger", CSVLogger, doc="the history as CSV, rewritten atomically each epoch")
+    registry.add(
+        "checkpoint",
+        Checkpoint,
+        doc="resumable checkpoint every k epochs and/or at the best",
+        writes=("path", "best_path"),
+    )
+    registry.add(
+        "csv_logger", CSVLogger, doc="the history as CSV, rewritten atomically each epoch", writes=("path",)
+    )
     registry.add("stop_on_nan", StopOnNaN, doc="stop on a NaN/inf cost, restoring the last good state")
     registry.add(
         "snapshot",

@@ -128,7 +128,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _check_output(output: str, run_dir: str, input_path: str) -> None:
     """Refuse an ``--output`` that would replace the input or a file of the run read."""
-    from minigrad.commands.train import RUN_FILES
+    from minigrad.config import RUN_FILES
     from minigrad.errors import ConfigError
 
     target, source = Path(output), Path(run_dir)

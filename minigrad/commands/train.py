@@ -80,21 +80,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-#: What a run writes into its folder (a folder holding any of them holds a run).
-RUN_FILES = (
-    "model.npz",
-    "checkpoint.npz",
-    "history.csv",
-    "config.toml",
-    "learning_curves.png",
-    "decision_boundary.png",
-    "gradient_norms.png",
-)
-
-
 def _run_folder(args: argparse.Namespace) -> tuple[Path, list[str]]:
     """The new run's folder, and the files of the run it already holds (refused unless
     --overwrite; :class:`_ReplaceRun` removes them once the new run starts training)."""
+    from minigrad.config import RUN_FILES
     from minigrad.errors import ConfigError
 
     if args.out and args.name is not None:

@@ -6,6 +6,7 @@ import csv
 import os
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -454,3 +455,42 @@ def test_a_callback_file_that_is_a_file_of_the_run_is_refused(tmp_path, capsys):
     assert main(["train", str(config), "--epochs", "2", "--out", str(run), *QUICK]) == 2
     err = capsys.readouterr().err
     assert f'{config}: callbacks.0.path = "history.csv"' in err and "the run's own history.csv" in err
+
+
+class _Reads:
+    """A callback reading a file (an input) and writing one it declares."""
+
+    def __init__(self, *, reference_path="ref.txt", report_path="report.txt"):
+        self.reference_path, self.report_path = reference_path, report_path
+
+    def on_train_end(self, trainer):
+        with open(self.reference_path) as source, open(self.report_path, "w") as out:
+            out.write(source.read().upper())
+
+
+def test_only_the_files_a_callback_declares_it_writes_go_into_the_run_folder(tmp_path, monkeypatch, capsys):
+    plugin = types.SimpleNamespace()
+
+    @mg.hookimpl
+    def minigrad_register_callbacks(registry):
+        registry.add("reads", _Reads, doc="reads a reference, writes a report", writes=("report_path",))
+
+    plugin.minigrad_register_callbacks = minigrad_register_callbacks
+    mg.register_plugin(plugin, name="reads_plugin")
+    try:
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "ref.txt").write_text("input")
+        (tmp_path / "c.toml").write_text('[[callbacks]]\nname = "reads"\nreference_path = "ref.txt"\n')
+        run = tmp_path / "run"
+        assert main(["train", "c.toml", "--epochs", "1", "--out", str(run), *QUICK]) == 0
+        assert (run / "report.txt").read_text() == "INPUT"  # the input was read where it is
+    finally:
+        mg.unregister_plugin("reads_plugin")
+
+
+@pytest.mark.parametrize("name", ["learning_curves.png", "model.npz"])
+def test_a_callback_file_that_is_a_plot_or_model_of_the_run_is_refused(tmp_path, capsys, name):
+    config = tmp_path / "c.toml"
+    config.write_text(f'[[callbacks]]\nname = "csv_logger"\npath = "{name}"\n')
+    assert main(["train", str(config), "--epochs", "2", "--out", str(tmp_path / "run"), *QUICK]) == 2
+    assert f"the run's own {name}" in capsys.readouterr().err
