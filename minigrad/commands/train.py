@@ -110,7 +110,7 @@ def _run_folder(args: argparse.Namespace) -> tuple[Path, list[str]]:
     previous = [name for name in RUN_FILES if (folder / name).exists()]
     if previous and not args.overwrite:
         # --resume needs a checkpoint: a run stopped before its first one can only start over
-        resume = f"continue it with --resume {folder}, " if "checkpoint.npz" in previous else ""
+        resume = f"continue it with --resume {_shell_word(folder)}, " if "checkpoint.npz" in previous else ""
         raise ConfigError(
             f"{folder} already holds a run ({', '.join(previous)}); choose another folder, {resume}"
             "or pass --overwrite to replace it"
@@ -149,19 +149,26 @@ class _Progress:
         self.finished = epoch
 
 
+def _shell_word(path: Path) -> str:
+    """``path`` as one word of a command to paste into this system's shell: quoted only
+    when it needs it, for cmd.exe on Windows (whose paths hold backslashes) and POSIX
+    shells elsewhere."""
+    import os
+    import shlex
+    import subprocess
+
+    text = str(path)
+    return subprocess.list2cmdline([text]) if os.name == "nt" else shlex.quote(text)
+
+
 def _restart_command(folder: Path) -> str:
     """The command that starts the run in ``folder`` afresh from its config.toml."""
-    import shlex
-
-    config, out = shlex.quote(str(folder / "config.toml")), shlex.quote(str(folder))
-    return f"minigrad train {config} --out {out} --overwrite"
+    return f"minigrad train {_shell_word(folder / 'config.toml')} --out {_shell_word(folder)} --overwrite"
 
 
 def _interrupted(args: argparse.Namespace, folder: Path, progress: _Progress) -> list[str]:
     """What an interrupted run left: the epochs its checkpoint holds, those lost, and
     the command that continues it (or starts it again when there is no checkpoint)."""
-    import shlex
-
     from minigrad.checkpoint import CheckpointError, load_checkpoint
 
     checkpoint = folder / "checkpoint.npz"
@@ -189,7 +196,7 @@ def _interrupted(args: argparse.Namespace, folder: Path, progress: _Progress) ->
             f"{'are' if lost > 1 else 'is'} lost (--checkpoint-every 1 saves every epoch)"
         )
     epochs = f" --epochs {args.epochs}" if args.resume and args.epochs is not None else ""
-    notes.append(f"continue with: minigrad train --resume {shlex.quote(str(folder))}{epochs}")
+    notes.append(f"continue with: minigrad train --resume {_shell_word(folder)}{epochs}")
     return notes
 
 

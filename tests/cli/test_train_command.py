@@ -494,3 +494,16 @@ def test_a_callback_file_that_is_a_plot_or_model_of_the_run_is_refused(tmp_path,
     config.write_text(f'[[callbacks]]\nname = "csv_logger"\npath = "{name}"\n')
     assert main(["train", str(config), "--epochs", "2", "--out", str(tmp_path / "run"), *QUICK]) == 2
     assert f"the run's own {name}" in capsys.readouterr().err
+
+
+def test_commands_to_paste_are_quoted_for_the_systems_shell(monkeypatch):
+    from pathlib import Path
+
+    from minigrad.commands.train import _shell_word
+
+    plain, spaced = Path("runs/x"), Path("my runs/x")
+    windows, windows_spaced = Path(r"runs\20250101-1"), Path(r"C:\my runs\x")
+    assert _shell_word(plain) == "runs/x" and _shell_word(spaced) == "'my runs/x'"
+    monkeypatch.setattr(os, "name", "nt")  # cmd.exe does not remove single quotes
+    assert _shell_word(windows) == r"runs\20250101-1"
+    assert _shell_word(windows_spaced) == r'"C:\my runs\x"'
