@@ -257,12 +257,7 @@ def _warn_if_detaching(data: Any, what: str) -> None:
                 UserWarning,
                 stacklevel=3,
             )
-    elif (
-        isinstance(data, list | tuple)
-        and data
-        and isinstance(data[0], Tensor)  # (a cheap look before scanning a long list)
-        and any(isinstance(item, Tensor) and item.requires_grad for item in data)
-    ):
+    elif any(isinstance(item, Tensor) and item.requires_grad for item in data):
         warnings.warn(
             f"{what}([t, ...]): the tensors require gradients, and the new tensor copies their "
             "values but not their graph; use mg.stack([...]) (or mg.concatenate) to keep it",
@@ -337,7 +332,7 @@ class Tensor:
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
-        if type(data) is not np.ndarray and _state.enabled:
+        if isinstance(data, Tensor | list | tuple) and _state.enabled:
             _warn_if_detaching(data, type(self).__name__)
         array = _as_array(data, dtype, type(self).__name__)
         if requires_grad and array.dtype.kind != "f":

@@ -778,8 +778,9 @@ def test_building_a_tensor_from_tracked_tensors_warns_that_the_graph_stops():
     with pytest.warns(UserWarning, match=r"Tensor\(t\): t requires a gradient.*t\.detach\(\)"):
         shared = mg.Tensor(t)
     assert np.shares_memory(shared.data, t.data) and not shared.requires_grad
-    with pytest.warns(UserWarning, match=r"Tensor\(\[t, \.\.\.\]\).*mg\.stack"):
-        mg.Tensor([t, t])
+    for listed in ([t, t], [1.0, t[0]], (2.0, t[1])):  # wherever the tensor sits
+        with pytest.warns(UserWarning, match=r"Tensor\(\[t, \.\.\.\]\).*mg\.stack"):
+            mg.Tensor(listed)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mg.Tensor(t.detach())  # said explicitly
