@@ -981,9 +981,10 @@ def _require_loaded(config: Any) -> None:
         raise ConfigError(f"the configuration has no {', '.join(map(repr, missing))} section(s); {how}")
 
 
-#: The files :func:`run_config` writes in a run folder; a callback's file may not be one.
-#: What ``minigrad train`` writes into a run folder (a folder holding any of them holds a
-#: run): no callback may write one of them there.
+#: The files :func:`run_config` and ``minigrad train`` write in a run folder, which no
+#: callback may write there: ``model.npz``, ``checkpoint.npz``, ``history.csv``,
+#: ``config.toml``, ``learning_curves.png``, ``decision_boundary.png`` and
+#: ``gradient_norms.png``. A folder holding any of them holds a run.
 RUN_FILES = (
     "model.npz",
     "checkpoint.npz",
@@ -1038,9 +1039,9 @@ def build(
     """Load the data and build the model, optimizer, schedule, regularizer and callbacks
     of a validated configuration (from :func:`load_config`).
 
-    With ``folder`` (the run folder), a callback's relative file options (``path``,
-    ``best_path``, any ``*_path``) are placed in it, like the run's own files; without, they
-    are used as given (relative to the working directory).
+    With ``folder`` (the run folder), the relative file options a callback's registration
+    lists in ``writes=`` (the files it writes) are placed in it, like the run's own files;
+    without, they are used as given (relative to the working directory).
 
     Example:
         >>> from minigrad.config import build, load_config

@@ -102,7 +102,10 @@ class InvalidGradientError(MinigradError):
 
 class BackwardError(MinigradError, RuntimeError):
     """``backward()`` was called where it cannot run: through a freed graph, on a
-    tensor that does not require a gradient, or on a non-scalar without a gradient.
+    tensor that does not require a gradient, on a non-scalar without a gradient, or
+    through a graph whose saved parameter data was changed in place afterwards (an
+    optimizer step, ``load_state_dict``, ``-=``); also an in-place operator on a
+    parameter while gradients are recorded.
 
     Example:
         >>> import minigrad as mg

@@ -495,9 +495,10 @@ def _check_labels(Y: np.ndarray, classes: int | None, where: str) -> None:
     )
     raise ConfigError(
         f"{where}: accuracy needs class labels ({expected}), but "
-        f"Y has {problem}. For a regression use loss='mean_squared_error' (or a loss whose link is "
-        "'identity', or pass link='identity'), which computes no accuracy; for other labels re-encode "
-        "them as 0, 1, ..., or pass metrics=[] or your own metric functions"
+        f"Y has {problem}. For a regression use loss='mean_squared_error' (or give your loss a "
+        "link = 'identity' attribute; evaluate and predict also take link='identity'), which computes "
+        "no accuracy; for other labels re-encode them as 0, 1, ..., or pass metrics=[] or your own "
+        "metric functions"
     )
 
 
