@@ -439,20 +439,13 @@ class Sqrt(Function):
         return g / (2 * out)  # d sqrt(a)/da = 1 / (2 sqrt(a))
 
 
-class StdRoot(Function):
-    """The square root taking a variance to a standard deviation. Where the deviation is
-    0 (a constant slice) the root has no derivative; its gradient there is 0, the
-    subgradient PyTorch's ``std`` uses, not ``g / 0`` (inf, then NaN once multiplied by
-    the variance's zero gradient)."""
+class StdRoot(Sqrt):
+    """The square root taking a variance to a standard deviation: :class:`Sqrt`'s forward
+    pass. Where the deviation is 0 (a constant slice) the root has no derivative; its
+    gradient there is 0, the subgradient PyTorch's ``std`` uses, not ``g / 0`` (inf, then
+    NaN once multiplied by the variance's zero gradient)."""
 
     name = "std"
-    owns_gradients = True  # backward returns new arrays
-
-    @staticmethod
-    def forward(ctx, variance):
-        out = np.sqrt(variance)
-        ctx.save_for_backward(out)
-        return out
 
     @staticmethod
     def backward(ctx, g):

@@ -568,8 +568,7 @@ class Tensor:
                 "use the tensor's methods and minigrad.ops (exp, log, sqrt, abs, tanh, maximum, ...), "
                 "write a Function for it, or pass t.data for a value without gradient"
             )
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        return getattr(ufunc, method)(*arrays, **kwargs)
+        return getattr(ufunc, method)(*_arrays(inputs), **kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         """NumPy's array functions meeting a tensor. Those with a minigrad op run as it
@@ -1198,6 +1197,7 @@ _SHAPE_ONLY = frozenset({np.zeros_like, np.ones_like, np.empty_like, np.full_lik
 
 
 def _arrays(args: Any) -> list[Any]:
+    """The arguments with tensors replaced by their arrays."""
     return [a.data if isinstance(a, Tensor) else a for a in args]
 
 
