@@ -440,7 +440,7 @@ class Sqrt(Function):
 
 
 class StdRoot(Sqrt):
-    """The square root taking a variance to a standard deviation: :class:`Sqrt`'s forward
+    """The square root taking a variance to a standard deviation: ``Sqrt``'s forward
     pass. Where the deviation is 0 (a constant slice) the root has no derivative; its
     gradient there is 0, the subgradient PyTorch's ``std`` uses, not ``g / 0`` (inf, then
     NaN once multiplied by the variance's zero gradient)."""
